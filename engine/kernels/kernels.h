@@ -1,0 +1,137 @@
+/* kernels.h: the compute kernels and their dispatch table.
+ *
+ * Nothing here knows about TFLite.  Every kernel is single threaded, never
+ * allocates, touches no globals, takes explicit sizes and strides, fuses its
+ * bias and clamp, and handles every remainder.  The executor splits work
+ * across threads by calling a kernel on disjoint row (or column) ranges.
+ *
+ * Quantised tensors: the engine stores int8 activations and weights in the
+ * uint8 domain (value + 128, zero point + 128).  Real values, and therefore
+ * every sum of (q - zero_point) products, are unchanged, so one family of
+ * "q8" kernels serves uint8 per-tensor and int8 per-channel models alike.
+ * Requantisation is per output channel (a per-tensor model repeats one value).
+ *
+ * Each kernel family has one packed weight layout, shared by the portable C
+ * twin and every SIMD twin, so they can be compared on the same bytes.
+ */
+#ifndef MN_KERNELS_H
+#define MN_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Geometry of a convolution-like op over one NHWC image (batch 1). */
+typedef struct {
+  int in_h, in_w, in_c;
+  int out_h, out_w, out_c;
+  int k_h, k_w;
+  int stride_h, stride_w;
+  int pad_top, pad_left;   /* padding after is implied by the sizes */
+  int depth_multiplier;    /* depthwise: out_c == in_c * depth_multiplier */
+} mn_conv_geom;
+
+/* Requantisation of int32 accumulators, per output channel. */
+typedef struct {
+  const int32_t *multiplier; /* Q31, from mn_quantize_multiplier() */
+  const int32_t *shift;      /* > 0: left shift, < 0: right shift */
+  int32_t out_zero_point;    /* uint8 domain */
+  uint8_t out_min, out_max;  /* fused activation, uint8 domain */
+} mn_requant;
+
+/* ---- float32 ---------------------------------------------------------- */
+
+/* Pointwise / fully connected: C[m][n] = clamp(sum_k A[m][k] * W[n][k] + b[n]).
+ * Packed layout: for each panel of MN_F32_GEMM_NR output channels (the last
+ * zero padded): NR biases, then k rows of NR weights (k-major). */
+#define MN_F32_GEMM_NR 16
+size_t mn_f32_gemm_packed_size (int n, int k);          /* in floats */
+void mn_f32_gemm_pack (int n, int k, const float *w, const float *bias, float *packed);
+/* Rows [0, m) of A (stride a_stride floats) into C (stride c_stride floats),
+ * output channels [n_begin, n_end) where n_begin is a multiple of NR. */
+typedef void (*mn_f32_gemm_fn) (int m, int n, int k, int n_begin, int n_end,
+                                const float *a, size_t a_stride, const float *packed,
+                                float *c, size_t c_stride, float out_min, float out_max);
+
+/* General convolution (any kernel size, stride, padding; used for the first
+ * layer).  Packed layout: per panel of MN_F32_CONV_NR output channels:
+ * NR biases, then k_h * k_w * in_c rows of NR weights. */
+#define MN_F32_CONV_NR 8
+size_t mn_f32_conv_packed_size (const mn_conv_geom *g);   /* in floats */
+void mn_f32_conv_pack (const mn_conv_geom *g, const float *w /* [out_c][k_h][k_w][in_c] */,
+                       const float *bias, float *packed);
+/* Output rows [oy_begin, oy_end). */
+typedef void (*mn_f32_conv_fn) (const mn_conv_geom *g, const float *in, const float *packed,
+                                float *out, int oy_begin, int oy_end, float out_min, float out_max);
+
+/* Depthwise convolution.  Packed layout: per panel of MN_F32_DW_NR output
+ * channels (zero padded): NR biases, then k_h * k_w rows of NR weights. */
+#define MN_F32_DW_NR 8
+size_t mn_f32_dwconv_packed_size (const mn_conv_geom *g);
+void mn_f32_dwconv_pack (const mn_conv_geom *g, const float *w /* [1][k_h][k_w][out_c] */,
+                         const float *bias, float *packed);
+/* same signature as mn_f32_conv_fn */
+
+/* ---- quantised (uint8 domain) ----------------------------------------- */
+
+/* q8 GEMM: acc[m][n] = b[n] + sum_k (A[m][k] - a_zp) * (W[n][k] - w_zp[n]),
+ * then requantised.  The packing folds the zero points into the bias.
+ * Packed layout: per panel of MN_Q8_GEMM_NR channels: NR int32 biases
+ * (adjusted), then ceil(k / 2) groups of NR pairs of int16 weights
+ * (w - w_zp), the odd tail padded with zero: the shape vpmaddwd wants. */
+#define MN_Q8_GEMM_NR 8
+size_t mn_q8_gemm_packed_size (int n, int k);           /* in bytes */
+void mn_q8_gemm_pack (int n, int k, const uint8_t *w, const int32_t *w_zero_point,
+                      const int32_t *bias, int32_t a_zero_point, void *packed);
+typedef void (*mn_q8_gemm_fn) (int m, int n, int k, int n_begin, int n_end,
+                               const uint8_t *a, size_t a_stride, const void *packed,
+                               uint8_t *c, size_t c_stride, const mn_requant *rq);
+
+/* q8 general and depthwise convolution.  Padding reads as the input zero
+ * point (real zero).  Packed layouts as their float twins, with int32
+ * biases and int16 (w - w_zp) weights. */
+#define MN_Q8_CONV_NR 8
+#define MN_Q8_DW_NR 8
+size_t mn_q8_conv_packed_size (const mn_conv_geom *g);  /* bytes */
+void mn_q8_conv_pack (const mn_conv_geom *g, const uint8_t *w, const int32_t *w_zero_point,
+                      const int32_t *bias, void *packed);
+size_t mn_q8_dwconv_packed_size (const mn_conv_geom *g);
+void mn_q8_dwconv_pack (const mn_conv_geom *g, const uint8_t *w, const int32_t *w_zero_point,
+                        const int32_t *bias, void *packed);
+typedef void (*mn_q8_conv_fn) (const mn_conv_geom *g, const uint8_t *in, int32_t in_zero_point,
+                               const void *packed, uint8_t *out, int oy_begin, int oy_end,
+                               const mn_requant *rq);
+
+/* ---- the dispatch table ----------------------------------------------- */
+
+typedef struct {
+  mn_f32_gemm_fn f32_gemm;
+  mn_f32_conv_fn f32_conv;
+  mn_f32_conv_fn f32_dwconv;
+  mn_q8_gemm_fn q8_gemm;
+  mn_q8_conv_fn q8_conv;
+  mn_q8_conv_fn q8_dwconv;
+  const char *isa;         /* "c", "avx2" */
+} mn_kernel_table;
+
+/* The portable C twins. */
+void mn_kernels_init_c (mn_kernel_table *t);
+/* C twins, upgraded to the best SIMD the CPU has and cpu_mask allows
+ * (MN_CPU_* bits); MOBILENET_FORCE_C=1 in the environment keeps C. */
+void mn_kernels_init (mn_kernel_table *t, unsigned cpu_mask);
+
+/* Portable C twins, by name, for tests. */
+void mn_f32_gemm_c (int m, int n, int k, int n_begin, int n_end, const float *a, size_t a_stride,
+                    const float *packed, float *c, size_t c_stride, float out_min, float out_max);
+void mn_f32_conv_c (const mn_conv_geom *g, const float *in, const float *packed, float *out,
+                    int oy_begin, int oy_end, float out_min, float out_max);
+void mn_f32_dwconv_c (const mn_conv_geom *g, const float *in, const float *packed, float *out,
+                      int oy_begin, int oy_end, float out_min, float out_max);
+void mn_q8_gemm_c (int m, int n, int k, int n_begin, int n_end, const uint8_t *a, size_t a_stride,
+                   const void *packed, uint8_t *c, size_t c_stride, const mn_requant *rq);
+void mn_q8_conv_c (const mn_conv_geom *g, const uint8_t *in, int32_t in_zero_point,
+                   const void *packed, uint8_t *out, int oy_begin, int oy_end, const mn_requant *rq);
+void mn_q8_dwconv_c (const mn_conv_geom *g, const uint8_t *in, int32_t in_zero_point,
+                     const void *packed, uint8_t *out, int oy_begin, int oy_end,
+                     const mn_requant *rq);
+
+#endif /* MN_KERNELS_H */
