@@ -87,8 +87,9 @@ typedef void (*mn_q8_gemm_fn) (int m, int n, int k, int n_begin, int n_end,
                                uint8_t *c, size_t c_stride, const mn_requant *rq);
 
 /* q8 general and depthwise convolution.  Padding reads as the input zero
- * point (real zero).  Packed layouts as their float twins, with int32
- * biases and int16 (w - w_zp) weights. */
+ * point (real zero).  Packed layouts as their float twins (k-major rows of
+ * NR, no pairs), with int32 biases (not adjusted: zero points are not
+ * folded, padding taps must add nothing) and int16 (w - w_zp) weights. */
 #define MN_Q8_CONV_NR 8
 #define MN_Q8_DW_NR 8
 size_t mn_q8_conv_packed_size (const mn_conv_geom *g);  /* bytes */
@@ -102,6 +103,10 @@ typedef void (*mn_q8_conv_fn) (const mn_conv_geom *g, const uint8_t *in, int32_t
                                const mn_requant *rq);
 
 /* ---- the dispatch table ----------------------------------------------- */
+
+/* cpu_mask bits for mn_kernels_init(): the same values as MN_CPU_* in
+ * mobilenet.h (kernels/ does not include the public header). */
+#define MN_KERNEL_CPU_AVX2 (1u << 0)   /* AVX2 + FMA */
 
 typedef struct {
   mn_f32_gemm_fn f32_gemm;

@@ -55,9 +55,16 @@ void mn_q8_global_avgpool (int hw, int channels, const uint8_t *in, uint8_t *out
 
 /* Softmax over the last dimension (rows x n). */
 void mn_f32_softmax (int rows, int n, const float *in, float *out, float beta);
-/* Quantised softmax as TFLite computes it for 8-bit tensors. */
+/* Quantised softmax as TFLite computes it for 8-bit tensors (its default,
+ * optimised kernel: a float exp() table over the 256 input differences,
+ * float normalisation).  mn_q8_softmax is for uint8 output tensors, which
+ * TFLite on x86 rounds as (int) (p + 0.5f); mn_q8_softmax_int8 for int8
+ * ones (stored + 128), which it rounds with roundf (p).  The two differ
+ * only when p is the float just below 0.5. */
 void mn_q8_softmax (int rows, int n, const uint8_t *in, uint8_t *out, double in_scale,
                     float beta, double out_scale, int32_t out_zero_point /* uint8 domain */);
+void mn_q8_softmax_int8 (int rows, int n, const uint8_t *in, uint8_t *out, double in_scale,
+                         float beta, double out_scale, int32_t out_zero_point /* uint8 domain */);
 
 /* Conversions.  Zero points in the uint8 domain. */
 void mn_q8_dequantize (size_t n, const uint8_t *in, float *out, double scale, int32_t zero_point);

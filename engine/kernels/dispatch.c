@@ -1,0 +1,83 @@
+/* dispatch.c: fill the kernel table once, dav1d style: the portable C twins
+ * first, then upgrades for the SIMD level the CPU has and the cpu mask
+ * allows.
+ *
+ * Adding the AVX2 twins: put them in x86/<op>_avx2.c files (built with -mavx2 -mfma
+ * only there), add x86/init_avx2.c defining mn_kernels_upgrade_avx2() that
+ * overwrites the table entries it has twins for and sets t->isa = "avx2",
+ * and have meson define MN_HAVE_X86_AVX2 for this file.  Nothing else here
+ * changes. */
+#include "kernels.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#define MN_X86 1
+#endif
+
+#ifdef MN_HAVE_X86_AVX2
+void mn_kernels_upgrade_avx2 (mn_kernel_table *t);
+#endif
+
+void
+mn_kernels_init_c (mn_kernel_table *t)
+{
+  t->f32_gemm = mn_f32_gemm_c;
+  t->f32_conv = mn_f32_conv_c;
+  t->f32_dwconv = mn_f32_dwconv_c;
+  t->q8_gemm = mn_q8_gemm_c;
+  t->q8_conv = mn_q8_conv_c;
+  t->q8_dwconv = mn_q8_dwconv_c;
+  t->isa = "c";
+}
+
+#ifdef MN_X86
+/* AVX2 and FMA in the CPU, and YMM state enabled by the OS (XCR0). */
+static bool
+cpu_has_avx2_fma (void)
+{
+  unsigned eax, ebx, ecx, edx;
+  unsigned xcr0_lo, xcr0_hi;
+
+  if (!__get_cpuid (1, &eax, &ebx, &ecx, &edx))
+    return false;
+  if (!(ecx & (1u << 27)) || !(ecx & (1u << 28)) || !(ecx & (1u << 12)))
+    return false;               /* OSXSAVE, AVX, FMA */
+  __asm__ volatile ("xgetbv" : "=a" (xcr0_lo), "=d" (xcr0_hi) : "c" (0));
+  (void) xcr0_hi;
+  if ((xcr0_lo & 0x6) != 0x6)
+    return false;               /* XMM and YMM state */
+  if (__get_cpuid_max (0, NULL) < 7)
+    return false;
+  __cpuid_count (7, 0, eax, ebx, ecx, edx);
+  return (ebx & (1u << 5)) != 0; /* AVX2 */
+}
+#endif
+
+static bool
+force_c (void)
+{
+  const char *v = getenv ("MOBILENET_FORCE_C");
+  return v && *v && strcmp (v, "0") != 0;
+}
+
+void
+mn_kernels_init (mn_kernel_table *t, unsigned cpu_mask)
+{
+  mn_kernels_init_c (t);
+  if (force_c ())
+    return;
+
+#ifdef MN_X86
+  if ((cpu_mask & MN_KERNEL_CPU_AVX2) && cpu_has_avx2_fma ()) {
+#ifdef MN_HAVE_X86_AVX2
+    mn_kernels_upgrade_avx2 (t);
+#endif
+  }
+#else
+  (void) cpu_mask;
+#endif
+}

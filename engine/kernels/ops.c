@@ -1,0 +1,327 @@
+/* ops.c: the small ops around the convolutions, portable C.
+ *
+ * Integer semantics follow TensorFlow Lite's default (optimised) CPU kernels
+ * on x86, which are what "TFLite's result" means for these models:
+ *   ADD      tensorflow/lite/kernels/add.cc (Prepare: twice_max_input_scale,
+ *            left_shift 20) and reference_ops / optimized_ops AddElementwise.
+ *   MEAN     reduce.cc EvalMean<kGenericOptimized>: 4-D, keep_dims, axes
+ *            {1, 2} go to optimized_ops::Mean (uint8, optimized/reduce.h) or
+ *            optimized_integer_ops::Mean (int8, optimized/integer_ops/mean.h);
+ *            both sum the raw stored values and requantise with a float-
+ *            derived multiplier and bias (see mn_q8_mean_hw).
+ *   AVERAGE_POOL_2D  reference_ops::AveragePool (uint8) and
+ *            reference_integer_ops::AveragePool (int8): integer sum, division
+ *            rounding half away from zero, clamp.
+ *   SOFTMAX  activations.cc SoftmaxPrepare/Eval: PopulateSoftmaxLookupTable
+ *            plus optimized_ops::Softmax (float table, float normalisation).
+ *   QUANTIZE / DEQUANTIZE  AffineQuantize, Dequantize, Requantize.
+ * TFLite keeps scales as float; every scale given here as a double is
+ * rounded to float first, so passing the file's float scales is exact. */
+#include "ops.h"
+#include "requant.h"
+
+#include <math.h>
+#include <string.h>
+
+static inline float
+clampf (float v, float lo, float hi)
+{
+  v = v < lo ? lo : v;
+  return v > hi ? hi : v;
+}
+
+/* ---- ADD ---------------------------------------------------------------- */
+
+void
+mn_f32_add (size_t n, const float *a, const float *b, float *out, float out_min, float out_max)
+{
+  for (size_t i = 0; i < n; i++)
+    out[i] = clampf (a[i] + b[i], out_min, out_max);
+}
+
+void
+mn_q8_add_params_init (mn_q8_add_params *p, double a_scale, int32_t a_zero_point,
+                       double b_scale, int32_t b_zero_point, double out_scale,
+                       int32_t out_zero_point, uint8_t out_min, uint8_t out_max)
+{
+  const float as = (float) a_scale, bs = (float) b_scale, os = (float) out_scale;
+  const double twice_max_input_scale = 2.0 * (double) (as > bs ? as : bs);
+
+  p->a_offset = -a_zero_point;
+  p->b_offset = -b_zero_point;
+  p->out_zero_point = out_zero_point;
+  p->left_shift = 20;
+  mn_quantize_multiplier ((double) as / twice_max_input_scale, &p->a_multiplier, &p->a_shift);
+  mn_quantize_multiplier ((double) bs / twice_max_input_scale, &p->b_multiplier, &p->b_shift);
+  mn_quantize_multiplier (twice_max_input_scale / ((double) (1 << p->left_shift) * (double) os),
+                          &p->out_multiplier, &p->out_shift);
+  p->out_min = out_min;
+  p->out_max = out_max;
+}
+
+/* Offsets are differences of stored values, so this is the same for uint8
+ * and for int8 stored + 128. */
+void
+mn_q8_add (size_t n, const uint8_t *a, const uint8_t *b, uint8_t *out,
+           const mn_q8_add_params *p)
+{
+  for (size_t i = 0; i < n; i++) {
+    const int32_t av = (p->a_offset + a[i]) * (1 << p->left_shift);
+    const int32_t bv = (p->b_offset + b[i]) * (1 << p->left_shift);
+    const int32_t as = mn_multiply_by_quantized_multiplier (av, p->a_multiplier, p->a_shift);
+    const int32_t bs = mn_multiply_by_quantized_multiplier (bv, p->b_multiplier, p->b_shift);
+    const int32_t sum = as + bs;
+    const int32_t v = mn_multiply_by_quantized_multiplier (sum, p->out_multiplier, p->out_shift)
+        + p->out_zero_point;
+    out[i] = mn_clamp_u8 (v, p->out_min, p->out_max);
+  }
+}
+
+/* ---- MEAN over H and W, global AVERAGE_POOL_2D --------------------------- */
+
+void
+mn_f32_global_average (int hw, int channels, const float *in, float *out, float out_min,
+                       float out_max)
+{
+  for (int c = 0; c < channels; c++) {
+    float sum = 0.0f;
+    for (int i = 0; i < hw; i++)
+      sum += in[(size_t) i * channels + c];
+    out[c] = clampf (sum / (float) hw, out_min, out_max);
+  }
+}
+
+/* TFLite's optimised 4-D MEAN over axes {1, 2} for uint8 and int8 alike,
+ * computed in the tensor's own domain:
+ *   temp  = (float) in_zp * in_scale / out_scale, rounded half away from zero
+ *           by +-0.5f and truncation
+ *   bias  = out_zp - (int) temp
+ *   M     = QuantizeMultiplier ((float) (in_scale / ((float) hw * out_scale)))
+ *   out   = clamp (MBQM (sum of raw q, M) + bias, type range)
+ * The raw sum and the zero points are not invariant under the +128 storage
+ * shift, so int8 tensors are shifted back to int8 first. */
+void
+mn_q8_mean_hw (int hw, int channels, const uint8_t *in, uint8_t *out,
+               const mn_q8_pool_params *p)
+{
+  const int32_t shift_back = p->is_int8 ? 128 : 0;
+  const int32_t in_zp = p->in_zero_point - shift_back;
+  const int32_t out_zp = p->out_zero_point - shift_back;
+  const float in_scale = (float) p->in_scale;
+  const float out_scale = (float) p->out_scale;
+  const float num_elements = (float) hw;
+  float temp = (float) in_zp * in_scale / out_scale;
+  int32_t bias, multiplier, shift;
+  float real_scale;
+
+  temp = temp > 0 ? temp + 0.5f : temp - 0.5f;
+  bias = out_zp - (int32_t) temp;
+  real_scale = in_scale / (num_elements * out_scale);
+  mn_quantize_multiplier ((double) real_scale, &multiplier, &shift);
+
+  for (int c = 0; c < channels; c++) {
+    int32_t acc = 0;
+    for (int i = 0; i < hw; i++)
+      acc += in[(size_t) i * channels + c];
+    acc -= shift_back * hw;
+    acc = mn_multiply_by_quantized_multiplier (acc, multiplier, shift) + bias;
+    /* clamp to the type's range, back to storage, then the activation */
+    acc = acc < -shift_back ? -shift_back : acc;
+    acc = acc > 255 - shift_back ? 255 - shift_back : acc;
+    out[c] = mn_clamp_u8 (acc + shift_back, p->out_min, p->out_max);
+  }
+}
+
+/* Sum, then divide rounding half away from zero (TFLite's int8 pool; for
+ * uint8 the sum is never negative and (sum + hw / 2) / hw is the same).
+ * TFLite requires equal input and output scale and zero point here. */
+void
+mn_q8_global_avgpool (int hw, int channels, const uint8_t *in, uint8_t *out,
+                      const mn_q8_pool_params *p)
+{
+  const int32_t shift_back = p->is_int8 ? 128 : 0;
+
+  for (int c = 0; c < channels; c++) {
+    int32_t acc = 0;
+    for (int i = 0; i < hw; i++)
+      acc += in[(size_t) i * channels + c];
+    acc -= shift_back * hw;
+    acc = acc > 0 ? (acc + hw / 2) / hw : (acc - hw / 2) / hw;
+    out[c] = mn_clamp_u8 (acc + shift_back, p->out_min, p->out_max);
+  }
+}
+
+/* ---- SOFTMAX ------------------------------------------------------------ */
+
+void
+mn_f32_softmax (int rows, int n, const float *in, float *out, float beta)
+{
+  for (int r = 0; r < rows; r++) {
+    const float *x = in + (size_t) r * n;
+    float *y = out + (size_t) r * n;
+    float max = x[0], sum = 0.0f;
+
+    for (int j = 1; j < n; j++)
+      max = x[j] > max ? x[j] : max;
+    for (int j = 0; j < n; j++) {
+      y[j] = expf ((x[j] - max) * beta);
+      sum += y[j];
+    }
+    for (int j = 0; j < n; j++)
+      y[j] = y[j] / sum;
+  }
+}
+
+static void
+q8_softmax (int rows, int n, const uint8_t *in, uint8_t *out, double in_scale, float beta,
+            double out_scale, int32_t out_zero_point, int round_int8)
+{
+  /* table[255 - d] = exp (-in_scale * beta * d): indexed from table + 255 -
+   * max by the input itself, it gives exp (beta * in_scale * (x - max)).
+   * Only differences of inputs matter, so the storage shift is harmless. */
+  float table[256];
+  const float scale = -(float) in_scale * beta;
+  const float oscale = (float) out_scale;
+
+  for (int32_t v = 0; v <= 255; v++)
+    table[255 - v] = expf (scale * (float) v);
+
+  for (int r = 0; r < rows; r++) {
+    const uint8_t *x = in + (size_t) r * n;
+    uint8_t *y = out + (size_t) r * n;
+    int32_t max = 0;
+    float sum = 0.0f, inv;
+    const float *t;
+
+    for (int j = 0; j < n; j++)
+      max = x[j] > max ? x[j] : max;
+    t = table + 255 - max;
+    for (int j = 0; j < n; j++)
+      sum += t[x[j]];
+    inv = 1.0f / (sum * oscale);
+    for (int j = 0; j < n; j++) {
+      const float prob = t[x[j]] * inv;
+      int32_t q;
+      if (!(prob < 1e9f))
+        q = 1000000000;          /* out of any 8-bit range (and NaN) */
+      else if (round_int8)
+        q = (int32_t) roundf (prob);
+      else
+        q = (int32_t) (prob + 0.5f);
+      y[j] = mn_clamp_u8 (q + out_zero_point, 0, 255);
+    }
+  }
+}
+
+/* uint8 output: TFLite's x86 QuantizeSoftmaxOutput<uint8_t> is
+ * (int) (prob + 0.5f); it also drops the zero point (always 0 for a valid
+ * uint8 softmax); here it is added, which is the same for 0. */
+void
+mn_q8_softmax (int rows, int n, const uint8_t *in, uint8_t *out, double in_scale, float beta,
+               double out_scale, int32_t out_zero_point)
+{
+  q8_softmax (rows, n, in, out, in_scale, beta, out_scale, out_zero_point, 0);
+}
+
+/* int8 output: round (prob) + zero point, clamped to int8; in storage terms
+ * round (prob) + (zero point + 128), clamped to [0, 255]. */
+void
+mn_q8_softmax_int8 (int rows, int n, const uint8_t *in, uint8_t *out, double in_scale,
+                    float beta, double out_scale, int32_t out_zero_point)
+{
+  q8_softmax (rows, n, in, out, in_scale, beta, out_scale, out_zero_point, 1);
+}
+
+/* ---- conversions -------------------------------------------------------- */
+
+void
+mn_q8_dequantize (size_t n, const uint8_t *in, float *out, double scale, int32_t zero_point)
+{
+  const double s = (double) (float) scale;
+  for (size_t i = 0; i < n; i++)
+    out[i] = (float) (s * (double) ((int32_t) in[i] - zero_point));
+}
+
+/* round (x / scale) + zero point, the division and rounding in float like
+ * TFLite's AffineQuantize; the clamp makes the storage shift harmless. */
+void
+mn_q8_quantize (size_t n, const float *in, uint8_t *out, double scale, int32_t zero_point,
+                uint8_t out_min, uint8_t out_max)
+{
+  const float s = (float) scale;
+  for (size_t i = 0; i < n; i++) {
+    const float r = roundf (in[i] / s);
+    int32_t q;
+    if (r != r)
+      q = 0;
+    else if (r > 1e6f)
+      q = 1000000;
+    else if (r < -1e6f)
+      q = -1000000;
+    else
+      q = (int32_t) r;
+    out[i] = mn_clamp_u8 (q + zero_point, out_min, out_max);
+  }
+}
+
+void
+mn_q8_requantize (size_t n, const uint8_t *in, uint8_t *out, int32_t in_zero_point,
+                  int32_t multiplier, int32_t shift, int32_t out_zero_point,
+                  uint8_t out_min, uint8_t out_max)
+{
+  for (size_t i = 0; i < n; i++) {
+    const int32_t v = mn_multiply_by_quantized_multiplier ((int32_t) in[i] - in_zero_point,
+                                                           multiplier, shift);
+    out[i] = mn_clamp_u8 (v + out_zero_point, out_min, out_max);
+  }
+}
+
+/* ---- PAD ---------------------------------------------------------------- */
+
+static void
+fill_elems (uint8_t *dst, size_t count, size_t elem_size, const void *fill)
+{
+  if (elem_size == 1) {
+    memset (dst, *(const uint8_t *) fill, count);
+    return;
+  }
+  for (size_t i = 0; i < count; i++)
+    memcpy (dst + i * elem_size, fill, elem_size);
+}
+
+void
+mn_pad_nhwc (const int32_t in_dims[4], const int32_t before[4], const int32_t after[4],
+             size_t elem_size, const void *in, void *out, const void *fill)
+{
+  size_t od[4];
+  const uint8_t *src = in;
+  uint8_t *dst = out;
+
+  for (int i = 0; i < 4; i++)
+    od[i] = (size_t) before[i] + (size_t) in_dims[i] + (size_t) after[i];
+
+  const size_t row = od[3] * elem_size;              /* one output (b, y, x) row */
+  const size_t in_row = (size_t) in_dims[3] * elem_size;
+
+  for (size_t b = 0; b < od[0]; b++) {
+    const int in_b = b >= (size_t) before[0] && b < (size_t) before[0] + in_dims[0];
+    for (size_t y = 0; y < od[1]; y++) {
+      const int in_y = y >= (size_t) before[1] && y < (size_t) before[1] + in_dims[1];
+      for (size_t x = 0; x < od[2]; x++) {
+        const int in_x = x >= (size_t) before[2] && x < (size_t) before[2] + in_dims[2];
+        uint8_t *d = dst + ((b * od[1] + y) * od[2] + x) * row;
+
+        if (!(in_b && in_y && in_x)) {
+          fill_elems (d, od[3], elem_size, fill);
+          continue;
+        }
+        const size_t sb = b - before[0], sy = y - before[1], sx = x - before[2];
+        const uint8_t *s = src + ((sb * in_dims[1] + sy) * in_dims[2] + sx) * in_row;
+        fill_elems (d, (size_t) before[3], elem_size, fill);
+        memcpy (d + (size_t) before[3] * elem_size, s, in_row);
+        fill_elems (d + (size_t) before[3] * elem_size + in_row, (size_t) after[3], elem_size,
+                    fill);
+      }
+    }
+  }
+}

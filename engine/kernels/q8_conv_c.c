@@ -1,0 +1,102 @@
+/* q8_conv_c.c: general quantised convolution (uint8 domain), portable C twin.
+ *
+ * acc = bias[o] + sum over in-image taps of (x - x_zp) * (w - w_zp[o]);
+ * taps outside the image are padding, i.e. x == x_zp, and add nothing, so
+ * zero points are not folded into the bias here.
+ *
+ * Packed layout (shared with every SIMD twin), per panel of NR = 8 output
+ * channels:
+ *   int32 bias[NR]
+ *   k_h * k_w * in_c rows of int16 w[NR], row (ky * k_w + kx) * in_c + ic,
+ *   w[j] = W[o0 + j][ky][kx][ic] - w_zp[o0 + j]
+ * Channels past out_c are zero.  A panel is 32 + 16 * k_h * k_w * in_c bytes.
+ * Overflow: each product is at most 255 * 255 in magnitude; int32 is exact
+ * for k_h * k_w * in_c < 16000 with |bias| < 2^30. */
+#include "kernels.h"
+#include "requant.h"
+
+#include <string.h>
+
+#define NR MN_Q8_CONV_NR
+
+static size_t
+panel_bytes (const mn_conv_geom *g)
+{
+  return NR * sizeof (int32_t) + (size_t) g->k_h * g->k_w * g->in_c * NR * sizeof (int16_t);
+}
+
+size_t
+mn_q8_conv_packed_size (const mn_conv_geom *g)
+{
+  return ((size_t) g->out_c + NR - 1) / NR * panel_bytes (g);
+}
+
+void
+mn_q8_conv_pack (const mn_conv_geom *g, const uint8_t *w, const int32_t *w_zero_point,
+                 const int32_t *bias, void *packed)
+{
+  const size_t kk = (size_t) g->k_h * g->k_w * g->in_c;
+  const size_t pb = panel_bytes (g);
+
+  memset (packed, 0, mn_q8_conv_packed_size (g));
+  for (int o0 = 0; o0 < g->out_c; o0 += NR) {
+    uint8_t *panel = (uint8_t *) packed + (size_t) (o0 / NR) * pb;
+    int32_t *pbias = (int32_t *) panel;
+    int16_t *pw = (int16_t *) (panel + NR * sizeof (int32_t));
+    const int nr = g->out_c - o0 < NR ? g->out_c - o0 : NR;
+
+    for (int j = 0; j < nr; j++) {
+      pbias[j] = bias ? bias[o0 + j] : 0;
+      for (size_t r = 0; r < kk; r++)
+        pw[r * NR + j] = (int16_t) ((int32_t) w[(size_t) (o0 + j) * kk + r] - w_zero_point[o0 + j]);
+    }
+  }
+}
+
+void
+mn_q8_conv_c (const mn_conv_geom *g, const uint8_t *in, int32_t in_zero_point,
+              const void *packed, uint8_t *out, int oy_begin, int oy_end, const mn_requant *rq)
+{
+  const size_t pb = panel_bytes (g);
+
+  for (int oy = oy_begin; oy < oy_end; oy++) {
+    for (int ox = 0; ox < g->out_w; ox++) {
+      const int iy0 = oy * g->stride_h - g->pad_top;
+      const int ix0 = ox * g->stride_w - g->pad_left;
+      uint8_t *o = out + ((size_t) oy * g->out_w + ox) * g->out_c;
+
+      for (int o0 = 0; o0 < g->out_c; o0 += NR) {
+        const uint8_t *panel = (const uint8_t *) packed + (size_t) (o0 / NR) * pb;
+        const int32_t *pbias = (const int32_t *) panel;
+        const int16_t *pw = (const int16_t *) (panel + NR * sizeof (int32_t));
+        const int nr = g->out_c - o0 < NR ? g->out_c - o0 : NR;
+        int32_t acc[NR];
+
+        for (int j = 0; j < NR; j++)
+          acc[j] = pbias[j];
+        for (int ky = 0; ky < g->k_h; ky++) {
+          const int iy = iy0 + ky;
+          if (iy < 0 || iy >= g->in_h)
+            continue;
+          for (int kx = 0; kx < g->k_w; kx++) {
+            const int ix = ix0 + kx;
+            if (ix < 0 || ix >= g->in_w)
+              continue;
+            const uint8_t *x = in + ((size_t) iy * g->in_w + ix) * g->in_c;
+            const int16_t *wrow = pw + ((size_t) ky * g->k_w + kx) * g->in_c * NR;
+            for (int ic = 0; ic < g->in_c; ic++) {
+              const int32_t xv = (int32_t) x[ic] - in_zero_point;
+              for (int j = 0; j < NR; j++)
+                acc[j] += xv * wrow[(size_t) ic * NR + j];
+            }
+          }
+        }
+        for (int j = 0; j < nr; j++) {
+          const int32_t v = mn_multiply_by_quantized_multiplier (acc[j], rq->multiplier[o0 + j],
+                                                                 rq->shift[o0 + j]);
+          o[o0 + j] = mn_clamp_u8 (v + rq->out_zero_point, rq->out_min, rq->out_max);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,90 @@
+/* plan.h: the executable form of a graph.
+ *
+ * mn_plan_build() checks each op's shapes, types and quantisation against
+ * each other, picks a kernel, packs its weights and precomputes its
+ * requantisation once at load.  Activation tensors keep their graph index;
+ * RESHAPE and SQUEEZE become aliases and cost nothing at run time.
+ *
+ * Quantised activations live in the uint8 domain (int8 values + 128) so one
+ * kernel family serves uint8 and int8 models (see kernels.h).
+ */
+#ifndef MN_PLAN_H
+#define MN_PLAN_H
+
+#include "graph.h"
+#include "kernels.h"
+#include "ops.h"
+
+typedef enum {
+  MN_STEP_F32_CONV,
+  MN_STEP_F32_DWCONV,
+  MN_STEP_F32_GEMM,
+  MN_STEP_Q8_CONV,
+  MN_STEP_Q8_DWCONV,
+  MN_STEP_Q8_GEMM,
+  MN_STEP_F32_ADD,
+  MN_STEP_Q8_ADD,
+  MN_STEP_F32_MEAN,
+  MN_STEP_Q8_MEAN,
+  MN_STEP_Q8_AVGPOOL,
+  MN_STEP_F32_SOFTMAX,
+  MN_STEP_Q8_SOFTMAX,
+  MN_STEP_QUANTIZE,       /* f32 -> q8 */
+  MN_STEP_DEQUANTIZE,     /* q8 -> f32 */
+  MN_STEP_REQUANTIZE,     /* q8 -> q8 */
+  MN_STEP_PAD,
+} mn_step_kind;
+
+typedef struct {
+  mn_step_kind kind;
+  int node;               /* graph node index */
+  int in0, in1;           /* activation tensor indices (in1 = -1 if none) */
+  int out;
+  /* conv-like and GEMM */
+  mn_conv_geom geom;
+  int m, n, k;
+  void *packed;           /* owned, 64-byte aligned */
+  float f_min, f_max;
+  int32_t in_zero_point;  /* uint8 domain */
+  int32_t *multiplier;    /* owned, n entries */
+  int32_t *shift;         /* owned, n entries */
+  mn_requant rq;
+  /* small ops */
+  mn_q8_add_params add;
+  mn_q8_pool_params pool;
+  size_t count;           /* elements for elementwise steps */
+  int rows;               /* softmax rows; pool hw */
+  int channels;
+  double in_scale, out_scale;
+  int32_t out_zero_point; /* uint8 domain */
+  float beta;
+  bool out_is_int8;       /* softmax: int8 output rounds differently */
+  int32_t pad_dims[4], pad_before[4], pad_after[4];
+  size_t elem_size;
+  uint32_t fill;          /* pad fill pattern */
+} mn_step;
+
+/* Where each tensor's bytes live at run time. */
+typedef struct {
+  int storage;            /* tensor index whose buffer holds this one (aliases) */
+  size_t bytes;
+  bool is_activation;     /* produced at run time or the graph input */
+  bool is_int8;           /* stored in the uint8 domain, + 128 */
+} mn_tensor_plan;
+
+typedef struct {
+  mn_step *steps;
+  int num_steps;
+  mn_tensor_plan *tensors;  /* one per graph tensor */
+  uint64_t *node_macs;      /* per graph node */
+  uint64_t *node_params;
+  uint64_t total_macs, total_params;
+} mn_plan;
+
+mn_status mn_plan_build (const mn_graph *g, mn_plan *p, const mn_logger *log);
+void mn_plan_clear (mn_plan *p);
+
+/* Zero point of a tensor in the uint8 domain. */
+int32_t mn_domain_zero_point (const mn_tensor *t, int channel);
+
+#endif /* MN_PLAN_H */

@@ -1,0 +1,474 @@
+/* session.c: the activation arena and the executor.
+ *
+ * Session creation plans one arena by liveness (tensors whose lifetimes do
+ * not overlap share bytes) and allocates everything a run needs, so a run
+ * never allocates.  A run is one OpenMP parallel region: every thread walks
+ * the steps, takes its share of each heavy step (output rows, pixels or
+ * channel panels), and meets the others at a barrier; small steps run on one
+ * thread.  Each output element is computed by the same code whatever the
+ * split, so results are bitwise identical for any thread count.
+ */
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+
+struct mn_session {
+  mn_model *model;
+  int threads;
+  uint8_t *arena;
+  size_t arena_size;
+  size_t *offsets;          /* per storage tensor; SIZE_MAX if none */
+  float *scores;
+  uint8_t input_lut[256];   /* pixel -> quantised input, uint8 domain */
+  float input_mean, input_std;
+};
+
+typedef struct {
+  size_t offset, size;
+  int first, last;          /* step range during which the bytes are live */
+} live_range;
+
+static void *
+tensor_ptr (const mn_session *s, int t)
+{
+  int storage = s->model->plan.tensors[t].storage;
+  return s->arena + s->offsets[storage];
+}
+
+/* Greedy first-fit by decreasing size, over storage tensors only. */
+static mn_status
+plan_arena (mn_session *s)
+{
+  const mn_graph *g = &s->model->graph;
+  const mn_plan *p = &s->model->plan;
+  const int nt = g->num_tensors;
+  live_range *lr = calloc ((size_t) nt, sizeof *lr);
+  int *order = calloc ((size_t) nt, sizeof *order);
+  s->offsets = malloc (sizeof (size_t) * (size_t) nt);
+  if (!lr || !order || !s->offsets) {
+    free (lr);
+    free (order);
+    return MN_ERR_NO_MEMORY;
+  }
+  for (int i = 0; i < nt; i++) {
+    s->offsets[i] = SIZE_MAX;
+    lr[i].first = INT32_MAX;
+    lr[i].last = -1;
+  }
+  /* The input is live from before step 0; the output to the end. */
+#define TOUCH(t, step)                                   \
+  do {                                                   \
+    int st_ = p->tensors[(t)].storage;                   \
+    if ((step) < lr[st_].first) lr[st_].first = (step);  \
+    if ((step) > lr[st_].last) lr[st_].last = (step);    \
+  } while (0)
+  TOUCH (g->input, -1);
+  for (int i = 0; i < p->num_steps; i++) {
+    const mn_step *st = &p->steps[i];
+    TOUCH (st->in0, i);
+    if (st->in1 >= 0)
+      TOUCH (st->in1, i);
+    TOUCH (st->out, i);
+  }
+  TOUCH (g->output, p->num_steps);
+#undef TOUCH
+  int n = 0;
+  for (int i = 0; i < nt; i++) {
+    if (lr[i].last < 0 || !p->tensors[i].is_activation)
+      continue;
+    lr[i].size = (p->tensors[i].bytes + 63) & ~(size_t) 63;
+    order[n++] = i;
+  }
+  /* insertion sort by size, descending: n is small */
+  for (int a = 1; a < n; a++)
+    for (int b = a; b > 0 && lr[order[b]].size > lr[order[b - 1]].size; b--) {
+      int tmp = order[b];
+      order[b] = order[b - 1];
+      order[b - 1] = tmp;
+    }
+  size_t total = 0;
+  for (int a = 0; a < n; a++) {
+    live_range *r = &lr[order[a]];
+    size_t offset = 0;
+    bool moved = true;
+    while (moved) { /* bump past every placed, overlapping-in-time block */
+      moved = false;
+      for (int b = 0; b < a; b++) {
+        const live_range *q = &lr[order[b]];
+        bool time = r->first <= q->last && q->first <= r->last;
+        bool space = offset < q->offset + q->size && q->offset < offset + r->size;
+        if (time && space) {
+          offset = q->offset + q->size;
+          moved = true;
+        }
+      }
+    }
+    r->offset = offset;
+    s->offsets[order[a]] = offset;
+    if (offset + r->size > total)
+      total = offset + r->size;
+  }
+  free (lr);
+  free (order);
+  s->arena_size = total;
+  s->arena = mn_aligned_alloc (total);
+  return s->arena ? MN_OK : MN_ERR_NO_MEMORY;
+}
+
+/* Pixel to quantised input.  Models trained on raw pixels (scale ~1/128
+ * and zero point ~128 for mean = std = 127.5) take the bytes unchanged, as
+ * TFLite's own examples feed them; otherwise quantise (p - mean) / std. */
+static void
+build_input_lut (mn_session *s)
+{
+  const mn_tensor *in = &s->model->graph.tensors[s->model->graph.input];
+  if (in->type == MN_DTYPE_FLOAT32)
+    return;
+  const double scale = in->scales[0];
+  const int32_t zp = mn_domain_zero_point (in, 0);
+  bool identity = true;
+  int q[256];
+  for (int p = 0; p < 256; p++) {
+    double real = ((double) p - s->input_mean) / s->input_std;
+    double v = round (real / scale) + zp;
+    q[p] = v < 0 ? 0 : v > 255 ? 255 : (int) v;
+    if (abs (q[p] - p) > 1)
+      identity = false;
+  }
+  /* In the uint8 domain the raw-pixel convention of int8 models (p - 128)
+   * is the identity too. */
+  for (int p = 0; p < 256; p++)
+    s->input_lut[p] = (uint8_t) (identity ? p : q[p]);
+}
+
+mn_status
+mn_session_create (mn_model *m, const mn_config *c, mn_session **out)
+{
+  mn_config defaults;
+  if (!out)
+    return MN_ERR_INVALID_ARG;
+  *out = NULL;
+  if (!m)
+    return MN_ERR_INVALID_ARG;
+  if (!c) {
+    mn_config_default (&defaults);
+    c = &defaults;
+  }
+  mn_logger log = { c->log, c->log_user_data };
+  if (c->threads < 0)
+    return mn_log_error (&log, MN_ERR_INVALID_ARG,
+                         "mn_session_create: threads is %d: must be 0 (all cores) or more",
+                         c->threads);
+  mn_session *s = calloc (1, sizeof *s);
+  if (!s)
+    return mn_log_error (&log, MN_ERR_NO_MEMORY, "mn_session_create: out of memory");
+  s->model = mn_model_ref (m);
+  s->threads = c->threads > 0 ? c->threads : omp_get_num_procs ();
+  if (s->threads > 256)
+    s->threads = 256;
+  mn_model_info info;
+  mn_model_get_info (m, &info);
+  s->input_mean = isnan (c->input_mean) ? info.norm_mean : c->input_mean;
+  s->input_std = isnan (c->input_std) ? info.norm_std : c->input_std;
+  if (!(s->input_std > 0.f) || !isfinite (s->input_mean) || !isfinite (s->input_std)) {
+    mn_session_destroy (&s);
+    return mn_log_error (&log, MN_ERR_INVALID_ARG,
+                         "mn_session_create: input std must be a positive number");
+  }
+  build_input_lut (s);
+  s->scores = malloc (sizeof (float) * (size_t) info.num_classes);
+  if (!s->scores || plan_arena (s) != MN_OK) {
+    mn_session_destroy (&s);
+    return mn_log_error (&log, MN_ERR_NO_MEMORY, "mn_session_create: out of memory");
+  }
+  *out = s;
+  return MN_OK;
+}
+
+void
+mn_session_destroy (mn_session **sp)
+{
+  if (!sp || !*sp)
+    return;
+  mn_session *s = *sp;
+  mn_aligned_free (s->arena);
+  free (s->offsets);
+  free (s->scores);
+  mn_model_unref (&s->model);
+  free (s);
+  *sp = NULL;
+}
+
+static void
+split (int total, int parts, int index, int *begin, int *end)
+{
+  int base = total / parts, extra = total % parts;
+  *begin = index * base + (index < extra ? index : extra);
+  *end = *begin + base + (index < extra ? 1 : 0);
+}
+
+/* The heavy steps, split across the team. */
+static void
+run_parallel_step (const mn_session *s, const mn_step *st, int tid, int nth)
+{
+  const mn_kernel_table *k = &s->model->kernels;
+  const void *in = tensor_ptr (s, st->in0);
+  void *out = tensor_ptr (s, st->out);
+  int b, e;
+  switch (st->kind) {
+    case MN_STEP_F32_CONV:
+    case MN_STEP_F32_DWCONV:
+    case MN_STEP_Q8_CONV:
+    case MN_STEP_Q8_DWCONV:
+      split (st->geom.out_h, nth, tid, &b, &e);
+      if (b >= e)
+        return;
+      if (st->kind == MN_STEP_F32_CONV)
+        k->f32_conv (&st->geom, in, st->packed, out, b, e, st->f_min, st->f_max);
+      else if (st->kind == MN_STEP_F32_DWCONV)
+        k->f32_dwconv (&st->geom, in, st->packed, out, b, e, st->f_min, st->f_max);
+      else if (st->kind == MN_STEP_Q8_CONV)
+        k->q8_conv (&st->geom, in, st->in_zero_point, st->packed, out, b, e, &st->rq);
+      else
+        k->q8_dwconv (&st->geom, in, st->in_zero_point, st->packed, out, b, e, &st->rq);
+      return;
+    case MN_STEP_F32_GEMM:
+    case MN_STEP_Q8_GEMM: {
+      const size_t esz = st->kind == MN_STEP_F32_GEMM ? sizeof (float) : 1;
+      const int nr = st->kind == MN_STEP_F32_GEMM ? MN_F32_GEMM_NR : MN_Q8_GEMM_NR;
+      int n0 = 0, n1 = st->n, m0 = 0, m1 = st->m;
+      if (st->m >= nth) {
+        split (st->m, nth, tid, &m0, &m1);
+      } else { /* few rows (fully connected): split the channel panels */
+        int panels = (st->n + nr - 1) / nr;
+        split (panels, nth, tid, &n0, &n1);
+        n0 *= nr;
+        n1 = n1 * nr < st->n ? n1 * nr : st->n;
+      }
+      if (m0 >= m1 || n0 >= n1)
+        return;
+      const uint8_t *a = (const uint8_t *) in + (size_t) m0 * st->k * esz;
+      uint8_t *c = (uint8_t *) out + (size_t) m0 * st->n * esz;
+      if (st->kind == MN_STEP_F32_GEMM)
+        k->f32_gemm (m1 - m0, st->n, st->k, n0, n1, (const float *) a, (size_t) st->k,
+                     st->packed, (float *) c, (size_t) st->n, st->f_min, st->f_max);
+      else
+        k->q8_gemm (m1 - m0, st->n, st->k, n0, n1, a, (size_t) st->k, st->packed, c,
+                    (size_t) st->n, &st->rq);
+      return;
+    }
+    case MN_STEP_F32_ADD:
+    case MN_STEP_Q8_ADD: {
+      /* split in 64-byte multiples so threads never share a cache line */
+      size_t chunk = (st->count + (size_t) nth - 1) / (size_t) nth;
+      chunk = (chunk + 15) & ~(size_t) 15;
+      size_t lo = chunk * (size_t) tid, hi = lo + chunk;
+      if (hi > st->count)
+        hi = st->count;
+      if (lo >= hi)
+        return;
+      const void *in1 = tensor_ptr (s, st->in1);
+      if (st->kind == MN_STEP_F32_ADD)
+        mn_f32_add (hi - lo, (const float *) in + lo, (const float *) in1 + lo,
+                    (float *) out + lo, st->f_min, st->f_max);
+      else
+        mn_q8_add (hi - lo, (const uint8_t *) in + lo, (const uint8_t *) in1 + lo,
+                   (uint8_t *) out + lo, &st->add);
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+static bool
+is_parallel (mn_step_kind kind)
+{
+  switch (kind) {
+    case MN_STEP_F32_CONV:
+    case MN_STEP_F32_DWCONV:
+    case MN_STEP_Q8_CONV:
+    case MN_STEP_Q8_DWCONV:
+    case MN_STEP_F32_GEMM:
+    case MN_STEP_Q8_GEMM:
+    case MN_STEP_F32_ADD:
+    case MN_STEP_Q8_ADD:
+      return true;
+    default:
+      return false;
+  }
+}
+
+static void
+run_serial_step (const mn_session *s, const mn_step *st)
+{
+  const void *in = tensor_ptr (s, st->in0);
+  void *out = tensor_ptr (s, st->out);
+  switch (st->kind) {
+    case MN_STEP_F32_MEAN:
+      mn_f32_global_average (st->rows, st->channels, in, out, st->f_min, st->f_max);
+      break;
+    case MN_STEP_Q8_MEAN:
+      mn_q8_mean_hw (st->rows, st->channels, in, out, &st->pool);
+      break;
+    case MN_STEP_Q8_AVGPOOL:
+      mn_q8_global_avgpool (st->rows, st->channels, in, out, &st->pool);
+      break;
+    case MN_STEP_F32_SOFTMAX:
+      mn_f32_softmax (st->rows, st->channels, in, out, st->beta);
+      break;
+    case MN_STEP_Q8_SOFTMAX:
+      (st->out_is_int8 ? mn_q8_softmax_int8 : mn_q8_softmax) (
+          st->rows, st->channels, in, out, st->in_scale, st->beta, st->out_scale,
+          st->out_zero_point);
+      break;
+    case MN_STEP_QUANTIZE:
+      mn_q8_quantize (st->count, in, out, st->out_scale, st->out_zero_point, 0, 255);
+      break;
+    case MN_STEP_DEQUANTIZE:
+      mn_q8_dequantize (st->count, in, out, st->in_scale, st->in_zero_point);
+      break;
+    case MN_STEP_REQUANTIZE:
+      mn_q8_requantize (st->count, in, out, st->in_zero_point, st->multiplier[0], st->shift[0],
+                        st->out_zero_point, 0, 255);
+      break;
+    case MN_STEP_PAD:
+      mn_pad_nhwc (st->pad_dims, st->pad_before, st->pad_after, st->elem_size, in, out,
+                   &st->fill);
+      break;
+    default:
+      break;
+  }
+}
+
+static void
+write_input (mn_session *s, const uint8_t *rgb, size_t stride)
+{
+  const mn_graph *g = &s->model->graph;
+  const mn_tensor *t = &g->tensors[g->input];
+  const int h = t->dims[1], w = t->dims[2];
+  void *dst = tensor_ptr (s, g->input);
+  if (t->type == MN_DTYPE_FLOAT32) {
+    float *f = dst;
+    const float inv = 1.f / s->input_std;
+    for (int y = 0; y < h; y++)
+      for (int x = 0; x < w * 3; x++)
+        *f++ = ((float) rgb[(size_t) y * stride + (size_t) x] - s->input_mean) * inv;
+  } else {
+    uint8_t *q = dst;
+    for (int y = 0; y < h; y++)
+      for (int x = 0; x < w * 3; x++)
+        *q++ = s->input_lut[rgb[(size_t) y * stride + (size_t) x]];
+  }
+}
+
+static void
+read_output (mn_session *s, mn_result *r)
+{
+  const mn_graph *g = &s->model->graph;
+  const mn_tensor *t = &g->tensors[g->output];
+  const void *src = tensor_ptr (s, g->output);
+  const int n = (int) mn_tensor_elements (t);
+  if (t->type == MN_DTYPE_FLOAT32) {
+    memcpy (s->scores, src, sizeof (float) * (size_t) n);
+  } else {
+    const uint8_t *q = src;
+    const float scale = t->scales[0];
+    const int32_t zp = mn_domain_zero_point (t, 0);
+    for (int i = 0; i < n; i++)
+      s->scores[i] = scale * (float) ((int32_t) q[i] - zp);
+  }
+  /* The raw tensor keeps its own type: int8 back out of the uint8 domain. */
+  if (t->type == MN_DTYPE_INT8) {
+    uint8_t *q = (uint8_t *) src;
+    for (int i = 0; i < n; i++)
+      q[i] ^= 0x80;
+  }
+  r->scores = s->scores;
+  r->raw = src;
+  r->raw_type = t->type;
+  r->num_classes = n;
+}
+
+static void
+execute (mn_session *s, mn_result *out)
+{
+  const mn_plan *p = &s->model->plan;
+#pragma omp parallel num_threads (s->threads)
+  {
+    const int tid = omp_get_thread_num ();
+    const int nth = omp_get_num_threads ();
+    for (int i = 0; i < p->num_steps; i++) {
+      const mn_step *st = &p->steps[i];
+      if (is_parallel (st->kind))
+        run_parallel_step (s, st, tid, nth);
+      else if (tid == 0)
+        run_serial_step (s, st);
+#pragma omp barrier
+    }
+  }
+  read_output (s, out);
+}
+
+mn_status
+mn_session_run (mn_session *s, const uint8_t *rgb, size_t stride, mn_result *out)
+{
+  if (!s || !rgb || !out)
+    return MN_ERR_INVALID_ARG;
+  const mn_tensor *t = &s->model->graph.tensors[s->model->graph.input];
+  if (t->rank != 4 || t->dims[0] != 1 || t->dims[3] != 3)
+    return mn_log_error (&s->model->log, MN_ERR_UNSUPPORTED,
+                         "mn_session_run: the model's input is not a [1,height,width,3] image");
+  if (stride < (size_t) t->dims[2] * 3)
+    return mn_log_error (&s->model->log, MN_ERR_INVALID_ARG,
+                         "mn_session_run: stride %zu is less than width %d x 3", stride,
+                         t->dims[2]);
+  write_input (s, rgb, stride);
+  execute (s, out);
+  return MN_OK;
+}
+
+mn_status
+mn_session_run_tensor (mn_session *s, const void *input, size_t size, mn_result *out)
+{
+  if (!s || !input || !out)
+    return MN_ERR_INVALID_ARG;
+  const mn_graph *g = &s->model->graph;
+  const mn_tensor *t = &g->tensors[g->input];
+  if (size != s->model->plan.tensors[g->input].bytes)
+    return mn_log_error (&s->model->log, MN_ERR_INVALID_ARG,
+                         "mn_session_run_tensor: %zu bytes given, the input needs %zu", size,
+                         s->model->plan.tensors[g->input].bytes);
+  uint8_t *dst = tensor_ptr (s, g->input);
+  memcpy (dst, input, size);
+  if (t->type == MN_DTYPE_INT8) /* into the uint8 domain */
+    for (size_t i = 0; i < size; i++)
+      dst[i] ^= 0x80;
+  execute (s, out);
+  return MN_OK;
+}
+
+int
+mn_result_top_k (const mn_result *r, int k, mn_class_score *out)
+{
+  if (!r || !out || k <= 0)
+    return 0;
+  int n = 0;
+  for (int c = 0; c < r->num_classes; c++) {
+    float v = r->scores[c];
+    if (n == k && !(v > out[n - 1].score))
+      continue;
+    int pos = n < k ? n++ : k - 1;
+    /* strictly greater moves up: ties keep the lower class id first */
+    while (pos > 0 && v > out[pos - 1].score) {
+      out[pos] = out[pos - 1];
+      pos--;
+    }
+    out[pos].class_id = c;
+    out[pos].score = v;
+  }
+  return n;
+}

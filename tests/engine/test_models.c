@@ -1,0 +1,256 @@
+/* test_models.c: golden classes on the shared models and photos, float vs
+ * quantised siblings, thread-count invariance, the embedding extractor. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "image_util.h"
+#include "mobilenet.h"
+#include "test_util.h"
+
+typedef struct {
+  const char *file;
+  int is_v2;          /* V2 1.0/224 family: the photo goldens apply */
+  const char *sibling; /* the quantised parent of a float model */
+} model_case;
+
+static const model_case models[] = {
+  { "mobilenet_v2_1.0_224_quant.tflite", 1, NULL },
+  { "tf2_mobilenet_v2_1.0_224_ptq.tflite", 1, NULL },
+  { "mobilenet_v2_1.0_224_float.tflite", 1, "mobilenet_v2_1.0_224_quant.tflite" },
+  { "tf2_mobilenet_v2_1.0_224_float.tflite", 1, "tf2_mobilenet_v2_1.0_224_ptq.tflite" },
+  { "mobilenet_v1_0.25_128_quant.tflite", 0, NULL },
+  { "mobilenet_v1_0.25_128_float.tflite", 0, "mobilenet_v1_0.25_128_quant.tflite" },
+  { "mobilenet_v1_0.5_160_quant.tflite", 0, NULL },
+  { "mobilenet_v1_0.5_160_float.tflite", 0, "mobilenet_v1_0.5_160_quant.tflite" },
+  { "mobilenet_v1_0.75_192_quant.tflite", 0, NULL },
+  { "mobilenet_v1_0.75_192_float.tflite", 0, "mobilenet_v1_0.75_192_quant.tflite" },
+};
+
+typedef struct {
+  const char *bmp;
+  int class_id;
+  float min_score;    /* 0 = no score requirement */
+} photo_case;
+
+/* From ../shared/images/README.md and the engine issue. */
+static const photo_case photos[] = {
+  { "cat.bmp", 286, 0.5f },
+  { "dragonfly.bmp", 320, 0.f },
+  { "grace_hopper.bmp", 653, 0.f },
+  { "bird.bmp", 20, 0.f },
+  { "sunflower.bmp", 986, 0.f },
+};
+
+static mn_session *
+open_session (const char *model, int threads, mn_model **m)
+{
+  char *path = test_shared_path ("models", model);
+  mn_config c;
+  mn_config_default (&c);
+  c.threads = threads;
+  mn_session *s = NULL;
+  mn_status st = mn_model_load (path, &c, m);
+  if (st == MN_OK)
+    st = mn_session_create (*m, &c, &s);
+  if (st != MN_OK)
+    fprintf (stderr, "  %s: %s\n", path, mn_status_str (st));
+  free (path);
+  return s;
+}
+
+/* The image at the model's input size: raw .rgb files are used as they are. */
+static int
+input_for (const char *image, int w, int h, test_image *out)
+{
+  char *path = test_shared_path ("images", image);
+  int rc;
+  if (strstr (image, ".rgb")) {
+    size_t size = 0;
+    out->rgb = test_read_file (path, &size);
+    out->width = w;
+    out->height = h;
+    rc = out->rgb && size == (size_t) w * h * 3 ? 0 : -1;
+  } else {
+    test_image full;
+    rc = test_image_load_bmp (path, &full);
+    if (rc == 0) {
+      rc = test_image_resize (&full, w, h, out);
+      test_image_free (&full);
+    }
+  }
+  free (path);
+  return rc;
+}
+
+/* Top-1 of one model on one image; the scores are copied to *scores. */
+static int
+classify (const char *model, const char *image, int threads, float **scores, int *n)
+{
+  mn_model *m = NULL;
+  mn_session *s = open_session (model, threads, &m);
+  int top1 = -1;
+  if (s) {
+    mn_model_info info;
+    mn_model_get_info (m, &info);
+    test_image img;
+    if (input_for (image, info.input_width, info.input_height, &img) == 0) {
+      mn_result r;
+      if (mn_session_run (s, img.rgb, (size_t) img.width * 3, &r) == MN_OK) {
+        mn_class_score best;
+        mn_result_top_k (&r, 1, &best);
+        top1 = best.class_id;
+        if (scores) {
+          *scores = malloc (sizeof (float) * (size_t) r.num_classes);
+          memcpy (*scores, r.scores, sizeof (float) * (size_t) r.num_classes);
+          *n = r.num_classes;
+        }
+      }
+      test_image_free (&img);
+    }
+  }
+  mn_session_destroy (&s);
+  mn_model_unref (&m);
+  return top1;
+}
+
+static void
+test_raw_goldens (void)
+{
+  for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
+    if (!models[i].is_v2)
+      continue; /* bird.rgb and sunflower.rgb are 224x224 */
+    int bird = classify (models[i].file, "bird.rgb", 0, NULL, NULL);
+    int sun = classify (models[i].file, "sunflower.rgb", 0, NULL, NULL);
+    TEST_CHECK (bird == 20, "%s: bird.rgb is class %d, expected 20", models[i].file, bird);
+    TEST_CHECK (sun == 986, "%s: sunflower.rgb is class %d, expected 986", models[i].file, sun);
+  }
+}
+
+static void
+test_photo_goldens (void)
+{
+  for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
+    if (!models[i].is_v2)
+      continue;
+    for (size_t p = 0; p < sizeof photos / sizeof photos[0]; p++) {
+      float *scores = NULL;
+      int n = 0;
+      int top1 = classify (models[i].file, photos[p].bmp, 0, &scores, &n);
+      float score = top1 >= 0 ? scores[top1] : 0.f;
+      TEST_CHECK (top1 == photos[p].class_id && score > photos[p].min_score,
+                  "%s: %s is class %d (%.3f), expected %d above %.2f", models[i].file,
+                  photos[p].bmp, top1, score, photos[p].class_id, photos[p].min_score);
+      free (scores);
+    }
+  }
+}
+
+/* A float model's top-1 equals its quantised parent's, or is one of the
+ * parent's exactly tied top classes. */
+static void
+test_float_matches_quant (void)
+{
+  const char *images[] = { "bird.bmp", "cat.bmp", "sunflower.bmp", "dragonfly.bmp",
+                           "grace_hopper.bmp" };
+  for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
+    if (!models[i].sibling)
+      continue;
+    for (size_t k = 0; k < sizeof images / sizeof images[0]; k++) {
+      float *qs = NULL;
+      int n = 0;
+      int f1 = classify (models[i].file, images[k], 0, NULL, NULL);
+      int q1 = classify (models[i].sibling, images[k], 0, &qs, &n);
+      int tied = q1 >= 0 && f1 >= 0 && f1 < n && qs[f1] == qs[q1];
+      TEST_CHECK (f1 == q1 || tied, "%s on %s: float top-1 %d, quantised top-1 %d",
+                  models[i].file, images[k], f1, q1);
+      free (qs);
+    }
+  }
+}
+
+static void
+test_thread_invariance (void)
+{
+  for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
+    float *ref = NULL;
+    int n = 0;
+    classify (models[i].file, "bird.bmp", 1, &ref, &n);
+    for (int threads = 2; threads <= 3; threads++) {
+      float *got = NULL;
+      int m = 0;
+      classify (models[i].file, "bird.bmp", threads, &got, &m);
+      TEST_CHECK (ref && got && n == m && memcmp (ref, got, sizeof (float) * (size_t) n) == 0,
+                  "%s: %d threads differ from 1 thread", models[i].file, threads);
+      free (got);
+    }
+    free (ref);
+  }
+}
+
+static void
+test_embedding_extractor (void)
+{
+  mn_model *m = NULL;
+  mn_session *s = open_session ("mobilenet_v1_1.0_224_quant_embedding_extractor.tflite", 0, &m);
+  TEST_CHECK (s != NULL, "the embedding extractor loads");
+  if (!s)
+    return;
+  mn_model_info info;
+  mn_model_get_info (m, &info);
+  test_image img;
+  mn_result r = { 0 };
+  int ok = input_for ("bird.rgb", info.input_width, info.input_height, &img) == 0 &&
+           mn_session_run (s, img.rgb, (size_t) img.width * 3, &r) == MN_OK;
+  int nonzero = 0;
+  for (int i = 0; ok && i < r.num_classes; i++)
+    nonzero += r.scores[i] != 0.f;
+  TEST_CHECK (ok && r.num_classes == 1024 && r.raw_type == MN_DTYPE_UINT8 && nonzero > 100,
+              "embedding: %d values (%d non-zero), type %s", r.num_classes, nonzero,
+              mn_dtype_str (r.raw_type));
+  if (ok)
+    test_image_free (&img);
+  mn_session_destroy (&s);
+  mn_model_unref (&m);
+}
+
+static void
+test_model_facts (void)
+{
+  mn_model *m = NULL;
+  mn_session *s = open_session ("mobilenet_v2_1.0_224_quant.tflite", 1, &m);
+  TEST_CHECK (s != NULL, "v2 quant loads");
+  if (!s)
+    return;
+  mn_model_info info;
+  mn_model_get_info (m, &info);
+  /* MobileNetV2 1.0/224: ~300M MACs, 3.4-3.5M parameters */
+  TEST_CHECK (info.input_width == 224 && info.input_height == 224 && info.num_classes == 1001,
+              "v2 quant: %dx%d input, %d classes", info.input_width, info.input_height,
+              info.num_classes);
+  TEST_CHECK (info.total_macs > 290000000ull && info.total_macs < 310000000ull,
+              "v2 quant: %llu MACs, expected about 300M", (unsigned long long) info.total_macs);
+  TEST_CHECK (info.total_params > 3300000ull && info.total_params < 3600000ull,
+              "v2 quant: %llu parameters, expected about 3.4M",
+              (unsigned long long) info.total_params);
+  /* wrong stride is an error, not a crash */
+  uint8_t px[3] = { 0 };
+  mn_result r;
+  TEST_CHECK (mn_session_run (s, px, 3, &r) == MN_ERR_INVALID_ARG, "a too-small stride is refused");
+  mn_session_destroy (&s);
+  mn_model_unref (&m);
+}
+
+int
+main (void)
+{
+  test_require_shared_dir ();
+  test_model_facts ();
+  test_raw_goldens ();
+  test_photo_goldens ();
+  test_float_matches_quant ();
+  test_thread_invariance ();
+  test_embedding_extractor ();
+  return test_summary ();
+}
