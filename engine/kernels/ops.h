@@ -45,7 +45,13 @@ typedef struct {
 } mn_q8_pool_params;
 
 /* TFLite's requantising MEAN (the integer formula of its reduce kernel for
- * the int8 or uint8 case, as the params say). */
+ * the int8 or uint8 case, as the params say): MEAN over axes {1, 2} of a
+ * 4-D tensor with keep_dims, which TFLite's default kernel sends to
+ * optimized_ops::Mean / optimized_integer_ops::Mean: sum of the raw values
+ * in the tensor's own domain, MBQM by QuantizeMultiplier (in_scale /
+ * (hw * out_scale)) (float arithmetic), plus out_zp - round (in_zp *
+ * in_scale / out_scale), clamped.  (keep_dims = false takes TFLite's
+ * reference QuantizedMeanOrSum path, which rounds differently.) */
 void mn_q8_mean_hw (int hw, int channels, const uint8_t *in, uint8_t *out,
                     const mn_q8_pool_params *p);
 /* TFLite's quantised AVERAGE_POOL_2D over the whole map (same scale in and

@@ -46,7 +46,9 @@ static const photo_case photos[] = {
 static mn_session *
 open_session (const char *model, int threads, mn_model **m)
 {
-  char *path = test_shared_path ("models", model);
+  char rel[512];
+  snprintf (rel, sizeof rel, "models/%s", model);
+  const char *path = tu_shared_path (rel);
   mn_config c;
   mn_config_default (&c);
   c.threads = threads;
@@ -56,7 +58,6 @@ open_session (const char *model, int threads, mn_model **m)
     st = mn_session_create (*m, &c, &s);
   if (st != MN_OK)
     fprintf (stderr, "  %s: %s\n", path, mn_status_str (st));
-  free (path);
   return s;
 }
 
@@ -64,11 +65,13 @@ open_session (const char *model, int threads, mn_model **m)
 static int
 input_for (const char *image, int w, int h, test_image *out)
 {
-  char *path = test_shared_path ("images", image);
+  char rel[512];
+  snprintf (rel, sizeof rel, "images/%s", image);
+  const char *path = tu_shared_path (rel);
   int rc;
   if (strstr (image, ".rgb")) {
     size_t size = 0;
-    out->rgb = test_read_file (path, &size);
+    out->rgb = tu_read_file (path, &size);
     out->width = w;
     out->height = h;
     rc = out->rgb && size == (size_t) w * h * 3 ? 0 : -1;
@@ -80,7 +83,6 @@ input_for (const char *image, int w, int h, test_image *out)
       test_image_free (&full);
     }
   }
-  free (path);
   return rc;
 }
 
@@ -123,8 +125,8 @@ test_raw_goldens (void)
       continue; /* bird.rgb and sunflower.rgb are 224x224 */
     int bird = classify (models[i].file, "bird.rgb", 0, NULL, NULL);
     int sun = classify (models[i].file, "sunflower.rgb", 0, NULL, NULL);
-    TEST_CHECK (bird == 20, "%s: bird.rgb is class %d, expected 20", models[i].file, bird);
-    TEST_CHECK (sun == 986, "%s: sunflower.rgb is class %d, expected 986", models[i].file, sun);
+    CHECK (bird == 20, "%s: bird.rgb is class %d (expected 20)", models[i].file, bird);
+    CHECK (sun == 986, "%s: sunflower.rgb is class %d (expected 986)", models[i].file, sun);
   }
 }
 
@@ -139,8 +141,8 @@ test_photo_goldens (void)
       int n = 0;
       int top1 = classify (models[i].file, photos[p].bmp, 0, &scores, &n);
       float score = top1 >= 0 ? scores[top1] : 0.f;
-      TEST_CHECK (top1 == photos[p].class_id && score > photos[p].min_score,
-                  "%s: %s is class %d (%.3f), expected %d above %.2f", models[i].file,
+      CHECK (top1 == photos[p].class_id && score > photos[p].min_score,
+                  "%s: %s is class %d (%.3f) (expected %d above %.2f)", models[i].file,
                   photos[p].bmp, top1, score, photos[p].class_id, photos[p].min_score);
       free (scores);
     }
@@ -163,7 +165,7 @@ test_float_matches_quant (void)
       int f1 = classify (models[i].file, images[k], 0, NULL, NULL);
       int q1 = classify (models[i].sibling, images[k], 0, &qs, &n);
       int tied = q1 >= 0 && f1 >= 0 && f1 < n && qs[f1] == qs[q1];
-      TEST_CHECK (f1 == q1 || tied, "%s on %s: float top-1 %d, quantised top-1 %d",
+      CHECK (f1 == q1 || tied, "%s on %s: float top-1 %d, quantised top-1 %d",
                   models[i].file, images[k], f1, q1);
       free (qs);
     }
@@ -181,8 +183,8 @@ test_thread_invariance (void)
       float *got = NULL;
       int m = 0;
       classify (models[i].file, "bird.bmp", threads, &got, &m);
-      TEST_CHECK (ref && got && n == m && memcmp (ref, got, sizeof (float) * (size_t) n) == 0,
-                  "%s: %d threads differ from 1 thread", models[i].file, threads);
+      CHECK (ref && got && n == m && memcmp (ref, got, sizeof (float) * (size_t) n) == 0,
+                  "%s: %d threads give the same output as 1", models[i].file, threads);
       free (got);
     }
     free (ref);
@@ -194,7 +196,7 @@ test_embedding_extractor (void)
 {
   mn_model *m = NULL;
   mn_session *s = open_session ("mobilenet_v1_1.0_224_quant_embedding_extractor.tflite", 0, &m);
-  TEST_CHECK (s != NULL, "the embedding extractor loads");
+  CHECK (s != NULL, "the embedding extractor loads");
   if (!s)
     return;
   mn_model_info info;
@@ -206,7 +208,7 @@ test_embedding_extractor (void)
   int nonzero = 0;
   for (int i = 0; ok && i < r.num_classes; i++)
     nonzero += r.scores[i] != 0.f;
-  TEST_CHECK (ok && r.num_classes == 1024 && r.raw_type == MN_DTYPE_UINT8 && nonzero > 100,
+  CHECK (ok && r.num_classes == 1024 && r.raw_type == MN_DTYPE_UINT8 && nonzero > 100,
               "embedding: %d values (%d non-zero), type %s", r.num_classes, nonzero,
               mn_dtype_str (r.raw_type));
   if (ok)
@@ -220,24 +222,24 @@ test_model_facts (void)
 {
   mn_model *m = NULL;
   mn_session *s = open_session ("mobilenet_v2_1.0_224_quant.tflite", 1, &m);
-  TEST_CHECK (s != NULL, "v2 quant loads");
+  CHECK (s != NULL, "v2 quant loads");
   if (!s)
     return;
   mn_model_info info;
   mn_model_get_info (m, &info);
   /* MobileNetV2 1.0/224: ~300M MACs, 3.4-3.5M parameters */
-  TEST_CHECK (info.input_width == 224 && info.input_height == 224 && info.num_classes == 1001,
+  CHECK (info.input_width == 224 && info.input_height == 224 && info.num_classes == 1001,
               "v2 quant: %dx%d input, %d classes", info.input_width, info.input_height,
               info.num_classes);
-  TEST_CHECK (info.total_macs > 290000000ull && info.total_macs < 310000000ull,
-              "v2 quant: %llu MACs, expected about 300M", (unsigned long long) info.total_macs);
-  TEST_CHECK (info.total_params > 3300000ull && info.total_params < 3600000ull,
-              "v2 quant: %llu parameters, expected about 3.4M",
+  CHECK (info.total_macs > 290000000ull && info.total_macs < 310000000ull,
+              "v2 quant: %llu MACs (expected about 300M)", (unsigned long long) info.total_macs);
+  CHECK (info.total_params > 3300000ull && info.total_params < 3600000ull,
+              "v2 quant: %llu parameters (expected about 3.4M)",
               (unsigned long long) info.total_params);
   /* wrong stride is an error, not a crash */
   uint8_t px[3] = { 0 };
   mn_result r;
-  TEST_CHECK (mn_session_run (s, px, 3, &r) == MN_ERR_INVALID_ARG, "a too-small stride is refused");
+  CHECK (mn_session_run (s, px, 3, &r) == MN_ERR_INVALID_ARG, "a too-small stride is refused");
   mn_session_destroy (&s);
   mn_model_unref (&m);
 }
@@ -245,12 +247,13 @@ test_model_facts (void)
 int
 main (void)
 {
-  test_require_shared_dir ();
+  if (!tu_shared_dir ())
+    return tu_finish ();
   test_model_facts ();
   test_raw_goldens ();
   test_photo_goldens ();
   test_float_matches_quant ();
   test_thread_invariance ();
   test_embedding_extractor ();
-  return test_summary ();
+  return tu_finish ();
 }

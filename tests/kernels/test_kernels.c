@@ -1,0 +1,1466 @@
+/* test_kernels.c: checkasm-style test of the kernels (dav1d's checkasm).
+ *
+ * Every kernel of the dispatch table, and its portable C twin by name, is
+ * run on seeded random shapes and data mixed with extremes and compared
+ * with a naive implementation written here straight from TFLite's rules
+ * (unpacked weights, direct loops, requantisation with requant.h).  Outputs
+ * sit between guard bytes, and bytes a call must not write are checked.
+ *
+ * Integer results must be bit-exact.  Float results must satisfy
+ * |got - ref| <= 1e-5 * (|bias| + sum |x * w|) with ref computed in double
+ * (a relative tolerance on the magnitude of the summed terms, since the
+ * result itself may cancel to near zero).
+ *
+ * Usage: test-kernels [--seed N] [--bench]
+ * Prints one line per failure (with the seed) and "N passed, N failed". */
+#include "kernels.h"
+#include "ops.h"
+#include "requant.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define GUARD 64
+#define PATTERN 0xA5
+
+static unsigned seed;
+static uint64_t rng;
+static int n_passed, n_failed;
+
+/* ---- harness -------------------------------------------------------------- */
+
+static void
+check (bool ok, const char *fmt, ...)
+{
+  va_list ap;
+  if (ok) {
+    n_passed++;
+    return;
+  }
+  n_failed++;
+  printf ("FAIL (seed %u): ", seed);
+  va_start (ap, fmt);
+  vprintf (fmt, ap);
+  va_end (ap);
+  putchar ('\n');
+}
+
+static uint32_t
+rnd (void)
+{
+  rng ^= rng >> 12;
+  rng ^= rng << 25;
+  rng ^= rng >> 27;
+  return (uint32_t) ((rng * 0x2545F4914F6CDD1Dull) >> 32);
+}
+
+/* Uniform in [lo, hi]. */
+static int
+rnd_range (int lo, int hi)
+{
+  return lo + (int) (rnd () % (uint32_t) (hi - lo + 1));
+}
+
+static double
+rnd_unit (void)
+{
+  return rnd () / 4294967296.0;
+}
+
+static int
+pick (const int *v, int n)
+{
+  return v[rnd () % (unsigned) n];
+}
+
+/* Bytes with extremes: 0 and 255 often, else uniform. */
+static void
+fill_u8 (uint8_t *p, size_t n)
+{
+  const int mode = rnd () % 4;
+  for (size_t i = 0; i < n; i++) {
+    const uint32_t r = rnd () % 16;
+    if (mode == 0)
+      p[i] = (uint8_t) rnd ();
+    else if (r == 0)
+      p[i] = 0;
+    else if (r == 1)
+      p[i] = 255;
+    else
+      p[i] = (uint8_t) rnd ();
+  }
+  if (n > 0 && rnd () % 8 == 0)
+    memset (p, rnd () % 2 ? 255 : 0, n); /* all one extreme */
+}
+
+static void
+fill_f32 (float *p, size_t n, float scale)
+{
+  for (size_t i = 0; i < n; i++) {
+    const uint32_t r = rnd () % 32;
+    p[i] = r == 0 ? 0.0f : (float) ((rnd_unit () * 2.0 - 1.0) * scale);
+  }
+}
+
+/* Guarded allocation: GUARD pattern bytes either side, the body too. */
+typedef struct {
+  uint8_t *base;
+  size_t bytes;
+} gbuf;
+
+static void *
+galloc (gbuf *g, size_t bytes)
+{
+  g->bytes = bytes;
+  g->base = malloc (bytes + 2 * GUARD);
+  if (!g->base) {
+    fprintf (stderr, "out of memory\n");
+    exit (2);
+  }
+  memset (g->base, PATTERN, bytes + 2 * GUARD);
+  return g->base + GUARD;
+}
+
+static void
+greset (gbuf *g)
+{
+  memset (g->base, PATTERN, g->bytes + 2 * GUARD);
+}
+
+static bool
+gguards_ok (const gbuf *g)
+{
+  for (size_t i = 0; i < GUARD; i++)
+    if (g->base[i] != PATTERN || g->base[GUARD + g->bytes + i] != PATTERN)
+      return false;
+  return true;
+}
+
+/* Bytes in [from, to) of the body are still the pattern. */
+static bool
+gbody_untouched (const gbuf *g, size_t from, size_t to)
+{
+  for (size_t i = from; i < to; i++)
+    if (g->base[GUARD + i] != PATTERN)
+      return false;
+  return true;
+}
+
+static void
+gfree (gbuf *g)
+{
+  free (g->base);
+  g->base = NULL;
+}
+
+static void *
+xmalloc (size_t n)
+{
+  void *p = malloc (n ? n : 1);
+  if (!p) {
+    fprintf (stderr, "out of memory\n");
+    exit (2);
+  }
+  return p;
+}
+
+/* ---- quantisation parameters mixed with extremes ---------------------------- */
+
+static int32_t
+rnd_zero_point (void)
+{
+  static const int zps[] = { 0, 128, 255, 1, 127 };
+  return rnd () % 2 ? pick (zps, 5) : rnd_range (0, 255);
+}
+
+static int32_t
+rnd_w_zero_point (void)
+{
+  static const int zps[] = { 0, 128, 157, 204, 255, 1 };
+  return rnd () % 2 ? pick (zps, 6) : rnd_range (0, 255);
+}
+
+/* Real multipliers as a model has them: typical (1e-4 .. 1e-2), tiny
+ * (3e-7: shifts ~21), near one, above one. */
+static double
+rnd_real_multiplier (void)
+{
+  switch (rnd () % 6) {
+  case 0:
+    return 3e-7 * (0.5 + rnd_unit ());
+  case 1:
+    return 0.5 + 0.4999 * rnd_unit ();
+  case 2:
+    return 1.0 + 2.0 * rnd_unit ();
+  case 3:
+    return 1e-10;
+  default:
+    return pow (10.0, -4.0 + 2.0 * rnd_unit ());
+  }
+}
+
+typedef struct {
+  int32_t *mult, *shift;
+  mn_requant rq;
+} rq_params;
+
+static void
+rq_init (rq_params *p, int n)
+{
+  const bool per_channel = rnd () % 2;
+  const double common = rnd_real_multiplier ();
+  int32_t lo, hi;
+
+  p->mult = xmalloc (sizeof (int32_t) * n);
+  p->shift = xmalloc (sizeof (int32_t) * n);
+  for (int i = 0; i < n; i++)
+    mn_quantize_multiplier (per_channel ? rnd_real_multiplier () : common, &p->mult[i],
+                            &p->shift[i]);
+  p->rq.multiplier = p->mult;
+  p->rq.shift = p->shift;
+  p->rq.out_zero_point = rnd_zero_point ();
+  switch (rnd () % 3) {
+  case 0:
+    lo = 0, hi = 255;
+    break;
+  case 1:                       /* ReLU6-like: [zp, zp + k] */
+    lo = p->rq.out_zero_point;
+    hi = lo + rnd_range (0, 255);
+    hi = hi > 255 ? 255 : hi;
+    break;
+  default:
+    lo = rnd_range (0, 255);
+    hi = rnd_range (lo, 255);
+  }
+  p->rq.out_min = (uint8_t) lo;
+  p->rq.out_max = (uint8_t) hi;
+}
+
+static void
+rq_free (rq_params *p)
+{
+  free (p->mult);
+  free (p->shift);
+}
+
+static int32_t *
+rnd_biases (int n)
+{
+  int32_t *b = xmalloc (sizeof (int32_t) * n);
+  const int mode = rnd () % 4;
+  for (int i = 0; i < n; i++) {
+    if (mode == 0)
+      b[i] = 0;
+    else if (mode == 1 && rnd () % 4 == 0)
+      b[i] = (rnd () % 2 ? 1 : -1) * rnd_range (50000000, 200000000); /* huge */
+    else
+      b[i] = rnd_range (-(1 << 20), 1 << 20);
+  }
+  return b;
+}
+
+static int32_t *
+rnd_w_zero_points (int n)
+{
+  int32_t *z = xmalloc (sizeof (int32_t) * n);
+  const bool per_channel = rnd () % 2;
+  const int32_t common = rnd_w_zero_point ();
+  for (int i = 0; i < n; i++)
+    z[i] = per_channel ? rnd_w_zero_point () : common;
+  return z;
+}
+
+static uint8_t
+naive_requant (int32_t acc, const mn_requant *rq, int c)
+{
+  int32_t v = mn_multiply_by_quantized_multiplier (acc, rq->multiplier[c], rq->shift[c]);
+  v += rq->out_zero_point;
+  if (v < rq->out_min)
+    v = rq->out_min;
+  if (v > rq->out_max)
+    v = rq->out_max;
+  return (uint8_t) v;
+}
+
+/* ---- geometry ----------------------------------------------------------------- */
+
+/* TensorFlow SAME (pad_total split with the smaller half first) or VALID. */
+static bool
+make_geom (mn_conv_geom *g, int in_h, int in_w, int in_c, int out_c, int k, int stride,
+           bool same, int dm)
+{
+  memset (g, 0, sizeof *g);
+  g->in_h = in_h, g->in_w = in_w, g->in_c = in_c, g->out_c = out_c;
+  g->k_h = g->k_w = k;
+  g->stride_h = g->stride_w = stride;
+  g->depth_multiplier = dm;
+  if (same) {
+    int ph, pw;
+    g->out_h = (in_h + stride - 1) / stride;
+    g->out_w = (in_w + stride - 1) / stride;
+    ph = (g->out_h - 1) * stride + k - in_h;
+    pw = (g->out_w - 1) * stride + k - in_w;
+    g->pad_top = ph > 0 ? ph / 2 : 0;
+    g->pad_left = pw > 0 ? pw / 2 : 0;
+  } else {
+    if (in_h < k || in_w < k)
+      return false;
+    g->out_h = (in_h - k) / stride + 1;
+    g->out_w = (in_w - k) / stride + 1;
+  }
+  return true;
+}
+
+static const char *
+geom_str (const mn_conv_geom *g)
+{
+  static char buf[160];
+  snprintf (buf, sizeof buf, "%dx%dx%d -> %dx%dx%d k%dx%d s%d pad %d,%d dm %d", g->in_h,
+            g->in_w, g->in_c, g->out_h, g->out_w, g->out_c, g->k_h, g->k_w, g->stride_h,
+            g->pad_top, g->pad_left, g->depth_multiplier);
+  return buf;
+}
+
+/* ---- naive references (straight from the rules) --------------------------------- */
+
+/* General and depthwise convolution, q8.  w: conv [out_c][k_h][k_w][in_c],
+ * depthwise [k_h][k_w][out_c]. */
+static void
+naive_q8_conv (const mn_conv_geom *g, bool depthwise, const uint8_t *in, int32_t in_zp,
+               const uint8_t *w, const int32_t *w_zp, const int32_t *bias,
+               const mn_requant *rq, uint8_t *out)
+{
+  const int dm = g->depth_multiplier;
+  for (int oy = 0; oy < g->out_h; oy++)
+    for (int ox = 0; ox < g->out_w; ox++)
+      for (int o = 0; o < g->out_c; o++) {
+        int64_t acc = bias[o];
+        for (int ky = 0; ky < g->k_h; ky++)
+          for (int kx = 0; kx < g->k_w; kx++) {
+            const int iy = oy * g->stride_h - g->pad_top + ky;
+            const int ix = ox * g->stride_w - g->pad_left + kx;
+            if (iy < 0 || iy >= g->in_h || ix < 0 || ix >= g->in_w)
+              continue;         /* padding: x == in_zp */
+            const uint8_t *x = in + ((size_t) iy * g->in_w + ix) * g->in_c;
+            if (depthwise) {
+              const int32_t wv = w[((size_t) ky * g->k_w + kx) * g->out_c + o];
+              acc += (int64_t) (x[o / dm] - in_zp) * (wv - w_zp[o]);
+            } else {
+              for (int ic = 0; ic < g->in_c; ic++) {
+                const int32_t wv = w[(((size_t) o * g->k_h + ky) * g->k_w + kx) * g->in_c + ic];
+                acc += (int64_t) (x[ic] - in_zp) * (wv - w_zp[o]);
+              }
+            }
+          }
+        out[((size_t) oy * g->out_w + ox) * g->out_c + o] = naive_requant ((int32_t) acc, rq, o);
+      }
+}
+
+static void
+naive_q8_gemm (int m, int n, int k, const uint8_t *a, int32_t a_zp, const uint8_t *w,
+               const int32_t *w_zp, const int32_t *bias, const mn_requant *rq, uint8_t *c)
+{
+  for (int i = 0; i < m; i++)
+    for (int j = 0; j < n; j++) {
+      int64_t acc = bias[j];
+      for (int kk = 0; kk < k; kk++)
+        acc += (int64_t) (a[(size_t) i * k + kk] - a_zp) * (w[(size_t) j * k + kk] - w_zp[j]);
+      c[(size_t) i * n + j] = naive_requant ((int32_t) acc, rq, j);
+    }
+}
+
+/* Float: value and magnitude (|bias| + sum |x w|) in double. */
+static void
+naive_f32_conv (const mn_conv_geom *g, bool depthwise, const float *in, const float *w,
+                const float *bias, float lo, float hi, double *out, double *mag)
+{
+  const int dm = g->depth_multiplier;
+  for (int oy = 0; oy < g->out_h; oy++)
+    for (int ox = 0; ox < g->out_w; ox++)
+      for (int o = 0; o < g->out_c; o++) {
+        double acc = bias[o], m = fabs (bias[o]);
+        for (int ky = 0; ky < g->k_h; ky++)
+          for (int kx = 0; kx < g->k_w; kx++) {
+            const int iy = oy * g->stride_h - g->pad_top + ky;
+            const int ix = ox * g->stride_w - g->pad_left + kx;
+            if (iy < 0 || iy >= g->in_h || ix < 0 || ix >= g->in_w)
+              continue;
+            const float *x = in + ((size_t) iy * g->in_w + ix) * g->in_c;
+            if (depthwise) {
+              const double t = (double) x[o / dm] * w[((size_t) ky * g->k_w + kx) * g->out_c + o];
+              acc += t, m += fabs (t);
+            } else {
+              for (int ic = 0; ic < g->in_c; ic++) {
+                const double t = (double) x[ic]
+                    * w[(((size_t) o * g->k_h + ky) * g->k_w + kx) * g->in_c + ic];
+                acc += t, m += fabs (t);
+              }
+            }
+          }
+        acc = acc < lo ? lo : acc > hi ? hi : acc;
+        out[((size_t) oy * g->out_w + ox) * g->out_c + o] = acc;
+        mag[((size_t) oy * g->out_w + ox) * g->out_c + o] = m;
+      }
+}
+
+static bool
+f32_close (float got, double ref, double mag)
+{
+  if (isinf (ref))
+    return got == ref;
+  return fabs ((double) got - ref) <= 1e-5 * mag + 1e-30;
+}
+
+/* ---- clamp choices for float kernels ------------------------------------------- */
+
+static void
+rnd_f32_clamp (float *lo, float *hi)
+{
+  switch (rnd () % 4) {
+  case 0:
+    *lo = -INFINITY, *hi = INFINITY;   /* NONE */
+    break;
+  case 1:
+    *lo = 0.0f, *hi = INFINITY;        /* RELU */
+    break;
+  case 2:
+    *lo = 0.0f, *hi = 6.0f;            /* RELU6 */
+    break;
+  default:
+    *lo = -1.0f, *hi = 1.0f;           /* RELU_N1_TO_1 */
+  }
+}
+
+/* ---- q8 convolutions --------------------------------------------------------------- */
+
+static const mn_kernel_table *ktab;
+
+/* Run one q8 conv or dwconv case with the table kernel and the C twin, whole
+ * and split into row ranges; compare with the naive reference. */
+static void
+test_q8_conv_case (const mn_conv_geom *g, bool depthwise, const char *what)
+{
+  const size_t in_n = (size_t) g->in_h * g->in_w * g->in_c;
+  const size_t out_n = (size_t) g->out_h * g->out_w * g->out_c;
+  const size_t w_n = depthwise ? (size_t) g->k_h * g->k_w * g->out_c
+                               : (size_t) g->out_c * g->k_h * g->k_w * g->in_c;
+  uint8_t *in = xmalloc (in_n), *w = xmalloc (w_n), *ref = xmalloc (out_n);
+  int32_t *bias = rnd_biases (g->out_c), *w_zp = rnd_w_zero_points (g->out_c);
+  const int32_t in_zp = rnd_zero_point ();
+  const size_t packed_size = depthwise ? mn_q8_dwconv_packed_size (g) : mn_q8_conv_packed_size (g);
+  void *packed = xmalloc (packed_size);
+  rq_params rp;
+  gbuf gout;
+  uint8_t *out = galloc (&gout, out_n);
+  const mn_q8_conv_fn fns[2] = { depthwise ? ktab->q8_dwconv : ktab->q8_conv,
+                                 depthwise ? mn_q8_dwconv_c : mn_q8_conv_c };
+  const char *names[2] = { ktab->isa, "c" };
+
+  fill_u8 (in, in_n);
+  fill_u8 (w, w_n);
+  rq_init (&rp, g->out_c);
+  if (depthwise)
+    mn_q8_dwconv_pack (g, w, w_zp, bias, packed);
+  else
+    mn_q8_conv_pack (g, w, w_zp, bias, packed);
+  naive_q8_conv (g, depthwise, in, in_zp, w, w_zp, bias, &rp.rq, ref);
+
+  for (int f = 0; f < 2; f++) {
+    const size_t row = (size_t) g->out_w * g->out_c;
+    int split;
+
+    greset (&gout);
+    fns[f] (g, in, in_zp, packed, out, 0, g->out_h, &rp.rq);
+    size_t bad = out_n;
+    for (size_t i = 0; i < out_n; i++)
+      if (out[i] != ref[i]) {
+        bad = i;
+        break;
+      }
+    check (bad == out_n && gguards_ok (&gout), "%s_%s %s: %s%s (first diff at %zu: got %d want %d)",
+           what, names[f], geom_str (g), bad == out_n ? "" : "mismatch",
+           gguards_ok (&gout) ? "" : " guard bytes written", bad,
+           bad < out_n ? out[bad] : -1, bad < out_n ? ref[bad] : -1);
+
+    /* Rows [0, split) then [split, out_h), each call writing only its rows. */
+    split = rnd_range (0, g->out_h);
+    greset (&gout);
+    fns[f] (g, in, in_zp, packed, out, split, g->out_h, &rp.rq);
+    bool ok = gbody_untouched (&gout, 0, split * row);
+    fns[f] (g, in, in_zp, packed, out, 0, split, &rp.rq);
+    ok = ok && memcmp (out, ref, out_n) == 0 && gguards_ok (&gout);
+    check (ok, "%s_%s %s: rows split at %d differ or write outside", what, names[f],
+           geom_str (g), split);
+  }
+
+  gfree (&gout);
+  rq_free (&rp);
+  free (in), free (w), free (ref), free (bias), free (w_zp), free (packed);
+}
+
+static void
+test_q8_dwconv (void)
+{
+  static const int chans[] = { 1, 3, 7, 8, 9, 15, 16, 17, 33 };
+  static const struct { int h, w, c, k, s, dm; } real[] = {
+    { 112, 112, 32, 3, 1, 1 },   /* V2 first dw */
+    { 112, 112, 96, 3, 2, 1 },   /* 112 -> 56, 96 channels */
+    { 56, 56, 144, 3, 1, 1 },
+    { 28, 28, 192, 3, 2, 1 },
+    { 14, 14, 576, 3, 1, 1 },
+    { 7, 7, 960, 3, 1, 1 },
+    { 64, 64, 8, 3, 1, 1 },      /* V1 0.25 */
+    { 8, 8, 256, 3, 2, 1 },
+  };
+  mn_conv_geom g;
+
+  for (int t = 0; t < 300; t++) {
+    const int k = pick ((const int[]) { 1, 3, 3, 3, 5 }, 5);
+    const int s = rnd_range (1, 2);
+    const int dm = rnd_range (1, 2);
+    const int c = pick (chans, 9);
+    const bool same = rnd () % 4 != 0;
+    const int h = rnd () % 8 == 0 ? 1 : rnd_range (1, 14);
+    const int w = rnd () % 8 == 0 ? 1 : rnd_range (1, 14);
+    if (!make_geom (&g, h, w, c, c * dm, k, s, same, dm))
+      continue;
+    test_q8_conv_case (&g, true, "q8_dwconv");
+  }
+  for (size_t i = 0; i < sizeof real / sizeof real[0]; i++) {
+    make_geom (&g, real[i].h, real[i].w, real[i].c, real[i].c * real[i].dm, real[i].k,
+               real[i].s, true, real[i].dm);
+    test_q8_conv_case (&g, true, "q8_dwconv");
+  }
+}
+
+static void
+test_q8_conv (void)
+{
+  static const int chans[] = { 1, 3, 7, 8, 9, 16, 17, 33 };
+  mn_conv_geom g;
+
+  for (int t = 0; t < 200; t++) {
+    const int k = pick ((const int[]) { 1, 2, 3, 3, 5 }, 5);
+    const int s = rnd_range (1, 2);
+    const bool same = rnd () % 4 != 0;
+    const int h = rnd () % 8 == 0 ? 1 : rnd_range (1, 12);
+    const int w = rnd () % 8 == 0 ? 1 : rnd_range (1, 12);
+    if (!make_geom (&g, h, w, pick (chans, 8), pick (chans, 8), k, s, same, 1))
+      continue;
+    test_q8_conv_case (&g, false, "q8_conv");
+  }
+  /* The first layers: 224 -> 112 (even: pad 0 before, 1 after), V1 sizes. */
+  make_geom (&g, 224, 224, 3, 32, 3, 2, true, 1);
+  test_q8_conv_case (&g, false, "q8_conv");
+  make_geom (&g, 128, 128, 3, 8, 3, 2, true, 1);
+  test_q8_conv_case (&g, false, "q8_conv");
+  make_geom (&g, 15, 15, 3, 24, 3, 2, true, 1);  /* odd: pad 1 before, 1 after */
+  test_q8_conv_case (&g, false, "q8_conv");
+}
+
+/* ---- q8 GEMM ------------------------------------------------------------------------ */
+
+static void
+test_q8_gemm_case (int m, int n, int k, size_t extra_a, size_t extra_c)
+{
+  const size_t a_stride = (size_t) k + extra_a, c_stride = (size_t) n + extra_c;
+  uint8_t *a = xmalloc (m * a_stride + 1), *w = xmalloc ((size_t) n * k);
+  uint8_t *a_dense = xmalloc ((size_t) m * k), *ref = xmalloc ((size_t) m * n);
+  int32_t *bias = rnd_biases (n), *w_zp = rnd_w_zero_points (n);
+  const int32_t a_zp = rnd_zero_point ();
+  void *packed = xmalloc (mn_q8_gemm_packed_size (n, k));
+  const size_t out_bytes = (m - 1) * c_stride + n;
+  rq_params rp;
+  gbuf gout;
+  uint8_t *c = galloc (&gout, out_bytes);
+  const mn_q8_gemm_fn fns[2] = { ktab->q8_gemm, mn_q8_gemm_c };
+  const char *names[2] = { ktab->isa, "c" };
+
+  fill_u8 (a, m * a_stride + 1);
+  fill_u8 (w, (size_t) n * k);
+  for (int i = 0; i < m; i++)
+    memcpy (a_dense + (size_t) i * k, a + i * a_stride, k);
+  rq_init (&rp, n);
+  mn_q8_gemm_pack (n, k, w, w_zp, bias, a_zp, packed);
+  naive_q8_gemm (m, n, k, a_dense, a_zp, w, w_zp, bias, &rp.rq, ref);
+
+  for (int f = 0; f < 2; f++) {
+    /* whole, then [0, nb) and [nb, n) with nb a multiple of NR */
+    const int panels = (n + MN_Q8_GEMM_NR - 1) / MN_Q8_GEMM_NR;
+    const int nb = rnd_range (0, panels) * MN_Q8_GEMM_NR;
+    for (int pass = 0; pass < 2; pass++) {
+      bool ok = true;
+      greset (&gout);
+      if (pass == 0) {
+        fns[f] (m, n, k, 0, n, a, a_stride, packed, c, c_stride, &rp.rq);
+      } else {
+        fns[f] (m, n, k, nb < n ? nb : n, n, a, a_stride, packed, c, c_stride, &rp.rq);
+        for (int i = 0; i < m && ok; i++)  /* the first call left [0, nb) alone */
+          ok = gbody_untouched (&gout, i * c_stride, i * c_stride + (nb < n ? nb : n));
+        fns[f] (m, n, k, 0, nb < n ? nb : n, a, a_stride, packed, c, c_stride, &rp.rq);
+      }
+      int bi = -1, bj = -1;
+      for (int i = 0; i < m && bi < 0; i++) {
+        for (int j = 0; j < n; j++)
+          if (c[i * c_stride + j] != ref[(size_t) i * n + j]) {
+            bi = i, bj = j;
+            break;
+          }
+        if (i + 1 < m && !gbody_untouched (&gout, i * c_stride + n, (i + 1) * c_stride))
+          ok = false;         /* the stride gap */
+      }
+      check (ok && bi < 0 && gguards_ok (&gout),
+             "q8_gemm_%s m %d n %d k %d (stride %zu/%zu%s%d): %s%s%s first diff [%d][%d]",
+             names[f], m, n, k, a_stride, c_stride, pass ? ", split at " : ", whole ", pass ? nb : n,
+             bi >= 0 ? "mismatch " : "", ok ? "" : "wrote outside its columns ",
+             gguards_ok (&gout) ? "" : "guard bytes written", bi, bj);
+    }
+  }
+
+  gfree (&gout);
+  rq_free (&rp);
+  free (a), free (w), free (a_dense), free (ref), free (bias), free (w_zp), free (packed);
+}
+
+static void
+test_q8_gemm (void)
+{
+  static const int ns[] = { 1, 3, 7, 8, 9, 15, 16, 17, 24, 33 };
+  static const int ks[] = { 1, 2, 3, 7, 8, 16, 17, 32, 33, 96 };
+  for (int t = 0; t < 300; t++)
+    test_q8_gemm_case (rnd_range (1, 20), pick (ns, 10), pick (ks, 10),
+                       rnd () % 3 == 0 ? rnd_range (1, 5) : 0, rnd () % 3 == 0 ? rnd_range (1, 5) : 0);
+  test_q8_gemm_case (1, 1001, 1280, 0, 0);    /* V2 classifier */
+  test_q8_gemm_case (1, 1001, 1024, 0, 0);    /* V1 classifier */
+  test_q8_gemm_case (49, 1280, 320, 0, 0);    /* V2 last 1x1 */
+  test_q8_gemm_case (3136, 24, 144, 0, 0);    /* 56x56 projection */
+  test_q8_gemm_case (12544, 16, 32, 0, 0);    /* 112x112 projection */
+  test_q8_gemm_case (49, 7, 11520, 0, 0);     /* k at the documented bound's scale */
+}
+
+/* ---- float kernels -------------------------------------------------------------------- */
+
+static void
+test_f32_conv_case (const mn_conv_geom *g, bool depthwise, const char *what)
+{
+  const size_t in_n = (size_t) g->in_h * g->in_w * g->in_c;
+  const size_t out_n = (size_t) g->out_h * g->out_w * g->out_c;
+  const size_t w_n = depthwise ? (size_t) g->k_h * g->k_w * g->out_c
+                               : (size_t) g->out_c * g->k_h * g->k_w * g->in_c;
+  float *in = xmalloc (in_n * 4), *w = xmalloc (w_n * 4), *bias = xmalloc (g->out_c * 4);
+  double *ref = xmalloc (out_n * 8), *mag = xmalloc (out_n * 8);
+  const size_t psize = depthwise ? mn_f32_dwconv_packed_size (g) : mn_f32_conv_packed_size (g);
+  float *packed = xmalloc (psize * 4), lo, hi;
+  gbuf gout, gout2;
+  float *out = galloc (&gout, out_n * 4), *out2 = galloc (&gout2, out_n * 4);
+  const mn_f32_conv_fn fns[2] = { depthwise ? ktab->f32_dwconv : ktab->f32_conv,
+                                  depthwise ? mn_f32_dwconv_c : mn_f32_conv_c };
+  const char *names[2] = { ktab->isa, "c" };
+
+  fill_f32 (in, in_n, rnd () % 4 ? 1.0f : 100.0f);
+  fill_f32 (w, w_n, 1.0f);
+  fill_f32 (bias, g->out_c, 1.0f);
+  rnd_f32_clamp (&lo, &hi);
+  if (depthwise)
+    mn_f32_dwconv_pack (g, w, bias, packed);
+  else
+    mn_f32_conv_pack (g, w, bias, packed);
+  naive_f32_conv (g, depthwise, in, w, bias, lo, hi, ref, mag);
+
+  for (int f = 0; f < 2; f++) {
+    const size_t row = (size_t) g->out_w * g->out_c;
+    const int split = rnd_range (0, g->out_h);
+    size_t bad = out_n;
+
+    greset (&gout);
+    fns[f] (g, in, packed, out, 0, g->out_h, lo, hi);
+    for (size_t i = 0; i < out_n; i++)
+      if (!f32_close (out[i], ref[i], mag[i])) {
+        bad = i;
+        break;
+      }
+    check (bad == out_n && gguards_ok (&gout), "%s_%s %s: %s%s (first at %zu: %g vs %g)", what,
+           names[f], geom_str (g), bad < out_n ? "outside tolerance" : "",
+           gguards_ok (&gout) ? "" : " guard bytes written", bad,
+           bad < out_n ? out[bad] : 0.0, bad < out_n ? ref[bad] : 0.0);
+
+    /* split rows: identical bits to the whole call */
+    greset (&gout2);
+    fns[f] (g, in, packed, out2, split, g->out_h, lo, hi);
+    bool ok = gbody_untouched (&gout2, 0, split * row * 4);
+    fns[f] (g, in, packed, out2, 0, split, lo, hi);
+    ok = ok && memcmp (out, out2, out_n * 4) == 0 && gguards_ok (&gout2);
+    check (ok, "%s_%s %s: rows split at %d differ or write outside", what, names[f],
+           geom_str (g), split);
+  }
+
+  gfree (&gout), gfree (&gout2);
+  free (in), free (w), free (bias), free (ref), free (mag), free (packed);
+}
+
+static void
+test_f32_convs (void)
+{
+  static const int chans[] = { 1, 3, 7, 8, 9, 16, 17, 33 };
+  mn_conv_geom g;
+
+  for (int t = 0; t < 150; t++) {
+    const int k = pick ((const int[]) { 1, 3, 3, 5 }, 4);
+    const int s = rnd_range (1, 2), dm = rnd_range (1, 2), c = pick (chans, 8);
+    const bool same = rnd () % 4 != 0;
+    if (make_geom (&g, rnd_range (1, 13), rnd_range (1, 13), c, c * dm, k, s, same, dm))
+      test_f32_conv_case (&g, true, "f32_dwconv");
+    if (make_geom (&g, rnd_range (1, 11), rnd_range (1, 11), pick (chans, 8), pick (chans, 8), k,
+                   s, same, 1))
+      test_f32_conv_case (&g, false, "f32_conv");
+  }
+  make_geom (&g, 112, 112, 32, 32, 3, 1, true, 1);
+  test_f32_conv_case (&g, true, "f32_dwconv");
+  make_geom (&g, 112, 112, 96, 96, 3, 2, true, 1);
+  test_f32_conv_case (&g, true, "f32_dwconv");
+  make_geom (&g, 7, 7, 960, 960, 3, 1, true, 1);
+  test_f32_conv_case (&g, true, "f32_dwconv");
+  make_geom (&g, 224, 224, 3, 32, 3, 2, true, 1);
+  test_f32_conv_case (&g, false, "f32_conv");
+}
+
+static void
+test_f32_gemm_case (int m, int n, int k, size_t extra_a, size_t extra_c)
+{
+  const size_t a_stride = (size_t) k + extra_a, c_stride = (size_t) n + extra_c;
+  float *a = xmalloc (m * a_stride * 4), *w = xmalloc ((size_t) n * k * 4);
+  float *bias = xmalloc (n * 4), *packed = xmalloc (mn_f32_gemm_packed_size (n, k) * 4), lo, hi;
+  double *ref = xmalloc ((size_t) m * n * 8), *mag = xmalloc ((size_t) m * n * 8);
+  gbuf gout;
+  const size_t out_n = (m - 1) * c_stride + n;
+  float *c = galloc (&gout, out_n * 4);
+  const mn_f32_gemm_fn fns[2] = { ktab->f32_gemm, mn_f32_gemm_c };
+  const char *names[2] = { ktab->isa, "c" };
+
+  fill_f32 (a, m * a_stride, 1.0f);
+  fill_f32 (w, (size_t) n * k, 1.0f);
+  fill_f32 (bias, n, 1.0f);
+  rnd_f32_clamp (&lo, &hi);
+  mn_f32_gemm_pack (n, k, w, bias, packed);
+  for (int i = 0; i < m; i++)
+    for (int j = 0; j < n; j++) {
+      double acc = bias[j], mg = fabs (bias[j]);
+      for (int kk = 0; kk < k; kk++) {
+        const double t = (double) a[i * a_stride + kk] * w[(size_t) j * k + kk];
+        acc += t, mg += fabs (t);
+      }
+      ref[(size_t) i * n + j] = acc < lo ? lo : acc > hi ? hi : acc;
+      mag[(size_t) i * n + j] = mg;
+    }
+
+  for (int f = 0; f < 2; f++) {
+    const int panels = (n + MN_F32_GEMM_NR - 1) / MN_F32_GEMM_NR;
+    const int nb0 = rnd_range (0, panels) * MN_F32_GEMM_NR, nb = nb0 < n ? nb0 : n;
+    for (int pass = 0; pass < 2; pass++) {
+      bool ok = true;
+      int bi = -1, bj = -1;
+      greset (&gout);
+      if (pass == 0) {
+        fns[f] (m, n, k, 0, n, a, a_stride, packed, c, c_stride, lo, hi);
+      } else {
+        fns[f] (m, n, k, nb, n, a, a_stride, packed, c, c_stride, lo, hi);
+        for (int i = 0; i < m && ok; i++)
+          ok = gbody_untouched (&gout, i * c_stride * 4, (i * c_stride + nb) * 4);
+        fns[f] (m, n, k, 0, nb, a, a_stride, packed, c, c_stride, lo, hi);
+      }
+      for (int i = 0; i < m && bi < 0; i++) {
+        for (int j = 0; j < n; j++)
+          if (!f32_close (c[i * c_stride + j], ref[(size_t) i * n + j], mag[(size_t) i * n + j])) {
+            bi = i, bj = j;
+            break;
+          }
+        if (i + 1 < m && !gbody_untouched (&gout, (i * c_stride + n) * 4, (i + 1) * c_stride * 4))
+          ok = false;
+      }
+      check (ok && bi < 0 && gguards_ok (&gout),
+             "f32_gemm_%s m %d n %d k %d pass %d split %d: %s%s%s [%d][%d]", names[f], m, n, k,
+             pass, nb, bi >= 0 ? "outside tolerance " : "", ok ? "" : "wrote outside ",
+             gguards_ok (&gout) ? "" : "guard bytes written", bi, bj);
+    }
+  }
+
+  gfree (&gout);
+  free (a), free (w), free (bias), free (packed), free (ref), free (mag);
+}
+
+static void
+test_f32_gemm (void)
+{
+  static const int ns[] = { 1, 3, 7, 15, 16, 17, 31, 33 };
+  static const int ks[] = { 1, 2, 3, 7, 16, 17, 33 };
+  for (int t = 0; t < 200; t++)
+    test_f32_gemm_case (rnd_range (1, 12), pick (ns, 8), pick (ks, 7),
+                        rnd () % 3 == 0 ? rnd_range (1, 5) : 0, rnd () % 3 == 0 ? rnd_range (1, 5) : 0);
+  test_f32_gemm_case (1, 1001, 1280, 0, 0);
+  test_f32_gemm_case (49, 1280, 320, 0, 0);
+  test_f32_gemm_case (3136, 24, 144, 0, 0);
+}
+
+/* ---- requantisation helpers ----------------------------------------------------------- */
+
+/* round half away from zero of x / 2^e, exactly */
+static int64_t
+ref_rdbp (int64_t x, int e)
+{
+  if (e == 0)
+    return x;
+  const int64_t half = (int64_t) 1 << (e - 1);
+  return x >= 0 ? (x + half) >> e : -((-x + half) >> e);
+}
+
+/* MBQM from its definition: t = (x * 2^left) wrapped to int32 (as the
+ * helper does), h = floor ((t * M + 2^30) / 2^31) (SRDHM's rounding: half
+ * up), saturated for M == t == INT32_MIN; then rounding (half away from
+ * zero) division by 2^right. */
+static int32_t
+ref_mbqm (int32_t x, int32_t m, int32_t shift)
+{
+  const int left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
+  const int32_t t = (int32_t) ((uint32_t) x << left);
+  if (t == INT32_MIN && m == INT32_MIN)
+    return (int32_t) ref_rdbp (INT32_MAX, right);
+  __int128 p = (__int128) t * m + ((__int128) 1 << 30);
+  __int128 h = p >= 0 ? p >> 31 : -((-p + (((__int128) 1 << 31) - 1)) >> 31);
+  return (int32_t) ref_rdbp ((int64_t) h, right);
+}
+
+static void
+test_requant (void)
+{
+  int32_t m, s;
+  static const struct { double r; int32_t m, s; } cases[] = {
+    { 0.0, 0, 0 },
+    { 1.0, 1 << 30, 1 },
+    { 0.5, 1 << 30, 0 },
+    { 0.25, 1 << 30, -1 },
+    { 2.5, 1342177280, 2 },
+    { 1e-10, 0, 0 },               /* shift < -31: nothing gets through */
+    { 0.75, 1610612736, 0 },
+  };
+
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    mn_quantize_multiplier (cases[i].r, &m, &s);
+    check (m == cases[i].m && s == cases[i].s, "quantize_multiplier (%g) = %d, %d; want %d, %d",
+           cases[i].r, m, s, cases[i].m, cases[i].s);
+  }
+  /* Just below 1: q rounds to 2^31, which becomes 2^30 with shift + 1. */
+  mn_quantize_multiplier (nextafter (1.0, 0.0), &m, &s);
+  check (m == 1 << 30 && s == 1, "quantize_multiplier (1 - ulp) = %d, %d", m, s);
+  mn_quantize_multiplier (nextafter (0.5, 0.0), &m, &s);
+  check (m == 1 << 30 && s == 0, "quantize_multiplier (0.5 - ulp) = %d, %d", m, s);
+  mn_quantize_multiplier (0.999999999, &m, &s);
+  check (m == 2147483646 && s == 0, "quantize_multiplier (0.999999999) = %d, %d", m, s);
+  /* 3e-7 = 0.629... * 2^-21 */
+  mn_quantize_multiplier (3e-7, &m, &s);
+  check (s == -21 && m == (int32_t) llround (3e-7 * pow (2.0, 21 + 31)),
+         "quantize_multiplier (3e-7) = %d, %d", m, s);
+  /* 2^-32 = 0.5 * 2^-31: the smallest kept; just below it goes to zero. */
+  mn_quantize_multiplier (ldexp (1.0, -32), &m, &s);
+  check (m == 1 << 30 && s == -31, "quantize_multiplier (2^-32) = %d, %d", m, s);
+  mn_quantize_multiplier (ldexp (0.99, -32), &m, &s);
+  check (m == 0 && s == 0, "quantize_multiplier (0.99 * 2^-32) = %d, %d", m, s);
+  for (int i = 0; i < 2000; i++) {
+    const double r = ldexp (0.5 + 0.5 * rnd_unit (), rnd_range (-30, 8));
+    mn_quantize_multiplier (r, &m, &s);
+    const double back = ldexp ((double) m, s - 31);
+    if (!(m >= (1 << 30) && fabs (back - r) <= ldexp (r, -31))) {
+      check (false, "quantize_multiplier (%.17g) = %d, %d", r, m, s);
+      break;
+    }
+  }
+  n_passed++;
+
+  /* Rounding division by a power of two: half away from zero. */
+  static const struct { int32_t x; int e; int32_t want; } rd[] = {
+    { -5, 1, -3 }, { -4, 1, -2 }, { -3, 1, -2 }, { -1, 1, -1 }, { 5, 1, 3 }, { 1, 1, 1 },
+    { -6, 2, -2 }, { -5, 2, -1 }, { -2, 2, -1 }, { -7, 3, -1 }, { -3, 3, 0 }, { -4, 3, -1 },
+    { INT32_MIN, 31, -1 }, { -(1 << 30), 31, -1 }, { -(1 << 30) + 1, 31, 0 },
+    { INT32_MAX, 31, 1 }, { INT32_MIN, 1, INT32_MIN / 2 }, { 0, 5, 0 }, { -1, 0, -1 },
+  };
+  for (size_t i = 0; i < sizeof rd / sizeof rd[0]; i++) {
+    const int32_t got = mn_rounding_divide_by_pot (rd[i].x, rd[i].e);
+    check (got == rd[i].want, "rounding_divide_by_pot (%d, %d) = %d, want %d", rd[i].x, rd[i].e,
+           got, rd[i].want);
+  }
+  for (int i = 0; i < 200000; i++) {
+    const int32_t x = (int32_t) rnd ();
+    const int e = rnd_range (0, 31);
+    if (mn_rounding_divide_by_pot (x, e) != ref_rdbp (x, e)) {
+      check (false, "rounding_divide_by_pot (%d, %d) = %d, want %lld", x, e,
+             mn_rounding_divide_by_pot (x, e), (long long) ref_rdbp (x, e));
+      break;
+    }
+  }
+  n_passed++;
+
+  /* SRDHM saturation and rounding of negative halves. */
+  check (mn_saturating_rounding_doubling_high_mul (INT32_MIN, INT32_MIN) == INT32_MAX,
+         "srdhm (min, min) saturates");
+  check (mn_saturating_rounding_doubling_high_mul (-(1 << 15), 1 << 15) == 0,
+         "srdhm (-2^15, 2^15): -0.5 rounds up to 0");
+  check (mn_saturating_rounding_doubling_high_mul ((1 << 15), 1 << 15) == 1,
+         "srdhm (2^15, 2^15): 0.5 rounds up to 1");
+
+  /* MBQM against the 128-bit definition, and against double for sane values. */
+  bool ok_def = true, ok_dbl = true;
+  for (int i = 0; i < 300000; i++) {
+    int32_t x = (int32_t) rnd ();
+    double r = rnd_real_multiplier ();
+    if (rnd () % 4 == 0)
+      x >>= rnd_range (0, 31);
+    if (rnd () % 8 == 0)
+      x = pick ((const int[]) { 0, 1, -1, INT32_MAX, INT32_MIN, 1 << 30, -(1 << 30) }, 7);
+    mn_quantize_multiplier (r, &m, &s);
+    if (rnd () % 16 == 0)
+      m = INT32_MIN, s = 0;     /* exercise the saturating corner */
+    const int32_t got = mn_multiply_by_quantized_multiplier (x, m, s);
+    if (got != ref_mbqm (x, m, s) && ok_def) {
+      ok_def = false;
+      check (false, "mbqm (%d, %d, %d) = %d, want %d", x, m, s, got, ref_mbqm (x, m, s));
+    }
+    /* Without wrap-around (|x * 2^left| < 2^31) the result is x * M within 1. */
+    const double exact = (double) x * ldexp ((double) m, s - 31);
+    if (m != INT32_MIN && fabs ((double) x * ldexp (1.0, s > 0 ? s : 0)) < 2147483647.0
+        && fabs (got - exact) > 1.0 && ok_dbl) {
+      ok_dbl = false;
+      check (false, "mbqm (%d, %d, %d) = %d, double says %.3f", x, m, s, got, exact);
+    }
+  }
+  if (ok_def)
+    n_passed++;
+  if (ok_dbl)
+    n_passed++;
+}
+
+/* ---- ops ------------------------------------------------------------------------------- */
+
+/* TFLite 8-bit ADD, written out from add.cc / reference add.h. */
+static void
+test_q8_add (void)
+{
+  static const struct { double as; int az; double bs; int bz; double os; int oz; bool int8; } sc[] = {
+    /* V2 uint8 residual adds */
+    { 0.4014929533004761, 136, 0.2758343517780304, 119, 0.43216896057128906, 133, false },
+    { 0.2279418408870697, 121, 0.21836242079734802, 127, 0.25968998670578003, 130, false },
+    /* TF2 int8 (zero points are int8 values; stored + 128 below) */
+    { 0.2455354630947113, -7, 0.36084941029548645, -3, 0.40290647745132446, -1, true },
+    { 0.21102742850780487, 2, 0.20617316663265228, -14, 0.2520245909690857, 6, true },
+    { 0.01, 0, 0.5, 255, 0.02, 128, false },
+    { 1.0, 128, 1.0, 128, 1e-3, 0, false },
+  };
+  enum { N = 4096 };
+  uint8_t a[N], b[N], out[N];
+
+  for (size_t t = 0; t < sizeof sc / sizeof sc[0] + 20; t++) {
+    double as, bs, os;
+    int az, bz, oz, lo = 0, hi = 255;
+    if (t < sizeof sc / sizeof sc[0]) {
+      const int sh = sc[t].int8 ? 128 : 0;
+      as = sc[t].as, bs = sc[t].bs, os = sc[t].os;
+      az = sc[t].az + sh, bz = sc[t].bz + sh, oz = sc[t].oz + sh;
+    } else {
+      as = pow (10.0, -3 + 3 * rnd_unit ()), bs = pow (10.0, -3 + 3 * rnd_unit ());
+      os = pow (10.0, -3 + 3 * rnd_unit ());
+      az = rnd_zero_point (), bz = rnd_zero_point (), oz = rnd_zero_point ();
+      if (rnd () % 2)
+        lo = oz, hi = rnd_range (lo, 255);
+    }
+    mn_q8_add_params p;
+    mn_q8_add_params_init (&p, as, az, bs, bz, os, oz, (uint8_t) lo, (uint8_t) hi);
+    fill_u8 (a, N);
+    fill_u8 (b, N);
+    mn_q8_add (N, a, b, out, &p);
+
+    /* naive: TFLite's Prepare and AddElementwise, float scales */
+    const float fa = (float) as, fb = (float) bs, fo = (float) os;
+    const double twice_max = 2.0 * (double) (fa > fb ? fa : fb);
+    int32_t am, ash, bm, bsh, om, osh;
+    mn_quantize_multiplier ((double) fa / twice_max, &am, &ash);
+    mn_quantize_multiplier ((double) fb / twice_max, &bm, &bsh);
+    mn_quantize_multiplier (twice_max / ((1 << 20) * (double) fo), &om, &osh);
+    check (p.left_shift == 20 && p.a_multiplier == am && p.a_shift == ash && p.b_multiplier == bm
+               && p.b_shift == bsh && p.out_multiplier == om && p.out_shift == osh
+               && p.a_offset == -az && p.b_offset == -bz && p.out_zero_point == oz,
+           "q8_add_params_init case %zu: parameters differ from TFLite's Prepare", t);
+    int bad = -1, far = -1;
+    for (int i = 0; i < N; i++) {
+      const int32_t sa = mn_multiply_by_quantized_multiplier ((a[i] - az) * (1 << 20), am, ash);
+      const int32_t sb = mn_multiply_by_quantized_multiplier ((b[i] - bz) * (1 << 20), bm, bsh);
+      int32_t v = mn_multiply_by_quantized_multiplier (sa + sb, om, osh) + oz;
+      v = v < lo ? lo : v > hi ? hi : v;
+      if (out[i] != v && bad < 0)
+        bad = i;
+      /* float: within one step of round ((a + b) / out_scale) + zp */
+      double f = ((a[i] - az) * (double) fa + (b[i] - bz) * (double) fb) / fo + oz;
+      f = f < lo ? lo : f > hi ? hi : f;
+      if (fabs (out[i] - f) > 1.0 + 1e-9 && far < 0)
+        far = i;
+    }
+    check (bad < 0, "q8_add case %zu: element %d differs from the naive TFLite rule", t, bad);
+    check (far < 0, "q8_add case %zu: element %d more than one step from float", t, far);
+  }
+}
+
+/* MEAN in the tensor's native domain, from optimized_ops::Mean /
+ * optimized_integer_ops::Mean. */
+static void
+naive_mean (int hw, int ch, const int32_t *x /* native values */, int32_t in_zp,
+            float in_s, int32_t out_zp, float out_s, bool int8, int32_t *y)
+{
+  const int32_t lo = int8 ? -128 : 0, hi = int8 ? 127 : 255;
+  float temp = in_zp * in_s / out_s;
+  temp = temp > 0 ? temp + 0.5f : temp - 0.5f;
+  const int32_t bias = out_zp - (int32_t) temp;
+  const float real = in_s / ((float) hw * out_s);
+  int32_t m, s;
+  mn_quantize_multiplier (real, &m, &s);
+  for (int c = 0; c < ch; c++) {
+    int32_t acc = 0;
+    for (int i = 0; i < hw; i++)
+      acc += x[i * ch + c];
+    acc = mn_multiply_by_quantized_multiplier (acc, m, s) + bias;
+    y[c] = acc < lo ? lo : acc > hi ? hi : acc;
+  }
+}
+
+static void
+test_q8_mean_pool (void)
+{
+  enum { MAXN = 12544 * 64 };
+  uint8_t *in = xmalloc (MAXN), out[1280 + 8];
+  int32_t *nat = xmalloc (MAXN * 4), want[1280];
+
+  for (int t = 0; t < 60; t++) {
+    int hw, ch;
+    mn_q8_pool_params p;
+    if (t == 0 || t == 1) {      /* the TF2 model's MEAN (int8); and as uint8 */
+      hw = 49, ch = 1280;
+      p.is_int8 = t == 0;
+      p.in_scale = 0.0235294122248888, p.out_scale = 0.019077831879258156;
+      p.in_zero_point = t == 0 ? 0 : 3, p.out_zero_point = t == 0 ? 0 : 9;
+    } else {
+      hw = pick ((const int[]) { 1, 2, 3, 4, 49, 16, 100, 12544 }, 8);
+      ch = pick ((const int[]) { 1, 3, 7, 8, 17, 64 }, 6);
+      p.is_int8 = rnd () % 2;
+      p.in_scale = pow (10.0, -3 + 2 * rnd_unit ());
+      p.out_scale = rnd () % 4 == 0 ? p.in_scale : pow (10.0, -3 + 2 * rnd_unit ());
+      p.in_zero_point = rnd_zero_point (), p.out_zero_point = rnd_zero_point ();
+    }
+    p.out_min = 0, p.out_max = 255;
+    fill_u8 (in, (size_t) hw * ch);
+    const int sh = p.is_int8 ? 128 : 0;
+    for (int i = 0; i < hw * ch; i++)
+      nat[i] = in[i] - sh;
+
+    /* MEAN */
+    mn_q8_mean_hw (hw, ch, in, out, &p);
+    naive_mean (hw, ch, nat, p.in_zero_point - sh, (float) p.in_scale, p.out_zero_point - sh,
+                (float) p.out_scale, p.is_int8, want);
+    int bad = -1, far = -1;
+    for (int c = 0; c < ch; c++) {
+      if (out[c] != want[c] + sh && bad < 0)
+        bad = c;
+      double sum = 0;
+      for (int i = 0; i < hw; i++)
+        sum += in[i * ch + c] - p.in_zero_point;
+      double f = sum / hw * (float) p.in_scale / (float) p.out_scale + p.out_zero_point;
+      f = f < 0 ? 0 : f > 255 ? 255 : f;
+      if (fabs (out[c] - f) > 1.5 && far < 0)   /* rounding twice: bias and MBQM */
+        far = c;
+    }
+    check (bad < 0, "q8_mean_hw %s hw %d ch %d scales %g/%g zp %d/%d: channel %d got %d want %d",
+           p.is_int8 ? "int8" : "uint8", hw, ch, p.in_scale, p.out_scale, p.in_zero_point,
+           p.out_zero_point, bad, bad >= 0 ? out[bad] : 0, bad >= 0 ? want[bad] + sh : 0);
+    check (far < 0, "q8_mean_hw %s hw %d ch %d: channel %d far from the float mean",
+           p.is_int8 ? "int8" : "uint8", hw, ch, far);
+
+    /* AVERAGE_POOL (same scale): half away from zero in the native domain */
+    p.out_zero_point = p.in_zero_point;
+    if (rnd () % 2)
+      p.out_min = (uint8_t) rnd_range (0, 100), p.out_max = (uint8_t) rnd_range (150, 255);
+    mn_q8_global_avgpool (hw, ch, in, out, &p);
+    bad = -1;
+    for (int c = 0; c < ch; c++) {
+      int32_t acc = 0;
+      for (int i = 0; i < hw; i++)
+        acc += nat[i * ch + c];
+      acc = acc > 0 ? (acc + hw / 2) / hw : (acc - hw / 2) / hw;
+      acc += sh;
+      acc = acc < p.out_min ? p.out_min : acc > p.out_max ? p.out_max : acc;
+      if (out[c] != acc && bad < 0)
+        bad = c;
+    }
+    check (bad < 0, "q8_global_avgpool %s hw %d ch %d: channel %d", p.is_int8 ? "int8" : "uint8",
+           hw, ch, bad);
+  }
+
+  /* Rounding of negative sums in int8: -6 / 4 = -1.5 -> -2; -5 / 4 -> -1;
+   * -2 / 4 = -0.5 -> -1.  In uint8 storage 128 + those. */
+  {
+    static const int8_t v[3][4] = { { -1, -2, -3, 0 }, { -1, -1, -3, 0 }, { -1, -1, 0, 0 } };
+    static const int want8[3] = { -2, -1, -1 };
+    mn_q8_pool_params p = { .is_int8 = true, .in_scale = 0.1, .out_scale = 0.1,
+                            .out_min = 0, .out_max = 255 };
+    for (int k = 0; k < 3; k++) {
+      uint8_t x[4], y;
+      for (int i = 0; i < 4; i++)
+        x[i] = (uint8_t) (v[k][i] + 128);
+      mn_q8_global_avgpool (4, 1, x, &y, &p);
+      check (y == want8[k] + 128, "avgpool int8 rounding of sum %d/4: got %d want %d",
+             v[k][0] + v[k][1] + v[k][2] + v[k][3], y - 128, want8[k]);
+    }
+    /* the same bytes as uint8: (sum + 2) / 4 */
+    p.is_int8 = false;
+    uint8_t x[4] = { 127, 126, 125, 128 }, y;  /* sum 506: 126.5 -> 127 */
+    mn_q8_global_avgpool (4, 1, x, &y, &p);
+    check (y == 127, "avgpool uint8 rounding: got %d want 127", y);
+  }
+  free (in), free (nat);
+}
+
+/* TFLite's table softmax, written out. */
+static void
+naive_q8_softmax (int n, const uint8_t *x, uint8_t *y, float in_s, float beta, float out_s,
+                  int32_t zp, bool int8)
+{
+  float table[256];
+  for (int v = 0; v <= 255; v++)
+    table[255 - v] = expf (-in_s * beta * (float) v);
+  int mx = 0;
+  for (int j = 0; j < n; j++)
+    mx = x[j] > mx ? x[j] : mx;
+  float sum = 0;
+  for (int j = 0; j < n; j++)
+    sum += table[255 - mx + x[j]];
+  const float inv = 1.0f / (sum * out_s);
+  for (int j = 0; j < n; j++) {
+    const float pr = table[255 - mx + x[j]] * inv;
+    int32_t q = int8 ? (int32_t) roundf (pr) : (int32_t) (pr + 0.5f);
+    q += zp;
+    y[j] = (uint8_t) (q < 0 ? 0 : q > 255 ? 255 : q);
+  }
+}
+
+static void
+test_softmax (void)
+{
+  enum { N = 1001 };
+  uint8_t x[N * 2], y[N * 2], want[N];
+  float fx[N * 2], fy[N * 2];
+
+  for (int t = 0; t < 40; t++) {
+    const int n = t < 4 ? N : pick ((const int[]) { 1, 2, 3, 10, 17, 100 }, 6);
+    const bool int8 = t % 2;
+    const double in_s = t < 2 ? 0.09889253973960876 : t < 4 ? 0.06336501985788345
+                                                            : pow (10.0, -2 + 1.5 * rnd_unit ());
+    const float beta = t < 8 ? 1.0f : (float) (0.5 + rnd_unit ());
+    const double out_s = 1.0 / 256;
+    const int32_t zp = 0;        /* uint8: 0; int8: -128 + 128 */
+    fill_u8 (x, (size_t) n * 2);
+    (int8 ? mn_q8_softmax_int8 : mn_q8_softmax) (2, n, x, y, in_s, beta, out_s, zp);
+    int bad = -1, far = -1;
+    for (int r = 0; r < 2; r++) {
+      naive_q8_softmax (n, x + r * n, want, (float) in_s, beta, (float) out_s, zp, int8);
+      for (int j = 0; j < n; j++)
+        if (y[r * n + j] != want[j] && bad < 0)
+          bad = r * n + j;
+      /* dequantize -> float softmax -> quantize, within one step */
+      double mx = -1e300, sum = 0;
+      for (int j = 0; j < n; j++)
+        mx = fmax (mx, (double) x[r * n + j]);
+      for (int j = 0; j < n; j++)
+        sum += exp ((x[r * n + j] - mx) * in_s * beta);
+      for (int j = 0; j < n; j++) {
+        double q = exp ((x[r * n + j] - mx) * in_s * beta) / sum / out_s + zp;
+        q = q > 255 ? 255 : q;
+        if (fabs (y[r * n + j] - q) > 1.0 && far < 0)
+          far = r * n + j;
+      }
+    }
+    check (bad < 0, "q8_softmax%s n %d in_scale %g beta %g: element %d differs from TFLite's rule",
+           int8 ? "_int8" : "", n, in_s, beta, bad);
+    check (far < 0, "q8_softmax%s n %d: element %d more than one step from float softmax",
+           int8 ? "_int8" : "", n, far);
+  }
+  /* The one rounding difference between the uint8 and int8 rules. */
+  {
+    const float p = nextafterf (0.5f, 0.0f);
+    check ((int32_t) (p + 0.5f) == 1 && (int32_t) roundf (p) == 0,
+           "float rounding premise of the uint8/int8 softmax split");
+  }
+
+  /* float softmax */
+  for (int t = 0; t < 20; t++) {
+    const int n = pick ((const int[]) { 1, 2, 7, 1001 }, 4);
+    const float beta = t % 2 ? 1.0f : (float) (0.1 + 2 * rnd_unit ());
+    fill_f32 (fx, (size_t) n * 2, 10.0f);
+    mn_f32_softmax (2, n, fx, fy, beta);
+    bool ok = true;
+    for (int r = 0; r < 2; r++) {
+      double mx = -1e300, sum = 0;
+      for (int j = 0; j < n; j++)
+        mx = fmax (mx, fx[r * n + j]);
+      for (int j = 0; j < n; j++)
+        sum += exp ((fx[r * n + j] - mx) * beta);
+      for (int j = 0; j < n; j++) {
+        const double want_f = exp ((fx[r * n + j] - mx) * beta) / sum;
+        if (fabs (fy[r * n + j] - want_f) > 1e-5 * want_f + 1e-7)
+          ok = false;
+      }
+    }
+    check (ok, "f32_softmax n %d beta %g", n, beta);
+  }
+}
+
+static void
+test_conversions (void)
+{
+  uint8_t q[256], q2[256];
+  float f[256];
+
+  for (int i = 0; i < 256; i++)
+    q[i] = (uint8_t) i;
+  static const double scales[] = { 1.0 / 128, 1.0 / 127.5, 0.0235294122248888, 1e-6, 3.0 };
+  for (size_t s = 0; s < sizeof scales / sizeof scales[0]; s++)
+    for (int zi = 0; zi < 4; zi++) {
+      const int32_t zp = pick ((const int[]) { 0, 127, 128, 255 }, 4);
+      mn_q8_dequantize (256, q, f, scales[s], zp);
+      bool ok = true;
+      for (int i = 0; i < 256; i++)
+        ok = ok && f[i] == (float) ((double) (float) scales[s] * (i - zp));
+      check (ok, "dequantize scale %g zp %d", scales[s], zp);
+      mn_q8_quantize (256, f, q2, scales[s], zp, 0, 255);
+      check (memcmp (q, q2, 256) == 0, "quantize (dequantize (q)) != q for scale %g zp %d",
+             scales[s], zp);
+    }
+
+  /* round half away from zero, clamps */
+  {
+    const float in[] = { 1.25f, -1.25f, 0.75f, -0.75f, 0.25f, -0.25f, 1000.0f, -1000.0f, 0.0f,
+                         INFINITY, -INFINITY, 1e30f };
+    const int want[] = { 3, -3, 2, -2, 1, -1, 2000, -2000, 0, 1000000, -1000000, 1000000 };
+    uint8_t out[12];
+    mn_q8_quantize (12, in, out, 0.5, 128, 0, 255);
+    for (int i = 0; i < 12; i++) {
+      int w = want[i] + 128;
+      w = w < 0 ? 0 : w > 255 ? 255 : w;
+      check (out[i] == w, "quantize (%g, scale 0.5, zp 128) = %d, want %d", in[i], out[i], w);
+    }
+    mn_q8_quantize (2, in, out, 0.5, 128, 130, 131);
+    check (out[0] == 131 && out[1] == 130, "quantize clamps to [out_min, out_max]");
+  }
+
+  /* requantize vs TFLite's Requantize */
+  for (int t = 0; t < 50; t++) {
+    const int32_t izp = rnd_zero_point (), ozp = rnd_zero_point ();
+    int32_t m, s;
+    const int lo = rnd () % 2 ? 0 : rnd_range (0, 100), hi = rnd () % 2 ? 255 : rnd_range (150, 255);
+    mn_quantize_multiplier (t == 0 ? 1.0 : rnd_real_multiplier () * 100, &m, &s);
+    mn_q8_requantize (256, q, q2, izp, m, s, ozp, (uint8_t) lo, (uint8_t) hi);
+    bool ok = true;
+    for (int i = 0; i < 256; i++) {
+      int32_t v = mn_multiply_by_quantized_multiplier (i - izp, m, s) + ozp;
+      v = v < lo ? lo : v > hi ? hi : v;
+      ok = ok && q2[i] == v;
+      if (t == 0 && izp == ozp && lo == 0 && hi == 255)
+        ok = ok && q2[i] == i;  /* same scale and zero point: identity */
+    }
+    check (ok, "requantize (mult %d shift %d zp %d -> %d)", m, s, izp, ozp);
+  }
+}
+
+static void
+test_pad (void)
+{
+  for (int t = 0; t < 40; t++) {
+    int32_t d[4], b[4], a[4];
+    const size_t es = rnd () % 2 ? 1 : 4;
+    size_t in_n = 1, out_n = 1;
+    for (int i = 0; i < 4; i++) {
+      d[i] = i == 0 ? rnd_range (1, 2) : rnd_range (1, 6);
+      b[i] = rnd () % 3 ? rnd_range (0, 2) : 0;
+      a[i] = rnd () % 3 ? rnd_range (0, 2) : 0;
+      in_n *= d[i];
+      out_n *= (size_t) (d[i] + b[i] + a[i]);
+    }
+    uint8_t *in = xmalloc (in_n * es);
+    gbuf g;
+    uint8_t *out = galloc (&g, out_n * es);
+    uint32_t fill = rnd ();
+    fill_u8 (in, in_n * es);
+    mn_pad_nhwc (d, b, a, es, in, out, &fill);
+    bool ok = gguards_ok (&g);
+    size_t idx = 0;
+    for (int i0 = 0; i0 < d[0] + b[0] + a[0]; i0++)
+      for (int i1 = 0; i1 < d[1] + b[1] + a[1]; i1++)
+        for (int i2 = 0; i2 < d[2] + b[2] + a[2]; i2++)
+          for (int i3 = 0; i3 < d[3] + b[3] + a[3]; i3++, idx++) {
+            const int s0 = i0 - b[0], s1 = i1 - b[1], s2 = i2 - b[2], s3 = i3 - b[3];
+            const void *want;
+            if (s0 < 0 || s0 >= d[0] || s1 < 0 || s1 >= d[1] || s2 < 0 || s2 >= d[2] || s3 < 0
+                || s3 >= d[3])
+              want = &fill;
+            else
+              want = in + ((((size_t) s0 * d[1] + s1) * d[2] + s2) * d[3] + s3) * es;
+            ok = ok && memcmp (out + idx * es, want, es) == 0;
+          }
+    check (ok, "pad %dx%dx%dx%d elem %zu before %d,%d,%d,%d after %d,%d,%d,%d", d[0], d[1], d[2],
+           d[3], es, b[0], b[1], b[2], b[3], a[0], a[1], a[2], a[3]);
+    gfree (&g);
+    free (in);
+  }
+}
+
+static void
+test_f32_ops (void)
+{
+  enum { N = 777 };
+  float a[N], b[N], out[N];
+  fill_f32 (a, N, 10.0f);
+  fill_f32 (b, N, 10.0f);
+  mn_f32_add (N, a, b, out, 0.0f, 6.0f);
+  bool ok = true;
+  for (int i = 0; i < N; i++)
+    ok = ok && out[i] == fminf (fmaxf (a[i] + b[i], 0.0f), 6.0f);
+  check (ok, "f32_add relu6");
+
+  /* global average over 7x7x1280 */
+  float *x = xmalloc (49 * 1280 * 4), y[1280];
+  fill_f32 (x, 49 * 1280, 5.0f);
+  mn_f32_global_average (49, 1280, x, y, -INFINITY, INFINITY);
+  ok = true;
+  for (int c = 0; c < 1280; c++) {
+    double s = 0, m = 0;
+    for (int i = 0; i < 49; i++)
+      s += x[i * 1280 + c], m += fabs (x[i * 1280 + c]);
+    ok = ok && fabs (y[c] - s / 49) <= 1e-5 * m / 49 + 1e-30;
+  }
+  check (ok, "f32_global_average 7x7x1280");
+  free (x);
+}
+
+static void
+test_dispatch (void)
+{
+  mn_kernel_table t;
+  const char *old = getenv ("MOBILENET_FORCE_C");
+  char *saved = old ? strdup (old) : NULL;
+
+  setenv ("MOBILENET_FORCE_C", "1", 1);
+  mn_kernels_init (&t, ~0u);
+  check (strcmp (t.isa, "c") == 0 && t.q8_gemm == mn_q8_gemm_c && t.f32_conv == mn_f32_conv_c,
+         "MOBILENET_FORCE_C=1 keeps the C twins");
+  unsetenv ("MOBILENET_FORCE_C");
+  mn_kernels_init (&t, 0);
+  check (strcmp (t.isa, "c") == 0, "cpu_mask 0 keeps the C twins");
+  mn_kernels_init_c (&t);
+  check (t.f32_gemm == mn_f32_gemm_c && t.f32_dwconv == mn_f32_dwconv_c
+             && t.q8_conv == mn_q8_conv_c && t.q8_dwconv == mn_q8_dwconv_c,
+         "mn_kernels_init_c fills the C twins");
+  if (saved) {
+    setenv ("MOBILENET_FORCE_C", saved, 1);
+    free (saved);
+  }
+}
+
+/* ---- --bench ------------------------------------------------------------------------------- */
+
+static double
+now (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void
+bench (void)
+{
+  mn_conv_geom g;
+  rq_params rp;
+  double t0;
+
+  make_geom (&g, 112, 112, 96, 96, 3, 2, true, 1);
+  {
+    uint8_t *in = xmalloc (112 * 112 * 96), *w = xmalloc (9 * 96), *out = xmalloc (56 * 56 * 96);
+    int32_t *b = rnd_biases (96), *z = rnd_w_zero_points (96);
+    void *pk = xmalloc (mn_q8_dwconv_packed_size (&g));
+    fill_u8 (in, 112 * 112 * 96), fill_u8 (w, 9 * 96);
+    rq_init (&rp, 96);
+    mn_q8_dwconv_pack (&g, w, z, b, pk);
+    t0 = now ();
+    for (int i = 0; i < 20; i++)
+      ktab->q8_dwconv (&g, in, 128, pk, out, 0, g.out_h, &rp.rq);
+    printf ("bench q8_dwconv_%s 112x112x96 s2: %.3f ms\n", ktab->isa, (now () - t0) / 20 * 1e3);
+    rq_free (&rp);
+    free (in), free (w), free (out), free (b), free (z), free (pk);
+  }
+  {
+    const int m = 3136, n = 144, k = 24;
+    uint8_t *a = xmalloc ((size_t) m * k), *w = xmalloc ((size_t) n * k), *c = xmalloc ((size_t) m * n);
+    int32_t *b = rnd_biases (n), *z = rnd_w_zero_points (n);
+    void *pk = xmalloc (mn_q8_gemm_packed_size (n, k));
+    fill_u8 (a, (size_t) m * k), fill_u8 (w, (size_t) n * k);
+    rq_init (&rp, n);
+    mn_q8_gemm_pack (n, k, w, z, b, 3, pk);
+    t0 = now ();
+    for (int i = 0; i < 20; i++)
+      ktab->q8_gemm (m, n, k, 0, n, a, k, pk, c, n, &rp.rq);
+    printf ("bench q8_gemm_%s 3136x144x24: %.3f ms\n", ktab->isa, (now () - t0) / 20 * 1e3);
+    rq_free (&rp);
+    free (a), free (w), free (c), free (b), free (z), free (pk);
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  bool do_bench = false;
+  mn_kernel_table t;
+
+  seed = 20240601u;             /* fixed by default: reproducible CI; --seed to vary */
+  for (int i = 1; i < argc; i++) {
+    if (strcmp (argv[i], "--bench") == 0)
+      do_bench = true;
+    else if (strcmp (argv[i], "--seed") == 0 && i + 1 < argc)
+      seed = (unsigned) strtoul (argv[++i], NULL, 0);
+    else {
+      fprintf (stderr, "usage: %s [--seed N] [--bench]\n", argv[0]);
+      return 2;
+    }
+  }
+  rng = 0x9E3779B97F4A7C15ull ^ ((uint64_t) seed << 1 | 1);
+
+  mn_kernels_init (&t, ~0u);
+  ktab = &t;
+  printf ("kernels: table isa %s, seed %u\n", t.isa, seed);
+
+  test_dispatch ();
+  test_requant ();
+  test_q8_gemm ();
+  test_q8_dwconv ();
+  test_q8_conv ();
+  test_f32_gemm ();
+  test_f32_convs ();
+  test_q8_add ();
+  test_q8_mean_pool ();
+  test_softmax ();
+  test_conversions ();
+  test_pad ();
+  test_f32_ops ();
+  if (do_bench)
+    bench ();
+
+  printf ("%d passed, %d failed\n", n_passed, n_failed);
+  return n_failed ? 1 : 0;
+}
