@@ -94,7 +94,28 @@ typedef struct {
   fb_vec operators;
   int num_opcodes;
   int32_t *opcode_builtin;     /* resolved builtin code per operator code */
+  size_t budget;               /* bytes the graph may still allocate */
 } reader;
+
+/* A flatbuffer can point many tensors at one table, name, scale vector or
+ * buffer, so copying what each tensor refers to could take far more memory
+ * (and time) than the file's size.  A real model needs its constants once
+ * (FLOAT16/INT8 folding at most quadruples them) plus small names and
+ * tables, so the graph may own at most this much. */
+#define BUDGET_FACTOR 6
+#define BUDGET_EXTRA ((size_t) 64 << 20)
+
+static mn_status
+spend (reader *r, size_t n, const char *what, int index)
+{
+  if (n > r->budget)
+    return mn_log_error (r->log, MN_ERR_MALFORMED,
+                         ACTION ": %s of tensor %d would take the graph beyond %d times the "
+                         "file's size plus %zu MiB: the file repeats its data",
+                         what, index, BUDGET_FACTOR, BUDGET_EXTRA >> 20);
+  r->budget -= n;
+  return MN_OK;
+}
 
 static const char *
 tname (const reader *r, int i)
@@ -254,6 +275,8 @@ read_quantization (reader *r, int i, const fb_table *t)
                          i, tname (r, i), (int) qdim, ts->rank > 0 ? ts->rank - 1 : 0);
   }
 
+  if (spend (r, (size_t) n * (sizeof (float) + sizeof (int32_t)), "the quantisation", i))
+    return MN_ERR_MALFORMED;
   ts->scales = malloc (sizeof (float) * n);
   ts->zero_points = malloc (sizeof (int32_t) * n);
   if (ts->scales == NULL || ts->zero_points == NULL)
@@ -303,6 +326,8 @@ read_tensor (reader *r, int i)
     return malformed (r, "a tensor table");
   if (fb_string (&t, TFL_TENSOR_NAME, &name, &name_len) == FB_BAD)
     return malformed (r, "a tensor name");
+  if (spend (r, (size_t) name_len + 1, "the name", i))
+    return MN_ERR_MALFORMED;
   ts->name = malloc ((size_t) name_len + 1);
   if (ts->name == NULL)
     return mn_log_error (r->log, MN_ERR_NO_MEMORY, ACTION ": out of memory for tensor %d's name", i);
@@ -399,6 +424,8 @@ read_tensor (reader *r, int i)
       return mn_log_error (r->log, MN_ERR_MALFORMED,
                            ACTION ": buffer %u holds %zu bytes but tensor %d (%s) needs %zu",
                            buffer_index, nbytes, i, tname (r, i), need);
+    if (spend (r, nbytes, "the constant data", i))
+      return MN_ERR_MALFORMED;
     copy = graph_alloc_block (r->g, nbytes);
     if (copy == NULL)
       return mn_log_error (r->log, MN_ERR_NO_MEMORY,
@@ -1007,6 +1034,8 @@ fold_dequantize (reader *r, const mn_node *n, bool *folded)
                          n->file_index, n->inputs[0], tname (r, n->inputs[0]),
                          mn_dtype_str (in->type));
 
+  if (spend (r, e * sizeof (float), "the dequantised data", n->output))
+    return MN_ERR_MALFORMED;
   dst = graph_alloc_block (r->g, e * sizeof (float));
   if (dst == NULL)
     return mn_log_error (r->log, MN_ERR_NO_MEMORY,
@@ -1251,6 +1280,8 @@ mn_tflite_read (const uint8_t *data, size_t size, mn_graph *g, mn_logger *log)
   r.size = data ? size : 0;
   r.log = log;
   r.g = g;
+  r.budget = r.size > (SIZE_MAX - BUDGET_EXTRA) / BUDGET_FACTOR
+      ? SIZE_MAX : r.size * BUDGET_FACTOR + BUDGET_EXTRA;
 
   st = read_model (&r);
   free (r.opcode_builtin);

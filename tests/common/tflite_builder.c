@@ -1183,8 +1183,8 @@ make_weights (tb_model *m, const tb_quant *q, uint32_t *s, int rank, const int32
     free (w);
     free (b);
   } else {
-    uint8_t *w = malloc (n);
-    int32_t *b = malloc (sizeof (int32_t) * (size_t) cout);
+    uint8_t *w = calloc (n, 1);
+    int32_t *b = calloc ((size_t) cout, sizeof (int32_t));
     float *bscales = malloc (sizeof (float) * (size_t) cout);
     int nscales = (q->type == TFL_TYPE_INT8 && q->per_channel) ? cout : 1;
     if (w == NULL || b == NULL || bscales == NULL)
