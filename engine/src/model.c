@@ -46,6 +46,20 @@ model_free (mn_model *m)
   free (m);
 }
 
+/* The planner has packed every weight and bias it needs: the raw copies
+ * would only double the model's memory. */
+static void
+drop_constant_data (mn_graph *g)
+{
+  for (int i = 0; i < g->num_tensors; i++)
+    g->tensors[i].data = NULL;
+  for (int i = 0; i < g->num_blocks; i++)
+    free (g->blocks[i]);
+  free (g->blocks);
+  g->blocks = NULL;
+  g->num_blocks = 0;
+}
+
 mn_status
 mn_model_load_memory (const void *data, size_t size, const mn_config *c, mn_model **out)
 {
@@ -74,6 +88,7 @@ mn_model_load_memory (const void *data, size_t size, const mn_config *c, mn_mode
   st = mn_plan_build (&m->graph, &m->plan, &log);
   if (st != MN_OK)
     goto fail;
+  drop_constant_data (&m->graph);
   mn_log (&log, MN_LOG_DEBUG, "mn_model_load: %d ops, %llu MACs, %llu parameters, kernels: %s",
           m->graph.num_nodes, (unsigned long long) m->plan.total_macs,
           (unsigned long long) m->plan.total_params, m->kernels.isa);

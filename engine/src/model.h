@@ -10,7 +10,8 @@
 
 struct mn_model {
   atomic_int refcount;
-  mn_graph graph;
+  mn_graph graph;          /* shapes and quantisation; constant data is
+                              dropped once the plan has packed it */
   mn_plan plan;
   mn_kernel_table kernels;
   mn_logger log;
