@@ -244,6 +244,52 @@ test_model_facts (void)
   mn_model_unref (&m);
 }
 
+/* mean/std from the config replace the default (x - 127.5) / 127.5 of a
+ * float model; NaN keeps the model's own. */
+static void
+test_normalization_override (void)
+{
+  const char *model = "mobilenet_v2_1.0_224_float.tflite";
+  char rel[256];
+  snprintf (rel, sizeof rel, "models/%s", model);
+  size_t size = 0;
+  uint8_t *rgb = tu_read_file (tu_shared_path ("images/bird.rgb"), &size);
+  float first[3] = { 0 };
+  for (int variant = 0; variant < 3 && rgb; variant++) {
+    mn_config c;
+    mn_config_default (&c);
+    if (variant == 1) {
+      c.input_mean = 127.5f;
+      c.input_std = 127.5f;
+    } else if (variant == 2) {
+      c.input_mean = 0.f;
+      c.input_std = 255.f;
+    }
+    mn_model *m = NULL;
+    mn_session *s = NULL;
+    mn_result r;
+    if (mn_model_load (tu_shared_path (rel), &c, &m) == MN_OK &&
+        mn_session_create (m, &c, &s) == MN_OK && mn_session_run (s, rgb, 224 * 3, &r) == MN_OK)
+      first[variant] = r.scores[20];
+    mn_session_destroy (&s);
+    mn_model_unref (&m);
+  }
+  CHECK (first[0] > 0.5f && first[0] == first[1],
+         "explicit mean/std 127.5 equal the default (%g, %g)", first[0], first[1]);
+  CHECK (first[2] != first[0], "mean 0 / std 255 changes the input (%g vs %g)", first[2],
+         first[0]);
+  mn_config c;
+  mn_config_default (&c);
+  c.input_std = 0.f;
+  mn_model *m = NULL;
+  mn_session *s = NULL;
+  CHECK (mn_model_load (tu_shared_path (rel), &c, &m) == MN_OK &&
+             mn_session_create (m, &c, &s) == MN_ERR_INVALID_ARG && s == NULL,
+         "std 0 is refused at session creation");
+  mn_model_unref (&m);
+  free (rgb);
+}
+
 int
 main (void)
 {
@@ -255,5 +301,6 @@ main (void)
   test_float_matches_quant ();
   test_thread_invariance ();
   test_embedding_extractor ();
+  test_normalization_override ();
   return tu_finish ();
 }
