@@ -1,0 +1,25 @@
+/* fma_peak.h: the machine's measured fp32 FMA throughput.
+ *
+ * Only fma_peak.c is compiled with -mavx2 -mfma; it is called only after
+ * fma_peak_available() says the CPU has both.
+ */
+#ifndef BENCH_FMA_PEAK_H
+#define BENCH_FMA_PEAK_H
+
+#include <stdbool.h>
+
+/* Whether the CPU has AVX2 and FMA; inline, so that it is compiled without
+ * -mavx2 in the caller. */
+static inline bool
+fma_peak_available (void)
+{
+  __builtin_cpu_init ();
+  return __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma");
+}
+
+/* Runs independent 8-lane vfmadd231ps chains on threads OpenMP threads for
+ * about seconds and returns the best aggregate rate seen, in GMAC/s (one
+ * lane of one FMA = one multiply-accumulate). */
+double fma_peak_gmacs (int threads, double seconds);
+
+#endif /* BENCH_FMA_PEAK_H */
