@@ -240,10 +240,17 @@ run_parallel_step (const mn_session *s, const mn_step *st, int tid, int nth)
       const size_t esz = st->kind == MN_STEP_F32_GEMM ? sizeof (float) : 1;
       const int nr = st->kind == MN_STEP_F32_GEMM ? MN_F32_GEMM_NR : MN_Q8_GEMM_NR;
       int n0 = 0, n1 = st->n, m0 = 0, m1 = st->m;
-      if (st->m >= nth) {
+      const int panels = (st->n + nr - 1) / nr;
+      /* Split the larger side.  Rows (pixels) when there are more of them
+       * than output channels: each thread reads its rows of A once and all
+       * of the (small) weights.  Channel panels otherwise (7x7 and 14x14
+       * layers, fully connected): the weights (up to 1.6 MB a layer, read
+       * from L3) are the big operand, and each thread then streams only its
+       * share of them instead of all of them for a few rows.  Each output
+       * element is computed by the same code either way. */
+      if (st->m >= nth && (st->m >= st->n || panels < nth)) {
         split (st->m, nth, tid, &m0, &m1);
-      } else { /* few rows (fully connected): split the channel panels */
-        int panels = (st->n + nr - 1) / nr;
+      } else {
         split (panels, nth, tid, &n0, &n1);
         n0 *= nr;
         n1 = n1 * nr < st->n ? n1 * nr : st->n;

@@ -643,6 +643,62 @@ test_q8_gemm (void)
   test_q8_gemm_case (49, 7, 11520, 0, 0);     /* k at the documented bound's scale */
 }
 
+/* Requantisation over the whole int32 range: with W == w_zp every
+ * accumulator is exactly its (packed) bias, so the table's q8_gemm must give
+ * clamp (MBQM (bias, M, shift) + zp) for extreme int32 values, shifts from
+ * -31 to +7 and per-channel multipliers.  16..40 channels and 1..6 rows reach
+ * both the narrow and the wide-n paths, and the all-right-shift fast
+ * requantisation as well as the general one. */
+static void
+test_q8_requant_extremes (void)
+{
+  static const int32_t special[] = { INT32_MIN, INT32_MIN + 1, INT32_MAX, INT32_MAX - 1, 0, 1, -1,
+                                     1 << 30, -(1 << 30), (1 << 30) - 1, -(1 << 30) - 1, 65536,
+                                     -65536, 255, -255 };
+  const int nspecial = (int) (sizeof special / sizeof special[0]);
+
+  for (int t = 0; t < 200; t++) {
+    const int n = rnd_range (1, 40), k = rnd_range (1, 3), m = rnd_range (1, 6);
+    const bool left = t % 2 == 1;   /* allow multipliers above one */
+    uint8_t *a = xmalloc ((size_t) m * k), *w = xmalloc ((size_t) n * k);
+    uint8_t *c = xmalloc ((size_t) m * n);
+    int32_t *bias = xmalloc (sizeof (int32_t) * n), *w_zp = xmalloc (sizeof (int32_t) * n);
+    int32_t *mult = xmalloc (sizeof (int32_t) * n), *shift = xmalloc (sizeof (int32_t) * n);
+    void *packed = xmalloc (mn_q8_gemm_packed_size (n, k));
+    mn_requant rq;
+    int bad = -1;
+
+    fill_u8 (a, (size_t) m * k);
+    for (int j = 0; j < n; j++) {
+      w_zp[j] = rnd_range (0, 255);
+      memset (w + (size_t) j * k, w_zp[j], (size_t) k);
+      bias[j] = rnd () % 2 ? special[rnd () % (unsigned) nspecial] : (int32_t) rnd ();
+      mn_quantize_multiplier (ldexp (0.5 + 0.5 * rnd_unit (), rnd_range (-31, left ? 7 : 0)),
+                              &mult[j], &shift[j]);
+    }
+    rq.multiplier = mult;
+    rq.shift = shift;
+    rq.out_zero_point = rnd_range (0, 255);
+    rq.out_min = (uint8_t) rnd_range (0, 128);
+    rq.out_max = (uint8_t) rnd_range (rq.out_min, 255);
+    mn_q8_gemm_pack (n, k, w, w_zp, bias, rnd_zero_point (), packed);
+    ktab->q8_gemm (m, n, k, 0, n, a, (size_t) k, packed, c, (size_t) n, &rq);
+    for (int i = 0; i < m * n && bad < 0; i++) {
+      const int j = i % n;
+      const int32_t v = mn_multiply_by_quantized_multiplier (bias[j], mult[j], shift[j]);
+      /* the zero point is added in wrapping int32 arithmetic, as by the kernels */
+      const int32_t want = (int32_t) ((uint32_t) v + (uint32_t) rq.out_zero_point);
+      if (c[i] != mn_clamp_u8 (want, rq.out_min, rq.out_max))
+        bad = i;
+    }
+    check (bad < 0, "q8_gemm_%s requantisation m %d n %d k %d: [%d][%d] bias %d M %d shift %d got %d",
+           ktab->isa, m, n, k, bad < 0 ? 0 : bad / n, bad < 0 ? 0 : bad % n,
+           bad < 0 ? 0 : bias[bad % n], bad < 0 ? 0 : mult[bad % n], bad < 0 ? 0 : shift[bad % n],
+           bad < 0 ? 0 : c[bad]);
+    free (a), free (w), free (c), free (bias), free (w_zp), free (mult), free (shift), free (packed);
+  }
+}
+
 /* ---- float kernels -------------------------------------------------------------------- */
 
 static void
@@ -801,6 +857,10 @@ test_f32_gemm (void)
   for (int t = 0; t < 200; t++)
     test_f32_gemm_case (rnd_range (1, 12), pick (ns, 8), pick (ks, 7),
                         rnd () % 3 == 0 ? rnd_range (1, 5) : 0, rnd () % 3 == 0 ? rnd_range (1, 5) : 0);
+  /* one row across several whole panels (the fully connected path) */
+  for (int t = 0; t < 20; t++)
+    test_f32_gemm_case (1, pick ((const int[]) { 64, 65, 72, 79, 80, 128, 136, 150 }, 8),
+                        pick (ks, 7), rnd () % 3 == 0 ? rnd_range (1, 5) : 0, 0);
   test_f32_gemm_case (1, 1001, 1280, 0, 0);
   test_f32_gemm_case (49, 1280, 320, 0, 0);
   test_f32_gemm_case (3136, 24, 144, 0, 0);
@@ -1448,6 +1508,7 @@ main (int argc, char **argv)
   test_dispatch ();
   test_requant ();
   test_q8_gemm ();
+  test_q8_requant_extremes ();
   test_q8_dwconv ();
   test_q8_conv ();
   test_f32_gemm ();

@@ -1,8 +1,11 @@
 /* init_q8_avx2.c: the 8-bit AVX2 twins in the dispatch table. */
 #include "x86/avx2.h"
+#include "x86/q8_avx2.h"
 
 void
 mn_kernels_upgrade_q8_avx2 (mn_kernel_table *t)
 {
-  (void) t; /* no 8-bit twins yet */
+  t->q8_gemm = mn_q8_gemm_4x16_avx2;
+  t->q8_dwconv = mn_q8_dwconv_16c_avx2;
+  t->q8_conv = mn_q8_conv_avx2;
 }

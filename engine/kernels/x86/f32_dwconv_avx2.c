@@ -1,0 +1,255 @@
+/* f32_dwconv_avx2.c: float depthwise convolution, AVX2 + FMA twin of
+ * f32_dwconv_c.c, on the same packed layout (panels of 8 channels: 8
+ * biases, then k_h * k_w rows of 8 weights).
+ *
+ * 3x3, stride 1 or 2, any padding: one ymm holds 8 channels.  Each output
+ * row is walked in strips of 4 pixels; for a strip, every group of 8
+ * channels takes its bias and weights from L1 and loads each input vector
+ * once for all the strip's pixels it feeds (6 columns a row at stride 1, 9
+ * at stride 2), so a vector of outputs costs 9 FMAs and about 5 loads.
+ * Strips inside the image run without checks; strips touching the padding
+ * (and the last, narrower strip) skip the columns outside, and rows
+ * outside the image are skipped (padding adds nothing).  A last group of
+ * fewer than 8 channels uses masked loads and stores.  Other kernel sizes
+ * and strides take a generic path, one pixel at a time; depth multipliers
+ * other than 1 (not in MobileNet) use the C twin.
+ *
+ * Every output element is bias + taps in (ky, kx) order, one FMA each,
+ * skipping taps outside the image, whatever the path or the row range, so
+ * results do not depend on the split. */
+#include "kernels.h"
+
+#include <immintrin.h>
+#include <stdbool.h>
+
+#define NR MN_F32_DW_NR
+/* Output pixels side by side: 4 accumulators, inputs shared between them. */
+#define STRIP 4
+
+#define ALWAYS_INLINE inline __attribute__ ((always_inline))
+#define UNROLL _Pragma ("GCC unroll 9")
+
+void mn_f32_dwconv_minmax_8c_avx2 (const mn_conv_geom *g, const float *in, const float *packed,
+                                   float *out, int oy_begin, int oy_end, float out_min,
+                                   float out_max);
+
+static ALWAYS_INLINE __m256i
+lane_mask (int count)
+{
+  static const int32_t ones[16] = { -1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0 };
+  return _mm256_loadu_si256 ((const __m256i *) (ones + 8 - count));
+}
+
+static ALWAYS_INLINE __m256
+load_x (const float *p, bool masked, __m256i mask)
+{
+  return masked ? _mm256_maskload_ps (p, mask) : _mm256_loadu_ps (p);
+}
+
+static ALWAYS_INLINE void
+store_y (float *p, __m256 v, bool masked, __m256i mask)
+{
+  if (masked)
+    _mm256_maskstore_ps (p, mask, v);
+  else
+    _mm256_storeu_ps (p, v);
+}
+
+/* WIDTH output pixels side by side, 8 channels from c0 (masked: fewer).
+ * rows[v] (v < nv) are the input rows inside the image, at channel c0;
+ * kys[v] their kernel rows; ix0 the strip's first input column.  Each
+ * input vector is loaded once and feeds every output pixel whose window
+ * covers it.  check: input columns ix0 + j outside [0, in_w) are padding
+ * and skipped.  all_rows: nv == 3, known when compiling. */
+static ALWAYS_INLINE void
+dw3x3_strip (const int width, const int stride, const bool check, const bool all_rows,
+             int ix0, int in_w, const size_t cs, const float *const *rows, const int *kys,
+             int nv, const float *panel, float *o, size_t oc, bool masked, __m256i mask, __m256 vmin,
+             __m256 vmax)
+{
+  __m256 acc[STRIP];
+  const __m256 bias = _mm256_loadu_ps (panel);
+
+  UNROLL
+  for (int p = 0; p < width; p++)
+    acc[p] = bias;
+  UNROLL
+  for (int v = 0; v < 3; v++) {
+    if (!all_rows && v >= nv)
+      break;
+    const float *r = rows[v], *wr = panel + NR + (all_rows ? v : kys[v]) * 3 * NR;
+    const __m256 w0 = _mm256_loadu_ps (wr), w1 = _mm256_loadu_ps (wr + NR),
+                 w2 = _mm256_loadu_ps (wr + 2 * NR);
+    UNROLL
+    for (int j = 0; j < (width - 1) * stride + 3; j++) {
+      if (check && (ix0 + j < 0 || ix0 + j >= in_w))
+        continue;
+      const __m256 x = load_x (r + (size_t) (ix0 + j) * cs, masked, mask);
+      UNROLL
+      for (int p = 0; p < width; p++) {
+        const int kx = j - p * stride;
+        if (kx >= 0 && kx < 3)
+          acc[p] = _mm256_fmadd_ps (x, kx == 0 ? w0 : kx == 1 ? w1 : w2, acc[p]);
+      }
+    }
+  }
+  UNROLL
+  for (int p = 0; p < width; p++)
+    store_y (o + (size_t) p * oc, _mm256_min_ps (vmax, _mm256_max_ps (vmin, acc[p])), masked,
+             mask);
+}
+
+/* All channel groups of the strip of width pixels from ox. */
+static ALWAYS_INLINE void
+dw3x3_column (const mn_conv_geom *g, const int width, const int stride, const bool check,
+              const float *const rows[3], const float *packed, float *o, int ox,
+              __m256i tail_mask, __m256 vmin, __m256 vmax)
+{
+  const int c = g->out_c, cfull = c - c % NR;
+  const size_t cs = (size_t) g->in_c, panel_floats = NR * 10;
+  const int ix0 = ox * stride - g->pad_left;
+  const __m256i no_mask = _mm256_setzero_si256 ();
+  const float *r[3] = { packed, packed, packed }; /* unused entries: any valid pointer */
+  int kys[3], nv = 0;
+
+  for (int ky = 0; ky < 3; ky++)
+    if (rows[ky]) {
+      r[nv] = rows[ky];
+      kys[nv++] = ky;
+    }
+  int c0 = 0;
+  if (nv == 3) {
+    for (; c0 < cfull; c0 += NR) {
+      const float *rc[3] = { r[0] + c0, r[1] + c0, r[2] + c0 };
+      dw3x3_strip (width, stride, check, true, ix0, g->in_w, cs, rc, kys, nv,
+                   packed + (size_t) (c0 / NR) * panel_floats, o + c0, (size_t) c, false,
+                   no_mask, vmin, vmax);
+    }
+  }
+  for (; c0 < cfull; c0 += NR) {
+    const float *rc[3] = { r[0] + c0, r[1] + c0, r[2] + c0 };
+    dw3x3_strip (width, stride, check, false, ix0, g->in_w, cs, rc, kys, nv,
+                 packed + (size_t) (c0 / NR) * panel_floats, o + c0, (size_t) c, false, no_mask,
+                 vmin, vmax);
+  }
+  if (c0 < c) {
+    const float *rc[3] = { r[0] + c0, r[1] + c0, r[2] + c0 };
+    dw3x3_strip (width, stride, check, false, ix0, g->in_w, cs, rc, kys, nv,
+                 packed + (size_t) (c0 / NR) * panel_floats, o + c0, (size_t) c, true,
+                 tail_mask, vmin, vmax);
+  }
+}
+
+/* One output row in strips of STRIP pixels (the last one narrower); strips
+ * touching the padding check their input columns. */
+static ALWAYS_INLINE void
+dw3x3_row (const mn_conv_geom *g, const int stride, const float *const rows[3],
+           const float *packed, float *orow, int ox_lo, int ox_hi, __m256i tail_mask,
+           __m256 vmin, __m256 vmax)
+{
+  const size_t oc = (size_t) g->out_c;
+
+  for (int ox = 0; ox < g->out_w; ox += STRIP) {
+    const int width = g->out_w - ox < STRIP ? g->out_w - ox : STRIP;
+    float *o = orow + ox * oc;
+    if (width == STRIP && ox >= ox_lo && ox + STRIP <= ox_hi)
+      dw3x3_column (g, STRIP, stride, false, rows, packed, o, ox, tail_mask, vmin, vmax);
+    else if (width == STRIP)
+      dw3x3_column (g, STRIP, stride, true, rows, packed, o, ox, tail_mask, vmin, vmax);
+    else if (width == 3)
+      dw3x3_column (g, 3, stride, true, rows, packed, o, ox, tail_mask, vmin, vmax);
+    else if (width == 2)
+      dw3x3_column (g, 2, stride, true, rows, packed, o, ox, tail_mask, vmin, vmax);
+    else
+      dw3x3_column (g, 1, stride, true, rows, packed, o, ox, tail_mask, vmin, vmax);
+  }
+}
+
+/* 3x3, stride 1 or 2 (both directions the same). */
+static void
+dw3x3 (const mn_conv_geom *g, const float *in, const float *packed, float *out, int oy_begin,
+       int oy_end, __m256 vmin, __m256 vmax)
+{
+  const int sw = g->stride_w, pl = g->pad_left, in_w = g->in_w, out_w = g->out_w;
+  const __m256i tail_mask = lane_mask (g->out_c % NR);
+  /* Columns with all three taps inside: ox * sw - pl >= 0 and
+   * ox * sw - pl + 2 <= in_w - 1. */
+  int ox_lo = (pl + sw - 1) / sw;
+  int ox_hi = in_w - 3 + pl >= 0 ? (in_w - 3 + pl) / sw + 1 : 0;
+  ox_hi = ox_hi > out_w ? out_w : ox_hi;
+
+  for (int oy = oy_begin; oy < oy_end; oy++) {
+    const int iy0 = oy * g->stride_h - g->pad_top;
+    const float *rows[3];
+    float *orow = out + (size_t) oy * out_w * g->out_c;
+    for (int ky = 0; ky < 3; ky++) {
+      const int iy = iy0 + ky;
+      rows[ky] = iy >= 0 && iy < g->in_h ? in + (size_t) iy * in_w * g->in_c : NULL;
+    }
+    if (sw == 1)
+      dw3x3_row (g, 1, rows, packed, orow, ox_lo, ox_hi, tail_mask, vmin, vmax);
+    else
+      dw3x3_row (g, 2, rows, packed, orow, ox_lo, ox_hi, tail_mask, vmin, vmax);
+  }
+}
+
+/* Any kernel size, depth multiplier 1: weights from memory. */
+static void
+dw_generic (const mn_conv_geom *g, const float *in, const float *packed, float *out,
+            int oy_begin, int oy_end, __m256 vmin, __m256 vmax)
+{
+  const size_t taps = (size_t) g->k_h * g->k_w;
+  const int c = g->out_c;
+
+  for (int oy = oy_begin; oy < oy_end; oy++) {
+    for (int ox = 0; ox < g->out_w; ox++) {
+      const int iy0 = oy * g->stride_h - g->pad_top;
+      const int ix0 = ox * g->stride_w - g->pad_left;
+      float *o = out + ((size_t) oy * g->out_w + ox) * c;
+
+      for (int c0 = 0; c0 < c; c0 += NR) {
+        const float *panel = packed + (size_t) (c0 / NR) * NR * (taps + 1);
+        const bool masked = c - c0 < NR;
+        const __m256i mask = lane_mask (masked ? c - c0 : NR);
+        __m256 acc = _mm256_loadu_ps (panel);
+
+        for (int ky = 0; ky < g->k_h; ky++) {
+          const int iy = iy0 + ky;
+          if (iy < 0 || iy >= g->in_h)
+            continue;
+          for (int kx = 0; kx < g->k_w; kx++) {
+            const int ix = ix0 + kx;
+            if (ix < 0 || ix >= g->in_w)
+              continue;
+            const float *x = in + ((size_t) iy * g->in_w + ix) * g->in_c + c0;
+            const __m256 xv = masked ? _mm256_maskload_ps (x, mask) : _mm256_loadu_ps (x);
+            acc = _mm256_fmadd_ps (xv, _mm256_loadu_ps (panel + NR + ((size_t) ky * g->k_w + kx) * NR),
+                                   acc);
+          }
+        }
+        acc = _mm256_min_ps (vmax, _mm256_max_ps (vmin, acc));
+        if (masked)
+          _mm256_maskstore_ps (o + c0, mask, acc);
+        else
+          _mm256_storeu_ps (o + c0, acc);
+      }
+    }
+  }
+}
+
+void
+mn_f32_dwconv_minmax_8c_avx2 (const mn_conv_geom *g, const float *in, const float *packed,
+                              float *out, int oy_begin, int oy_end, float out_min, float out_max)
+{
+  const __m256 vmin = _mm256_set1_ps (out_min), vmax = _mm256_set1_ps (out_max);
+
+  if (g->depth_multiplier > 1) {
+    mn_f32_dwconv_c (g, in, packed, out, oy_begin, oy_end, out_min, out_max);
+    return;
+  }
+  if (g->k_h == 3 && g->k_w == 3 && g->stride_w == g->stride_h
+      && (g->stride_w == 1 || g->stride_w == 2))
+    dw3x3 (g, in, packed, out, oy_begin, oy_end, vmin, vmax);
+  else
+    dw_generic (g, in, packed, out, oy_begin, oy_end, vmin, vmax);
+}

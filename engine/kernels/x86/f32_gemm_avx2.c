@@ -1,0 +1,264 @@
+/* f32_gemm_avx2.c: float GEMM (pointwise convolutions, fully connected),
+ * AVX2 + FMA twin of f32_gemm_c.c, on the same packed layout.
+ *
+ * Micro-kernel: MR = 6 rows of A times one panel of 16 output channels,
+ * twelve ymm accumulators; per k step two loads of packed weights, six
+ * broadcasts of A and twelve FMAs.  A last panel with at most 8 live
+ * channels only computes its first half (the packed row stride stays 16).
+ * Rows left over (m % 6) take the same code with fewer rows; a remainder
+ * of 1 or 2 rows is merged with the last full tile and split 4 + 3 or
+ * 4 + 4, so that every tile has at least 6 independent FMA chains.
+ *
+ * A single row (fully connected) takes 4 panels at a time.
+ *
+ * Cache blocking: rows are taken in blocks whose slice of A fits in L2;
+ * within a block the panels are the outer loop, so one panel of weights
+ * (k * 64 bytes) is reused by every row tile of the block from L1/L2.
+ *
+ * Every output element is bias + A[i][0] * W[0] + ... in k order, one FMA
+ * at a time, whatever the tile it falls in, so results do not depend on
+ * how the caller splits rows or panels. */
+#include "kernels.h"
+
+#include <immintrin.h>
+
+#define NR MN_F32_GEMM_NR
+#define MR 6
+/* Floats of A a row block may hold (192 KiB: L2 is 512 KiB a core). */
+#define A_BLOCK_FLOATS (48 * 1024)
+
+#define ALWAYS_INLINE inline __attribute__ ((always_inline))
+/* Loops over the rows of a tile unroll completely, so the accumulators
+ * live in registers. */
+#define UNROLL_MR _Pragma ("GCC unroll 8")
+
+void mn_f32_gemm_minmax_6x16_avx2 (int m, int n, int k, int n_begin, int n_end,
+                                   const float *a, size_t a_stride, const float *packed,
+                                   float *c, size_t c_stride, float out_min, float out_max);
+
+/* Lanes [0, count) of a mask, count in 0..8. */
+static ALWAYS_INLINE __m256i
+lane_mask (int count)
+{
+  static const int32_t ones[16] = { -1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0 };
+  return _mm256_loadu_si256 ((const __m256i *) (ones + 8 - count));
+}
+
+/* mr rows by 16 channels (nr live, 9..16). mr is a constant after inlining. */
+static ALWAYS_INLINE void
+tile_16 (const int mr, int k, int nr, const float *a, size_t a_stride, const float *panel,
+         float *c, size_t c_stride, __m256 vmin, __m256 vmax)
+{
+  __m256 acc0[MR], acc1[MR];
+  const float *ar[MR];
+  const __m256 bias0 = _mm256_loadu_ps (panel), bias1 = _mm256_loadu_ps (panel + 8);
+
+  UNROLL_MR
+
+  for (int r = 0; r < mr; r++) {
+    acc0[r] = bias0;
+    acc1[r] = bias1;
+    ar[r] = a + (size_t) r * a_stride;
+  }
+  const float *w = panel + NR;
+  for (int kk = 0; kk < k; kk++) {
+    const __m256 w0 = _mm256_loadu_ps (w), w1 = _mm256_loadu_ps (w + 8);
+    w += NR;
+    UNROLL_MR
+    for (int r = 0; r < mr; r++) {
+      const __m256 x = _mm256_broadcast_ss (ar[r] + kk);
+      acc0[r] = _mm256_fmadd_ps (x, w0, acc0[r]);
+      acc1[r] = _mm256_fmadd_ps (x, w1, acc1[r]);
+    }
+  }
+  if (nr == NR) {
+    UNROLL_MR
+    for (int r = 0; r < mr; r++) {
+      float *cr = c + (size_t) r * c_stride;
+      _mm256_storeu_ps (cr, _mm256_min_ps (vmax, _mm256_max_ps (vmin, acc0[r])));
+      _mm256_storeu_ps (cr + 8, _mm256_min_ps (vmax, _mm256_max_ps (vmin, acc1[r])));
+    }
+  } else {
+    const __m256i mask = lane_mask (nr - 8);
+    UNROLL_MR
+    for (int r = 0; r < mr; r++) {
+      float *cr = c + (size_t) r * c_stride;
+      _mm256_storeu_ps (cr, _mm256_min_ps (vmax, _mm256_max_ps (vmin, acc0[r])));
+      _mm256_maskstore_ps (cr + 8, mask, _mm256_min_ps (vmax, _mm256_max_ps (vmin, acc1[r])));
+    }
+  }
+}
+
+/* mr rows by the first 8 channels of a panel (nr live, 1..8). */
+static ALWAYS_INLINE void
+tile_8 (const int mr, int k, int nr, const float *a, size_t a_stride, const float *panel,
+        float *c, size_t c_stride, __m256 vmin, __m256 vmax)
+{
+  __m256 acc[MR];
+  const float *ar[MR];
+  const __m256 bias = _mm256_loadu_ps (panel);
+
+  UNROLL_MR
+
+  for (int r = 0; r < mr; r++) {
+    acc[r] = bias;
+    ar[r] = a + (size_t) r * a_stride;
+  }
+  const float *w = panel + NR;
+  for (int kk = 0; kk < k; kk++) {
+    const __m256 w0 = _mm256_loadu_ps (w);
+    w += NR;
+    UNROLL_MR
+    for (int r = 0; r < mr; r++)
+      acc[r] = _mm256_fmadd_ps (_mm256_broadcast_ss (ar[r] + kk), w0, acc[r]);
+  }
+  if (nr == 8) {
+    UNROLL_MR
+    for (int r = 0; r < mr; r++)
+      _mm256_storeu_ps (c + (size_t) r * c_stride,
+                        _mm256_min_ps (vmax, _mm256_max_ps (vmin, acc[r])));
+  } else {
+    const __m256i mask = lane_mask (nr);
+    UNROLL_MR
+    for (int r = 0; r < mr; r++)
+      _mm256_maskstore_ps (c + (size_t) r * c_stride, mask,
+                           _mm256_min_ps (vmax, _mm256_max_ps (vmin, acc[r])));
+  }
+}
+
+/* Rows [0, m) of one panel. */
+static void
+panel_16 (int m, int k, int nr, const float *a, size_t a_stride, const float *panel, float *c,
+          size_t c_stride, __m256 vmin, __m256 vmax)
+{
+  /* Full tiles, but a remainder of 1 or 2 rows (2 or 4 accumulators: FMA
+   * latency bound) joins the last full tile as 4 + 3 or 4 + 4 rows. */
+  int tiles = m / MR, rest = m % MR;
+  if (tiles > 0 && rest > 0 && rest < 3)
+    tiles--, rest += MR;
+  for (int t = 0; t < tiles; t++, a += MR * a_stride, c += MR * c_stride)
+    tile_16 (MR, k, nr, a, a_stride, panel, c, c_stride, vmin, vmax);
+  if (rest > 5) {
+    tile_16 (4, k, nr, a, a_stride, panel, c, c_stride, vmin, vmax);
+    a += 4 * a_stride, c += 4 * c_stride, rest -= 4;
+  }
+  switch (rest) {
+  case 5:
+    tile_16 (5, k, nr, a, a_stride, panel, c, c_stride, vmin, vmax);
+    break;
+  case 4:
+    tile_16 (4, k, nr, a, a_stride, panel, c, c_stride, vmin, vmax);
+    break;
+  case 3:
+    tile_16 (3, k, nr, a, a_stride, panel, c, c_stride, vmin, vmax);
+    break;
+  case 2:
+    tile_16 (2, k, nr, a, a_stride, panel, c, c_stride, vmin, vmax);
+    break;
+  case 1:
+    tile_16 (1, k, nr, a, a_stride, panel, c, c_stride, vmin, vmax);
+    break;
+  default:
+    break;
+  }
+}
+
+static void
+panel_8 (int m, int k, int nr, const float *a, size_t a_stride, const float *panel, float *c,
+          size_t c_stride, __m256 vmin, __m256 vmax)
+{
+  /* Full tiles, but a remainder of 1 or 2 rows (2 or 4 accumulators: FMA
+   * latency bound) joins the last full tile as 4 + 3 or 4 + 4 rows. */
+  int tiles = m / MR, rest = m % MR;
+  if (tiles > 0 && rest > 0 && rest < 3)
+    tiles--, rest += MR;
+  for (int t = 0; t < tiles; t++, a += MR * a_stride, c += MR * c_stride)
+    tile_8 (MR, k, nr, a, a_stride, panel, c, c_stride, vmin, vmax);
+  if (rest > 5) {
+    tile_8 (4, k, nr, a, a_stride, panel, c, c_stride, vmin, vmax);
+    a += 4 * a_stride, c += 4 * c_stride, rest -= 4;
+  }
+  switch (rest) {
+  case 5:
+    tile_8 (5, k, nr, a, a_stride, panel, c, c_stride, vmin, vmax);
+    break;
+  case 4:
+    tile_8 (4, k, nr, a, a_stride, panel, c, c_stride, vmin, vmax);
+    break;
+  case 3:
+    tile_8 (3, k, nr, a, a_stride, panel, c, c_stride, vmin, vmax);
+    break;
+  case 2:
+    tile_8 (2, k, nr, a, a_stride, panel, c, c_stride, vmin, vmax);
+    break;
+  case 1:
+    tile_8 (1, k, nr, a, a_stride, panel, c, c_stride, vmin, vmax);
+    break;
+  default:
+    break;
+  }
+}
+
+/* One row by PANELS1 full panels (fully connected layers, m == 1): 8
+ * independent FMA chains instead of 2, and 8 weight streams in flight. */
+#define PANELS1 4
+static void
+row_4x16 (int k, const float *a, const float *panel, size_t panel_floats, float *c, __m256 vmin,
+          __m256 vmax)
+{
+  __m256 acc[PANELS1][2];
+  const float *w[PANELS1];
+
+  UNROLL_MR
+  for (int p = 0; p < PANELS1; p++) {
+    w[p] = panel + (size_t) p * panel_floats;
+    acc[p][0] = _mm256_loadu_ps (w[p]);
+    acc[p][1] = _mm256_loadu_ps (w[p] + 8);
+    w[p] += NR;
+  }
+  for (int kk = 0; kk < k; kk++) {
+    const __m256 x = _mm256_broadcast_ss (a + kk);
+    UNROLL_MR
+    for (int p = 0; p < PANELS1; p++) {
+      acc[p][0] = _mm256_fmadd_ps (x, _mm256_loadu_ps (w[p] + (size_t) kk * NR), acc[p][0]);
+      acc[p][1] = _mm256_fmadd_ps (x, _mm256_loadu_ps (w[p] + (size_t) kk * NR + 8), acc[p][1]);
+    }
+  }
+  UNROLL_MR
+  for (int p = 0; p < PANELS1; p++) {
+    _mm256_storeu_ps (c + p * NR, _mm256_min_ps (vmax, _mm256_max_ps (vmin, acc[p][0])));
+    _mm256_storeu_ps (c + p * NR + 8, _mm256_min_ps (vmax, _mm256_max_ps (vmin, acc[p][1])));
+  }
+}
+
+void
+mn_f32_gemm_minmax_6x16_avx2 (int m, int n, int k, int n_begin, int n_end, const float *a,
+                              size_t a_stride, const float *packed, float *c, size_t c_stride,
+                              float out_min, float out_max)
+{
+  const __m256 vmin = _mm256_set1_ps (out_min), vmax = _mm256_set1_ps (out_max);
+  const size_t panel_floats = (size_t) NR * ((size_t) k + 1);
+  int mb = A_BLOCK_FLOATS / (k > 0 ? k : 1);
+
+  if (n_end > n)
+    n_end = n;
+  if (m == 1) /* whole groups of full panels first; the rest below */
+    for (; n_begin + PANELS1 * NR <= n_end; n_begin += PANELS1 * NR)
+      row_4x16 (k, a, packed + (size_t) (n_begin / NR) * panel_floats, panel_floats, c + n_begin,
+                vmin, vmax);
+  mb = mb < MR ? MR : mb - mb % MR;
+  for (int i0 = 0; i0 < m; i0 += mb) {
+    const int rows = m - i0 < mb ? m - i0 : mb;
+    const float *ab = a + (size_t) i0 * a_stride;
+    float *cb = c + (size_t) i0 * c_stride;
+
+    for (int n0 = n_begin; n0 < n_end; n0 += NR) {
+      const float *panel = packed + (size_t) (n0 / NR) * panel_floats;
+      const int nr = n_end - n0 < NR ? n_end - n0 : NR;
+      if (nr > 8)
+        panel_16 (rows, k, nr, ab, a_stride, panel, cb + n0, c_stride, vmin, vmax);
+      else
+        panel_8 (rows, k, nr, ab, a_stride, panel, cb + n0, c_stride, vmin, vmax);
+    }
+  }
+}

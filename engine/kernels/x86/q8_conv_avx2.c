@@ -1,0 +1,174 @@
+/* q8_conv_avx2.c: general quantised (uint8 domain) convolution, AVX2 twin
+ * of q8_conv_c.c (MobileNet's first layer, 3x3 stride 2 over 3 channels),
+ * same packed layout (panels of 8 channels: 8 int32 biases, then
+ * k_h * k_w * in_c rows of 8 int16 (w - w_zp)).
+ *
+ * Per call the weight rows are re-paired on the stack ((row 2g, row 2g + 1)
+ * interleaved: the shape vpmaddwd wants).  Per output pixel the receptive
+ * field is gathered once as int16 (x - x_zp), zero for padding taps (the C
+ * twin skips them: they add nothing either way), then every panel is a run
+ * of 32-bit broadcast + vpmaddwd + vpaddd.  Requantisation is
+ * q8_requant_avx2.h.  Receptive fields over MAX_KK values go to the C twin. */
+#include <immintrin.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "x86/q8_avx2.h"
+#include "x86/q8_requant_avx2.h"
+
+#define NR MN_Q8_CONV_NR
+#define MAX_KK 1024             /* receptive field values gathered on the stack */
+#define WBUF_VECS 512           /* 16 KiB of paired weights at a time */
+#define MAX_CHUNK 32            /* panels at a time */
+
+#define ALWAYS_INLINE inline __attribute__ ((always_inline))
+
+static size_t
+panel_bytes (const mn_conv_geom *g)
+{
+  return NR * sizeof (int32_t) + (size_t) g->k_h * g->k_w * g->in_c * NR * sizeof (int16_t);
+}
+
+/* The receptive field of output pixel (oy, ox) as int16 (x - zp), padding
+ * zero, plus one zero past an odd end. */
+static void
+gather (const mn_conv_geom *g, const uint8_t *in, const uint8_t *in_end, int32_t in_zp, int oy,
+        int ox, int16_t *dst)
+{
+  const int iy0 = oy * g->stride_h - g->pad_top;
+  const int ix0 = ox * g->stride_w - g->pad_left;
+  const int run = g->k_w * g->in_c;
+  const __m256i vzp = _mm256_set1_epi16 ((short) in_zp);
+
+  for (int ky = 0; ky < g->k_h; ky++) {
+    const int iy = iy0 + ky;
+    int16_t *d = dst + (size_t) ky * run;
+    if (iy < 0 || iy >= g->in_h) {
+      memset (d, 0, sizeof (int16_t) * (size_t) run);
+      continue;
+    }
+    const uint8_t *row = in + (size_t) iy * g->in_w * g->in_c;
+    if (ix0 >= 0 && ix0 + g->k_w <= g->in_w) {
+      const uint8_t *s = row + (size_t) ix0 * g->in_c;
+      int i = 0;
+      /* 16 at a time while the read stays inside the input; the last
+       * store may spill into the next run, which is written after. */
+      for (; i < run && s + i + 16 <= in_end; i += 16)
+        _mm256_storeu_si256 ((__m256i *) (d + i),
+                             _mm256_sub_epi16 (_mm256_cvtepu8_epi16 (_mm_loadu_si128 ((const __m128i *) (s + i))), vzp));
+      for (; i < run; i++)
+        d[i] = (int16_t) (s[i] - in_zp);
+    } else {
+      for (int kx = 0; kx < g->k_w; kx++) {
+        const int ix = ix0 + kx;
+        int16_t *dk = d + (size_t) kx * g->in_c;
+        if (ix < 0 || ix >= g->in_w) {
+          memset (dk, 0, sizeof (int16_t) * (size_t) g->in_c);
+        } else {
+          const uint8_t *s = row + (size_t) ix * g->in_c;
+          for (int c = 0; c < g->in_c; c++)
+            dk[c] = (int16_t) (s[c] - in_zp);
+        }
+      }
+    }
+  }
+  dst[(size_t) g->k_h * run] = 0;
+}
+
+static ALWAYS_INLINE __m256i
+bcast_pair (const int16_t *p)
+{
+  int32_t v;
+  memcpy (&v, p, sizeof v);
+  return _mm256_set1_epi32 (v);
+}
+
+void
+mn_q8_conv_avx2 (const mn_conv_geom *g, const uint8_t *in, int32_t in_zero_point,
+                 const void *packed, uint8_t *out, int oy_begin, int oy_end, const mn_requant *rq)
+{
+  const int kk = g->k_h * g->k_w * g->in_c;
+  const int groups = (kk + 1) / 2;
+  const size_t pb = panel_bytes (g);
+  const int panels = (g->out_c + NR - 1) / NR;
+  __m256i wbuf[WBUF_VECS];
+  mn_q8_rq8 qbuf[MAX_CHUNK];
+  int16_t abuf[MAX_KK + 16] __attribute__ ((aligned (32)));
+
+  if (oy_begin >= oy_end)
+    return;
+  if (kk > MAX_KK || groups > WBUF_VECS) {
+    mn_q8_conv_c (g, in, in_zero_point, packed, out, oy_begin, oy_end, rq);
+    return;
+  }
+
+  const uint8_t *in_end = in + (size_t) g->in_h * g->in_w * g->in_c;
+  const __m256i zp = _mm256_set1_epi32 (rq->out_zero_point);
+  const __m256i lo = _mm256_set1_epi8 ((char) rq->out_min);
+  const __m256i hi = _mm256_set1_epi8 ((char) rq->out_max);
+  int chunk = WBUF_VECS / groups;   /* panels per weight chunk */
+  if (chunk > MAX_CHUNK)
+    chunk = MAX_CHUNK;
+  if (chunk > 1)
+    chunk &= ~1;                    /* whole pairs of panels */
+
+  for (int p0 = 0; p0 < panels; p0 += chunk) {
+    const int p1 = panels - p0 < chunk ? panels : p0 + chunk;
+
+    /* pair the weight rows of panels [p0, p1) */
+    for (int p = p0; p < p1; p++) {
+      const int16_t *w = (const int16_t *) ((const uint8_t *) packed + (size_t) p * pb
+                                            + NR * sizeof (int32_t));
+      __m256i *wp = wbuf + (size_t) (p - p0) * groups;
+      for (int gi = 0; gi < groups; gi++) {
+        const __m128i ra = _mm_loadu_si128 ((const __m128i *) (w + (size_t) 2 * gi * NR));
+        const __m128i rb = 2 * gi + 1 < kk
+                               ? _mm_loadu_si128 ((const __m128i *) (w + (size_t) (2 * gi + 1) * NR))
+                               : _mm_setzero_si128 ();
+        wp[gi] = _mm256_setr_m128i (_mm_unpacklo_epi16 (ra, rb), _mm_unpackhi_epi16 (ra, rb));
+      }
+      mn_q8_rq8_load (&qbuf[p - p0], rq, p * NR, g->out_c - p * NR < NR ? g->out_c - p * NR : NR);
+    }
+
+    for (int oy = oy_begin; oy < oy_end; oy++) {
+      for (int ox = 0; ox < g->out_w; ox++) {
+        uint8_t *o = out + ((size_t) oy * g->out_w + ox) * g->out_c;
+        gather (g, in, in_end, in_zero_point, oy, ox, abuf);
+
+        for (int p = p0; p < p1; p += 2) {
+          const int c0 = p * NR;
+          const bool two = p + 1 < p1;
+          const int cmax = two ? 2 * NR : NR;
+          const int nc = g->out_c - c0 < cmax ? g->out_c - c0 : cmax;
+          const uint8_t *pan = (const uint8_t *) packed + (size_t) p * pb;
+          const __m256i *w0 = wbuf + (size_t) (p - p0) * groups;
+          const __m256i *w1 = two ? w0 + groups : w0;
+          __m256i acc0 = _mm256_loadu_si256 ((const __m256i *) pan);
+          __m256i acc1 = two ? _mm256_loadu_si256 ((const __m256i *) (pan + pb)) : acc0;
+
+          if (two) {
+            for (int gi = 0; gi < groups; gi++) {
+              const __m256i x = bcast_pair (abuf + 2 * gi);
+              acc0 = _mm256_add_epi32 (acc0, _mm256_madd_epi16 (x, w0[gi]));
+              acc1 = _mm256_add_epi32 (acc1, _mm256_madd_epi16 (x, w1[gi]));
+            }
+          } else {
+            for (int gi = 0; gi < groups; gi++)
+              acc0 = _mm256_add_epi32 (acc0, _mm256_madd_epi16 (bcast_pair (abuf + 2 * gi), w0[gi]));
+          }
+          const __m256i r0 = mn_q8_requant8 (true, acc0, &qbuf[p - p0], zp);
+          const __m256i r1 = two ? mn_q8_requant8 (true, acc1, &qbuf[p + 1 - p0], zp) : r0;
+          const __m128i u = _mm256_castsi256_si128 (mn_q8_narrow2x16 (r0, r1, r0, r1, lo, hi));
+          if (nc == 16) {
+            _mm_storeu_si128 ((__m128i *) (o + c0), u);
+          } else {
+            uint8_t t[16];
+            _mm_storeu_si128 ((__m128i *) t, u);
+            memcpy (o + c0, t, (size_t) nc);
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,288 @@
+/* q8_dwconv_avx2.c: quantised (uint8 domain) depthwise convolution, AVX2
+ * twin of q8_dwconv_c.c, same packed layout (panels of 8 channels: 8 int32
+ * biases, then k_h * k_w rows of 8 int16 (w - w_zp)).
+ *
+ * Depth multiplier 1 (every MobileNet); anything else, or more than
+ * MAX_TAPS taps, goes to the C twin.
+ *
+ * 16 channels at a time, taps in pairs: the bytes of two taps are
+ * interleaved (vpunpcklbw) and zero-extended to int16 pairs, so one
+ * vpmaddwd against the pre-interleaved weight pairs adds two taps of 8
+ * channels into int32 (an odd last tap is paired with zeros).  The input
+ * zero point is folded into the bias, acc = bias - x_zp * sum (w) +
+ * sum (x * w), and padding taps read a vector of x_zp bytes, so they add
+ * x_zp * w - x_zp * w = 0, exactly as the C twin skips them (the identity
+ * holds in wrapping int32 arithmetic, hence bit-exact).  Requantisation is
+ * q8_requant_avx2.h. */
+#include <immintrin.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "x86/q8_avx2.h"
+#include "x86/q8_requant_avx2.h"
+
+#define NR MN_Q8_DW_NR        /* 8 channels a packed panel */
+#define MAX_TAPS 25
+#define MAX_PAIRS ((MAX_TAPS + 1) / 2)
+#define CHUNK_BLOCKS 8        /* 16-channel blocks prepared at once */
+
+#define ALWAYS_INLINE inline __attribute__ ((always_inline))
+
+/* Everything one 16-channel block needs, prepared once per call. */
+typedef struct {
+  __m256i w[MAX_PAIRS][2];    /* pairs (w[2p][j], w[2p + 1][j]), channels 0-7 and 8-15 */
+  __m256i bias[2];            /* bias - x_zp * sum_t w[t] */
+  mn_q8_rq8 q[2];
+} dw_block;
+
+static size_t
+panel_bytes (const mn_conv_geom *g)
+{
+  return NR * sizeof (int32_t) + (size_t) g->k_h * g->k_w * NR * sizeof (int16_t);
+}
+
+/* One packed panel's weight row t (8 int16), zero when t >= taps or the
+ * panel does not exist. */
+static __m128i
+panel_row (const uint8_t *panel, int t, int taps)
+{
+  if (!panel || t >= taps)
+    return _mm_setzero_si128 ();
+  return _mm_loadu_si128 ((const __m128i *) (panel + NR * sizeof (int32_t) + (size_t) t * NR * 2));
+}
+
+static void
+prepare_block (dw_block *b, const mn_conv_geom *g, const void *packed, int c0, int nc,
+               int32_t in_zp, const mn_requant *rq)
+{
+  const int taps = g->k_h * g->k_w;
+  const size_t pb = panel_bytes (g);
+  const uint8_t *p0 = (const uint8_t *) packed + (size_t) (c0 / NR) * pb;
+  const uint8_t *p1 = nc > NR ? p0 + pb : NULL;
+  const uint8_t *ps[2] = { p0, p1 };
+
+  for (int h = 0; h < 2; h++) {
+    __m256i sum = _mm256_setzero_si256 ();
+    for (int t = 0; t < taps; t += 2) {
+      const __m128i ra = panel_row (ps[h], t, taps), rb = panel_row (ps[h], t + 1, taps);
+      b->w[t / 2][h] = _mm256_setr_m128i (_mm_unpacklo_epi16 (ra, rb), _mm_unpackhi_epi16 (ra, rb));
+      sum = _mm256_add_epi32 (sum, _mm256_madd_epi16 (b->w[t / 2][h], _mm256_set1_epi16 (1)));
+    }
+    const __m256i bias = ps[h] ? _mm256_loadu_si256 ((const __m256i *) ps[h]) : _mm256_setzero_si256 ();
+    b->bias[h] = _mm256_sub_epi32 (bias, _mm256_mullo_epi32 (sum, _mm256_set1_epi32 (in_zp)));
+  }
+  mn_q8_rq8_load (&b->q[0], rq, c0, nc < NR ? nc : NR);
+  if (nc > NR)
+    mn_q8_rq8_load (&b->q[1], rq, c0 + NR, nc - NR);
+  else
+    b->q[1] = b->q[0];
+}
+
+/* The bytes of one tap for channels [c0, c0 + nc): 16 (or 8) loaded
+ * directly when nc is 16 (8), else through a copy, never past the input. */
+static ALWAYS_INLINE __m128i
+load_tap (const int nc, const uint8_t *p)
+{
+  if (nc == 16)
+    return _mm_loadu_si128 ((const __m128i *) p);
+  if (nc == 8)
+    return _mm_loadl_epi64 ((const __m128i *) p);
+  uint8_t t[16] = { 0 };
+  memcpy (t, p, (size_t) (nc & 15));
+  return _mm_loadu_si128 ((const __m128i *) t);
+}
+
+/* Two taps (b may be NULL: an odd last tap) into the accumulators of
+ * channels 0-7 and 8-15.  ncc: 16, 8 or 0 (any other count, value nc). */
+static ALWAYS_INLINE void
+dw_pair (const int ncc, int nc, const uint8_t *pa, const uint8_t *pb, const __m256i *w,
+         __m256i *acc0, __m256i *acc1)
+{
+  const int ldn = ncc ? ncc : nc;
+  const __m128i xa = load_tap (ldn, pa);
+  const __m128i xb = pb ? load_tap (ldn, pb) : _mm_setzero_si128 ();
+  *acc0 = _mm256_add_epi32 (*acc0, _mm256_madd_epi16 (_mm256_cvtepu8_epi16 (_mm_unpacklo_epi8 (xa, xb)), w[0]));
+  if (ncc != 8)
+    *acc1 = _mm256_add_epi32 (*acc1, _mm256_madd_epi16 (_mm256_cvtepu8_epi16 (_mm_unpackhi_epi8 (xa, xb)), w[1]));
+}
+
+/* Requantise and store one pixel of one block. */
+static ALWAYS_INLINE void
+dw_store (const bool general, const int ncc, int nc, __m256i acc0, __m256i acc1,
+          const dw_block *b, uint8_t *o, __m256i zp, __m256i lo, __m256i hi)
+{
+  const __m256i r0 = mn_q8_requant8 (general, acc0, &b->q[0], zp);
+  const __m256i r1 = ncc != 8 ? mn_q8_requant8 (general, acc1, &b->q[1], zp) : r0;
+  const __m128i u = _mm256_castsi256_si128 (mn_q8_narrow2x16 (r0, r1, r0, r1, lo, hi));
+  if (ncc == 16)
+    _mm_storeu_si128 ((__m128i *) o, u);
+  else if (ncc == 8)
+    _mm_storel_epi64 ((__m128i *) o, u);
+  else {
+    uint8_t t[16];
+    _mm_storeu_si128 ((__m128i *) t, u);
+    memcpy (o, t, (size_t) nc);
+  }
+}
+
+/* One output pixel; tp[t] points at tap t's channel c0 (or at the
+ * zero-point vector). */
+static ALWAYS_INLINE void
+dw_pixel (const bool general, const int taps, const int ncc, int nc, const uint8_t *const *tp,
+          const dw_block *b, uint8_t *o, __m256i zp, __m256i lo, __m256i hi)
+{
+  __m256i acc0 = b->bias[0], acc1 = b->bias[1];
+#pragma GCC unroll 13
+  for (int t = 0; t < taps; t += 2)
+    dw_pair (ncc, nc, tp[t], t + 1 < taps ? tp[t + 1] : NULL, b->w[t / 2], &acc0, &acc1);
+  dw_store (general, ncc, nc, acc0, acc1, b, o, zp, lo, hi);
+}
+
+/* One 3x3 output pixel inside the image: rows r0..r2 at the first column,
+ * c the byte step between columns. */
+static ALWAYS_INLINE void
+dw_pixel_3x3 (const bool general, const int ncc, const uint8_t *r0, const uint8_t *r1,
+              const uint8_t *r2, ptrdiff_t c, const dw_block *b, uint8_t *o, __m256i zp,
+              __m256i lo, __m256i hi)
+{
+  __m256i acc0 = b->bias[0], acc1 = b->bias[1];
+  dw_pair (ncc, ncc, r0, r0 + c, b->w[0], &acc0, &acc1);
+  dw_pair (ncc, ncc, r0 + 2 * c, r1, b->w[1], &acc0, &acc1);
+  dw_pair (ncc, ncc, r1 + c, r1 + 2 * c, b->w[2], &acc0, &acc1);
+  dw_pair (ncc, ncc, r2, r2 + c, b->w[3], &acc0, &acc1);
+  dw_pair (ncc, ncc, r2 + 2 * c, NULL, b->w[4], &acc0, &acc1);
+  dw_store (general, ncc, ncc, acc0, acc1, b, o, zp, lo, hi);
+}
+
+/* Output row oy of one block: interior pixels of 3x3 kernels by row
+ * pointers, the rest through per-tap pointers. */
+static ALWAYS_INLINE void
+dw_row (const bool general, const int taps, const int ncc, int nc, const mn_conv_geom *g,
+        const uint8_t *in, int c0, const uint8_t *zpv, const dw_block *b, uint8_t *out, int oy,
+        const ptrdiff_t *off, int ox_lo, int ox_hi, __m256i zp, __m256i lo, __m256i hi)
+{
+  const int iy0 = oy * g->stride_h - g->pad_top;
+  const bool rows_in = iy0 >= 0 && iy0 + g->k_h <= g->in_h;
+  uint8_t *orow = out + (size_t) oy * g->out_w * g->out_c + c0;
+  const uint8_t *tp[MAX_TAPS], *rowp[MAX_TAPS];
+  int ox = 0;
+
+  /* each kernel row's input row at channel c0, NULL when padding */
+  for (int ky = 0; ky < g->k_h; ky++) {
+    const int iy = iy0 + ky;
+    rowp[ky] = iy >= 0 && iy < g->in_h ? in + (size_t) iy * g->in_w * g->in_c + c0 : NULL;
+  }
+
+  while (ox < g->out_w) {
+    const int ix0 = ox * g->stride_w - g->pad_left;
+    if (rows_in && ox >= ox_lo && ox < ox_hi) {
+      const uint8_t *base = in + ((ptrdiff_t) iy0 * g->in_w + ix0) * g->in_c + c0;
+      if (taps == 9 && ncc && g->k_w == 3) {
+        const ptrdiff_t rs = (ptrdiff_t) g->in_w * g->in_c, c = g->in_c;
+        const ptrdiff_t step = (ptrdiff_t) g->stride_w * g->in_c;
+        for (; ox < ox_hi; ox++, base += step)
+          dw_pixel_3x3 (general, ncc, base, base + rs, base + 2 * rs, c, b,
+                        orow + (size_t) ox * g->out_c, zp, lo, hi);
+        continue;
+      }
+#pragma GCC unroll 25
+      for (int t = 0; t < taps; t++)
+        tp[t] = base + off[t];
+    } else if (taps == 9 && g->k_w == 3) {
+#pragma GCC unroll 3
+      for (int ky = 0; ky < 3; ky++) {
+#pragma GCC unroll 3
+        for (int kx = 0; kx < 3; kx++) {
+          const int ix = ix0 + kx;
+          tp[ky * 3 + kx] = rowp[ky] && ix >= 0 && ix < g->in_w ? rowp[ky] + (size_t) ix * g->in_c : zpv;
+        }
+      }
+    } else {
+      for (int ky = 0, t = 0; ky < g->k_h; ky++) {
+        for (int kx = 0; kx < g->k_w; kx++, t++) {
+          const int ix = ix0 + kx;
+          tp[t] = rowp[ky] && ix >= 0 && ix < g->in_w ? rowp[ky] + (size_t) ix * g->in_c : zpv;
+        }
+      }
+    }
+    dw_pixel (general, taps, ncc, nc, tp, b, orow + (size_t) ox * g->out_c, zp, lo, hi);
+    ox++;
+  }
+}
+
+static ALWAYS_INLINE void
+dw_rows_any (const bool general, const mn_conv_geom *g, const uint8_t *in, int c0, int nc,
+             const uint8_t *zpv, const dw_block *b, uint8_t *out, int oy, const ptrdiff_t *off,
+             int ox_lo, int ox_hi, __m256i zp, __m256i lo, __m256i hi)
+{
+  const int taps = g->k_h * g->k_w;
+  if (taps == 9 && nc == 16)
+    dw_row (general, 9, 16, 16, g, in, c0, zpv, b, out, oy, off, ox_lo, ox_hi, zp, lo, hi);
+  else if (taps == 9 && nc == 8)
+    dw_row (general, 9, 8, 8, g, in, c0, zpv, b, out, oy, off, ox_lo, ox_hi, zp, lo, hi);
+  else if (nc == 16)
+    dw_row (general, taps, 16, 16, g, in, c0, zpv, b, out, oy, off, ox_lo, ox_hi, zp, lo, hi);
+  else if (nc == 8)
+    dw_row (general, taps, 8, 8, g, in, c0, zpv, b, out, oy, off, ox_lo, ox_hi, zp, lo, hi);
+  else
+    dw_row (general, taps, 0, nc, g, in, c0, zpv, b, out, oy, off, ox_lo, ox_hi, zp, lo, hi);
+}
+
+/* Rows [oy_begin, oy_end), channels in chunks of CHUNK_BLOCKS blocks. */
+static ALWAYS_INLINE void
+dw_body (const bool general, const mn_conv_geom *g, const uint8_t *in, int32_t in_zero_point,
+         const void *packed, uint8_t *out, int oy_begin, int oy_end, const mn_requant *rq,
+         const ptrdiff_t *off, const uint8_t *zpv, int ox_lo, int ox_hi)
+{
+  dw_block blocks[CHUNK_BLOCKS];
+  const __m256i zp = _mm256_set1_epi32 (rq->out_zero_point);
+  const __m256i lo = _mm256_set1_epi8 ((char) rq->out_min);
+  const __m256i hi = _mm256_set1_epi8 ((char) rq->out_max);
+
+  for (int cc = 0; cc < g->out_c; cc += CHUNK_BLOCKS * 16) {
+    const int cend = g->out_c - cc < CHUNK_BLOCKS * 16 ? g->out_c : cc + CHUNK_BLOCKS * 16;
+    for (int c0 = cc; c0 < cend; c0 += 16)
+      prepare_block (&blocks[(c0 - cc) / 16], g, packed, c0, cend - c0 < 16 ? cend - c0 : 16,
+                     in_zero_point, rq);
+    for (int oy = oy_begin; oy < oy_end; oy++)
+      for (int c0 = cc; c0 < cend; c0 += 16)
+        dw_rows_any (general, g, in, c0, cend - c0 < 16 ? cend - c0 : 16, zpv,
+                     &blocks[(c0 - cc) / 16], out, oy, off, ox_lo, ox_hi, zp, lo, hi);
+  }
+}
+
+void
+mn_q8_dwconv_16c_avx2 (const mn_conv_geom *g, const uint8_t *in, int32_t in_zero_point,
+                       const void *packed, uint8_t *out, int oy_begin, int oy_end,
+                       const mn_requant *rq)
+{
+  const int taps = g->k_h * g->k_w;
+  ptrdiff_t off[MAX_TAPS];
+  uint8_t zpv[16];
+
+  if (oy_begin >= oy_end)
+    return;
+  if ((g->depth_multiplier > 1 || g->in_c != g->out_c) || taps > MAX_TAPS || taps < 1) {
+    mn_q8_dwconv_c (g, in, in_zero_point, packed, out, oy_begin, oy_end, rq);
+    return;
+  }
+
+  memset (zpv, in_zero_point, sizeof zpv);
+  for (int ky = 0, t = 0; ky < g->k_h; ky++)
+    for (int kx = 0; kx < g->k_w; kx++, t++)
+      off[t] = ((ptrdiff_t) ky * g->in_w + kx) * g->in_c;
+
+  /* Output columns whose taps are all inside the image's columns. */
+  int ox_lo = 0, ox_hi = g->out_w;
+  while (ox_lo < g->out_w && ox_lo * g->stride_w - g->pad_left < 0)
+    ox_lo++;
+  while (ox_hi > ox_lo && (ox_hi - 1) * g->stride_w - g->pad_left + g->k_w > g->in_w)
+    ox_hi--;
+
+  if (mn_q8_rq_general (rq, 0, g->out_c))
+    dw_body (true, g, in, in_zero_point, packed, out, oy_begin, oy_end, rq, off, zpv, ox_lo, ox_hi);
+  else
+    dw_body (false, g, in, in_zero_point, packed, out, oy_begin, oy_end, rq, off, zpv, ox_lo, ox_hi);
+}
