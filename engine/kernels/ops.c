@@ -57,6 +57,12 @@ mn_q8_add_params_init (mn_q8_add_params *p, double a_scale, int32_t a_zero_point
                           &p->out_multiplier, &p->out_shift);
   p->out_min = out_min;
   p->out_max = out_max;
+  for (int v = 0; v < 256; v++) {
+    p->a_table[v] = mn_multiply_by_quantized_multiplier ((p->a_offset + v) * (1 << p->left_shift),
+                                                         p->a_multiplier, p->a_shift);
+    p->b_table[v] = mn_multiply_by_quantized_multiplier ((p->b_offset + v) * (1 << p->left_shift),
+                                                         p->b_multiplier, p->b_shift);
+  }
 }
 
 /* Offsets are differences of stored values, so this is the same for uint8
@@ -66,11 +72,7 @@ mn_q8_add (size_t n, const uint8_t *a, const uint8_t *b, uint8_t *out,
            const mn_q8_add_params *p)
 {
   for (size_t i = 0; i < n; i++) {
-    const int32_t av = (p->a_offset + a[i]) * (1 << p->left_shift);
-    const int32_t bv = (p->b_offset + b[i]) * (1 << p->left_shift);
-    const int32_t as = mn_multiply_by_quantized_multiplier (av, p->a_multiplier, p->a_shift);
-    const int32_t bs = mn_multiply_by_quantized_multiplier (bv, p->b_multiplier, p->b_shift);
-    const int32_t sum = as + bs;
+    const int32_t sum = p->a_table[a[i]] + p->b_table[b[i]];
     const int32_t v = mn_multiply_by_quantized_multiplier (sum, p->out_multiplier, p->out_shift)
         + p->out_zero_point;
     out[i] = mn_clamp_u8 (v, p->out_min, p->out_max);
