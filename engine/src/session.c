@@ -4,8 +4,9 @@
  * not overlap share bytes) and allocates everything a run needs, so a run
  * never allocates.  A run is one OpenMP parallel region: every thread walks
  * the steps, takes its share of each heavy step (output rows, pixels or
- * channel panels), and meets the others at a barrier; small steps run on one
- * thread.  Each output element is computed by the same code whatever the
+ * channel panels), and meets the others at a barrier (step_barrier.h: a
+ * short spin, then it yields the core, so a busy pipeline does not stall on
+ * OpenMP's long spins); small steps run on one thread.  Each output element is computed by the same code whatever the
  * split, so results are bitwise identical for any thread count.
  */
 #include <math.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "step_barrier.h"
 
 struct mn_session {
   mn_model *model;
@@ -404,6 +406,8 @@ static void
 execute (mn_session *s, mn_result *out)
 {
   const mn_plan *p = &s->model->plan;
+  mn_step_barrier barrier;
+  mn_step_barrier_init (&barrier);
 #pragma omp parallel num_threads (s->threads)
   {
     const int tid = omp_get_thread_num ();
@@ -414,7 +418,8 @@ execute (mn_session *s, mn_result *out)
         run_parallel_step (s, st, tid, nth);
       else if (tid == 0)
         run_serial_step (s, st);
-#pragma omp barrier
+      if (nth > 1)
+        mn_step_barrier_wait (&barrier, (unsigned) nth);
     }
   }
   read_output (s, out);
