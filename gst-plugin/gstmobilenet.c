@@ -14,13 +14,65 @@
  *
  * - a `MobilenetClassificationMeta` (a #GstCustomMeta, see
  *   gstmobilenetmeta.h) on every buffer: class-id, label, score, top-k,
- *   model, reused, inference-time;
- * - an element message named `mobilenet` on the bus for every classified
- *   frame (when #GstMobilenet:post-messages is set): timestamp,
- *   stream-time, running-time, class-id, label, score, top-k, and
- *   inference-time;
+ *   raw-class-id, raw-label, raw-score, model, reused, inference-time,
+ *   report, result-frame, age-frames and age;
+ * - element messages on the bus (#GstMobilenet:post-messages): with
+ *   `changes` (the default) a `mobilenet-label-changed` message each time
+ *   the stable label changes (previous, previous-class-id, label, class-id,
+ *   score, timestamp, stream-time, running-time, result-frame); with `all`
+ *   also a `mobilenet` message for every result: timestamp, stream-time,
+ *   running-time, duration, class-id, label, score, top-k, raw-class-id,
+ *   raw-label, raw-score, inference-time and result-frame;
+ * - a tag event downstream each time the stable label changes
+ *   (#GstMobilenet:tags): stream-scope GST_TAG_KEYWORDS and GST_TAG_COMMENT
+ *   hold the label, `mobilenet-class-id` (int) and `mobilenet-score`
+ *   (double) the rest; merged with upstream's stream tags.  matroskamux
+ *   writes the comment (the last label of the stream) and drops keywords
+ *   and the mobilenet-* tags;
  * - with #GstMobilenet:overlay, the top-k labels and confidence bars drawn
  *   in the top-left corner of the frame.
+ *
+ * ## Stable labels
+ *
+ * `class-id`, `label` and `score` are the stable label: the scores of
+ * successive results are smoothed (#GstMobilenet:smoothing: `ema` with
+ * #GstMobilenet:smoothing-factor, or the mean of the last
+ * #GstMobilenet:smoothing-window results), and the label changes only when
+ * another class has led the smoothed scores for #GstMobilenet:min-dwell
+ * results in a row and beats the current one by #GstMobilenet:switch-margin.
+ * `raw-class-id`, `raw-label` and `raw-score` are the best class of the
+ * result alone.  With the defaults (smoothing=none, min-dwell=1,
+ * switch-margin=0) both are equal and nothing changes from earlier
+ * versions.  `top-k` holds the smoothed scores with the stable label first.
+ *
+ * ## Live sources
+ *
+ * With #GstMobilenet:mode `async` (or `auto`, the default, when the element
+ * is in a #GstPipeline and a latency query at the first buffer says
+ * upstream is live; a #GstHarness is not a pipeline) a worker thread
+ * classifies the newest frame while frames pass without waiting: at most
+ * one frame waits for the worker, a newer one replaces it, and no frame is
+ * dropped or delayed by the element.  Each buffer carries the newest
+ * result and says how old it is (`result-frame`, `age-frames`, `age`).
+ * In `sync` mode inference runs in the streaming thread and the element
+ * adds the longest of its recent inference times to the latency; async
+ * adds none.
+ *
+ * #GstMobilenet:skip-similar reuses the last result for frames whose
+ * 16x16 grey thumbnail differs from the last classified frame's by less
+ * than the threshold (at most #GstMobilenet:max-reuse frames in a row):
+ * a static camera is classified only now and then.
+ *
+ * ## Class groups
+ *
+ * #GstMobilenet:groups names a file of `group-name: classes` lines (class
+ * ids, ranges such as `152-269`, labels or patterns such as `*rose*`,
+ * comma-separated; `#` starts a comment); `models/imagenet_groups.txt`
+ * groups the ImageNet classes.  With #GstMobilenet:report `groups` the
+ * scores of each group's classes are summed and the groups are reported
+ * instead of classes (class-id is the group's index in the file, label its
+ * name).  #GstMobilenet:allow and #GstMobilenet:deny restrict what is
+ * reported (classes, or group names with report=groups).
  *
  * The model is the #GstMobilenet:model property, else the
  * `GST_MOBILENET_MODEL` environment variable, else the model installed
@@ -40,6 +92,11 @@
  * |[
  * gst-launch-1.0 v4l2src ! videoconvert ! mobilenet overlay=true inference-interval=5 top-k=3 ! videoconvert ! autovideosink
  * ]| Shows a camera with the three best classes, classifying every fifth frame.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 -m filesrc location=slideshow.webm ! decodebin ! videoconvert ! mobilenet smoothing=ema smoothing-factor=0.3 min-dwell=5 groups=imagenet_groups.txt report=groups ! fakesink
+ * ]| Prints a `mobilenet-label-changed` message each time the stable group label changes.
  */
 
 #ifdef HAVE_CONFIG_H
@@ -48,6 +105,7 @@
 
 #include "gstmobilenet.h"
 #include "model_cache.h"
+#include "report.h"
 #include "meta/gstmobilenetmeta.h"
 
 #include <math.h>
@@ -77,6 +135,19 @@ enum
   PROP_STD,
   PROP_OVERLAY,
   PROP_POST_MESSAGES,
+  PROP_MODE,
+  PROP_SMOOTHING,
+  PROP_SMOOTHING_FACTOR,
+  PROP_SMOOTHING_WINDOW,
+  PROP_MIN_DWELL,
+  PROP_SWITCH_MARGIN,
+  PROP_SKIP_SIMILAR,
+  PROP_MAX_REUSE,
+  PROP_TAGS,
+  PROP_GROUPS,
+  PROP_REPORT,
+  PROP_ALLOW,
+  PROP_DENY,
 };
 
 #define DEFAULT_PROP_MODEL              NULL
@@ -89,7 +160,20 @@ enum
 #define DEFAULT_PROP_MEAN               NAN
 #define DEFAULT_PROP_STD                NAN
 #define DEFAULT_PROP_OVERLAY            FALSE
-#define DEFAULT_PROP_POST_MESSAGES      TRUE
+#define DEFAULT_PROP_POST_MESSAGES      GST_MOBILENET_POST_MESSAGES_CHANGES
+#define DEFAULT_PROP_MODE               GST_MOBILENET_MODE_AUTO
+#define DEFAULT_PROP_SMOOTHING          GST_MOBILENET_SMOOTHING_NONE
+#define DEFAULT_PROP_SMOOTHING_FACTOR   0.3
+#define DEFAULT_PROP_SMOOTHING_WINDOW   5
+#define DEFAULT_PROP_MIN_DWELL          1
+#define DEFAULT_PROP_SWITCH_MARGIN      0.0
+#define DEFAULT_PROP_SKIP_SIMILAR       0.0
+#define DEFAULT_PROP_MAX_REUSE          30
+#define DEFAULT_PROP_TAGS               TRUE
+#define DEFAULT_PROP_GROUPS             NULL
+#define DEFAULT_PROP_REPORT             GST_MOBILENET_REPORT_CLASSES
+#define DEFAULT_PROP_ALLOW              NULL
+#define DEFAULT_PROP_DENY               NULL
 
 #define MOBILENET_FORMATS "{ RGB, BGR, RGBx, BGRx, xRGB, xBGR, RGBA, BGRA, " \
     "ARGB, ABGR, I420, YV12, NV12, NV21, YUY2, UYVY, GRAY8 }"
@@ -107,6 +191,10 @@ G_DEFINE_TYPE (GstMobilenet, gst_mobilenet, GST_TYPE_BASE_TRANSFORM);
 
 static gboolean mobilenet_element_init (GstPlugin * plugin);
 GST_ELEMENT_REGISTER_DEFINE_CUSTOM (mobilenet, mobilenet_element_init);
+
+static gboolean gst_mobilenet_build_labeler (GstMobilenet * self,
+    GError ** error);
+static void gst_mobilenet_job_free (gpointer data);
 
 GType
 gst_mobilenet_scale_mode_get_type (void)
@@ -127,6 +215,89 @@ gst_mobilenet_scale_mode_get_type (void)
 
   if (g_once_init_enter (&type)) {
     GType t = g_enum_register_static ("GstMobilenetScaleMode", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+GType
+gst_mobilenet_mode_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_MOBILENET_MODE_AUTO,
+        "async when upstream is live, else sync", "auto"},
+    {GST_MOBILENET_MODE_SYNC,
+        "Classify in the streaming thread (frames wait for inference)",
+        "sync"},
+    {GST_MOBILENET_MODE_ASYNC,
+        "Classify the newest frame in a worker thread; frames never wait",
+        "async"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstMobilenetMode", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+GType
+gst_mobilenet_post_messages_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_MOBILENET_POST_MESSAGES_NONE, "Post no messages", "none"},
+    {GST_MOBILENET_POST_MESSAGES_ALL,
+          "A \"mobilenet\" message for every result, and label changes",
+        "all"},
+    {GST_MOBILENET_POST_MESSAGES_CHANGES,
+          "A \"mobilenet-label-changed\" message when the stable label "
+          "changes", "changes"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstMobilenetPostMessages", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+GType
+gst_mobilenet_report_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_MOBILENET_REPORT_CLASSES, "Report the model's classes", "classes"},
+    {GST_MOBILENET_REPORT_GROUPS,
+        "Report the groups of the groups file (summed scores)", "groups"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstMobilenetReport", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+GType
+gst_mobilenet_smoothing_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_MOBILENET_SMOOTHING_NONE, "Each result as it is", "none"},
+    {GST_MOBILENET_SMOOTHING_EMA,
+        "Exponential moving average of the scores (smoothing-factor)", "ema"},
+    {GST_MOBILENET_SMOOTHING_WINDOW,
+        "Mean of the scores of the last smoothing-window results", "window"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstMobilenetSmoothing", values);
     g_once_init_leave (&type, t);
   }
   return type;
@@ -182,7 +353,56 @@ gst_mobilenet_set_property (GObject * object, guint prop_id,
       self->overlay = g_value_get_boolean (value);
       break;
     case PROP_POST_MESSAGES:
-      self->post_messages = g_value_get_boolean (value);
+      self->post_messages = g_value_get_enum (value);
+      break;
+    case PROP_MODE:
+      self->mode = g_value_get_enum (value);
+      break;
+    case PROP_SMOOTHING:
+      self->smoothing = g_value_get_enum (value);
+      self->labeler_cookie++;
+      break;
+    case PROP_SMOOTHING_FACTOR:
+      self->smoothing_factor = g_value_get_double (value);
+      self->labeler_cookie++;
+      break;
+    case PROP_SMOOTHING_WINDOW:
+      self->smoothing_window = g_value_get_uint (value);
+      self->labeler_cookie++;
+      break;
+    case PROP_MIN_DWELL:
+      self->min_dwell = g_value_get_uint (value);
+      self->labeler_cookie++;
+      break;
+    case PROP_SWITCH_MARGIN:
+      self->switch_margin = g_value_get_double (value);
+      self->labeler_cookie++;
+      break;
+    case PROP_SKIP_SIMILAR:
+      self->skip_similar = g_value_get_double (value);
+      break;
+    case PROP_MAX_REUSE:
+      self->max_reuse = g_value_get_uint (value);
+      break;
+    case PROP_TAGS:
+      self->push_tags = g_value_get_boolean (value);
+      break;
+    case PROP_GROUPS:
+      g_free (self->groups_location);
+      self->groups_location = g_value_dup_string (value);
+      break;
+    case PROP_REPORT:
+      self->report = g_value_get_enum (value);
+      break;
+    case PROP_ALLOW:
+      g_free (self->allow);
+      self->allow = g_value_dup_string (value);
+      self->labeler_cookie++;
+      break;
+    case PROP_DENY:
+      g_free (self->deny);
+      self->deny = g_value_dup_string (value);
+      self->labeler_cookie++;
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -245,7 +465,46 @@ gst_mobilenet_get_property (GObject * object, guint prop_id, GValue * value,
       g_value_set_boolean (value, self->overlay);
       break;
     case PROP_POST_MESSAGES:
-      g_value_set_boolean (value, self->post_messages);
+      g_value_set_enum (value, self->post_messages);
+      break;
+    case PROP_MODE:
+      g_value_set_enum (value, self->mode);
+      break;
+    case PROP_SMOOTHING:
+      g_value_set_enum (value, self->smoothing);
+      break;
+    case PROP_SMOOTHING_FACTOR:
+      g_value_set_double (value, self->smoothing_factor);
+      break;
+    case PROP_SMOOTHING_WINDOW:
+      g_value_set_uint (value, self->smoothing_window);
+      break;
+    case PROP_MIN_DWELL:
+      g_value_set_uint (value, self->min_dwell);
+      break;
+    case PROP_SWITCH_MARGIN:
+      g_value_set_double (value, self->switch_margin);
+      break;
+    case PROP_SKIP_SIMILAR:
+      g_value_set_double (value, self->skip_similar);
+      break;
+    case PROP_MAX_REUSE:
+      g_value_set_uint (value, self->max_reuse);
+      break;
+    case PROP_TAGS:
+      g_value_set_boolean (value, self->push_tags);
+      break;
+    case PROP_GROUPS:
+      g_value_set_string (value, self->groups_location);
+      break;
+    case PROP_REPORT:
+      g_value_set_enum (value, self->report);
+      break;
+    case PROP_ALLOW:
+      g_value_set_string (value, self->allow);
+      break;
+    case PROP_DENY:
+      g_value_set_string (value, self->deny);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -370,9 +629,89 @@ mismatch:
   }
 }
 
+/* Class names, the groups file, the labeler; FALSE after posting an
+ * error. */
+static gboolean
+gst_mobilenet_setup_reporting (GstMobilenet * self,
+    const gchar * groups_location, GstMobilenetReport report)
+{
+  gint n = self->info.num_classes;
+  GError *err = NULL;
+
+  self->class_names = g_new0 (gchar *, n + 1);
+  for (gint i = 0; i < n; i++) {
+    const gchar *label = self->labels ?
+        mn_labels_for_class (self->labels, self->label_offset, i) : NULL;
+
+    self->class_names[i] = label ? g_strdup (label) :
+        g_strdup_printf ("class %d", i);
+  }
+
+  if (report == GST_MOBILENET_REPORT_GROUPS) {
+    if (groups_location == NULL || *groups_location == '\0')
+      goto no_groups;
+    self->groups = gst_mobilenet_groups_load (groups_location, n,
+        (const gchar * const *) self->class_names, &err);
+    if (self->groups == NULL)
+      goto groups_failed;
+    if (gst_mobilenet_groups_unmatched (self->groups))
+      GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+          ("Groups file \"%s\": some labels match no class.",
+              groups_location), ("%s",
+              gst_mobilenet_groups_unmatched (self->groups)));
+    GST_INFO_OBJECT (self, "%u groups from %s",
+        gst_mobilenet_groups_count (self->groups), groups_location);
+  }
+
+  self->async_scores = g_new0 (gfloat, n);
+  if (!gst_mobilenet_build_labeler (self, &err))
+    goto bad_selection;
+  return TRUE;
+
+  /* ERRORS */
+no_groups:
+  {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("report=groups needs a groups file: set the \"groups\" property."),
+        (NULL));
+    return FALSE;
+  }
+groups_failed:
+  {
+    if (err->domain == G_FILE_ERROR)
+      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
+          ("Could not read groups \"%s\".", groups_location),
+          ("%s", err->message));
+    else
+      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+          ("Invalid groups file \"%s\".", groups_location),
+          ("%s", err->message));
+    g_clear_error (&err);
+    return FALSE;
+  }
+bad_selection:
+  {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("Invalid allow or deny setting."), ("%s", err->message));
+    g_clear_error (&err);
+    return FALSE;
+  }
+}
+
 static void
 gst_mobilenet_release (GstMobilenet * self)
 {
+  /* the worker uses the session: stop it first */
+  g_clear_pointer (&self->worker, gst_mobilenet_worker_free);
+  g_clear_pointer (&self->spare_job, gst_mobilenet_job_free);
+  g_clear_pointer (&self->labeler, gst_mobilenet_labeler_free);
+  g_clear_pointer (&self->groups, gst_mobilenet_groups_free);
+  g_clear_pointer (&self->class_names, g_strfreev);
+  g_clear_pointer (&self->async_scores, g_free);
+  g_clear_pointer (&self->async_error, g_free);
+  g_clear_pointer (&self->announced_name, g_free);
+  g_clear_pointer (&self->upstream_tags, gst_tag_list_unref);
+  g_clear_pointer (&self->label_tags, gst_tag_list_unref);
   mn_session_destroy (&self->session);
   gst_mobilenet_model_cache_release (&self->model);
   mn_labels_free (&self->labels);
@@ -384,7 +723,8 @@ static gboolean
 gst_mobilenet_start (GstBaseTransform * trans)
 {
   GstMobilenet *self = GST_MOBILENET (trans);
-  gchar *location, *labels_location, *path, *message = NULL;
+  gchar *location, *labels_location, *groups_location, *path, *message = NULL;
+  GstMobilenetReport report;
   mn_config cfg;
   mn_status st;
   guint users;
@@ -397,6 +737,11 @@ gst_mobilenet_start (GstBaseTransform * trans)
   cfg.input_mean = (float) self->mean;
   cfg.input_std = (float) self->std;
   self->active_scale_mode = self->scale_mode;
+  groups_location = g_strdup (self->groups_location);
+  report = self->report;
+  self->active_mode = self->mode;       /* AUTO: decided later */
+  self->reported_latency = 0;
+  self->latency_n = 0;
   GST_OBJECT_UNLOCK (self);
 
   path = gst_mobilenet_resolve_model (location);
@@ -422,13 +767,18 @@ gst_mobilenet_start (GstBaseTransform * trans)
 
   if (!gst_mobilenet_load_labels (self, labels_location, path))
     goto error;
+  if (!gst_mobilenet_setup_reporting (self, groups_location, report))
+    goto error;
 
   gst_mobilenet_preprocess_rgb_info (&self->rgb_info, self->info.input_width,
       self->info.input_height);
   self->rgb = gst_buffer_new_allocate (NULL, self->rgb_info.size, NULL);
   self->frame_count = 0;
-  self->have_result = FALSE;
-  self->n_last = 0;
+  self->submitted = FALSE;
+  self->have_thumb = FALSE;
+  self->reuse_run = 0;
+  self->announced = -1;
+  self->async_seq = self->async_used = 0;
 
   GST_OBJECT_LOCK (self);
   self->started = TRUE;
@@ -436,6 +786,7 @@ gst_mobilenet_start (GstBaseTransform * trans)
 
   g_free (location);
   g_free (labels_location);
+  g_free (groups_location);
   g_free (path);
   return TRUE;
 
@@ -481,6 +832,7 @@ error:
     gst_mobilenet_release (self);
     g_free (location);
     g_free (labels_location);
+    g_free (groups_location);
     g_free (path);
     return FALSE;
   }
@@ -497,9 +849,9 @@ gst_mobilenet_stop (GstBaseTransform * trans)
 
   gst_mobilenet_release (self);
   g_clear_pointer (&self->convert, gst_video_converter_free);
+  g_clear_pointer (&self->fast, gst_mobilenet_fast_convert_free);
   g_clear_pointer (&self->ov, gst_mobilenet_overlay_free);
-  self->have_result = FALSE;
-  self->n_last = 0;
+  self->submitted = FALSE;
   return TRUE;
 }
 
@@ -516,6 +868,10 @@ gst_mobilenet_set_caps (GstBaseTransform * trans, GstCaps * incaps,
 
   if (!gst_video_info_from_caps (&info, incaps))
     goto invalid_caps;
+  /* an interlaced frame of one line has fields of none, which
+   * GstVideoConverter cannot scale (it asserts) */
+  if (GST_VIDEO_INFO_IS_INTERLACED (&info) && GST_VIDEO_INFO_HEIGHT (&info) < 2)
+    goto invalid_caps;
   if (self->rgb == NULL)
     goto not_started;
 
@@ -526,13 +882,20 @@ gst_mobilenet_set_caps (GstBaseTransform * trans, GstCaps * incaps,
 
   /* a new size or format: the old converter goes, the last result stays */
   g_clear_pointer (&self->convert, gst_video_converter_free);
+  g_clear_pointer (&self->fast, gst_mobilenet_fast_convert_free);
   self->convert = convert;
+  /* the fused fast path where it handles the caps (fast_convert.h),
+   * GstVideoConverter for the rest or when GST_MOBILENET_FAST_CONVERT=0 */
+  if (gst_mobilenet_fast_convert_enabled ())
+    self->fast = gst_mobilenet_fast_convert_new (&info, &self->rgb_info,
+        self->active_scale_mode);
   self->in_info = info;
-  GST_DEBUG_OBJECT (self, "converting %s %dx%d to RGB %dx%d",
+  GST_DEBUG_OBJECT (self, "converting %s %dx%d to RGB %dx%d with %s",
       gst_video_format_to_string (GST_VIDEO_INFO_FORMAT (&info)),
       GST_VIDEO_INFO_WIDTH (&info), GST_VIDEO_INFO_HEIGHT (&info),
       GST_VIDEO_INFO_WIDTH (&self->rgb_info),
-      GST_VIDEO_INFO_HEIGHT (&self->rgb_info));
+      GST_VIDEO_INFO_HEIGHT (&self->rgb_info),
+      self->fast ? "the fast path" : "GstVideoConverter");
   return TRUE;
 
   /* ERRORS */
@@ -556,34 +919,217 @@ no_converter:
 /* ------------------------------------------------------------------------ */
 /* streaming */
 
-/* Converts the frame and runs the model; fills self->last. */
-static gboolean
-gst_mobilenet_classify (GstMobilenet * self, GstVideoFrame * frame)
+/* sync or async, deciding "auto" once per start(): async when a latency
+ * query said upstream is live before the first buffer, else sync. */
+static GstMobilenetMode
+gst_mobilenet_decide_mode (GstMobilenet * self, gboolean live_known,
+    gboolean live)
 {
-  GstVideoFrame rgb;
+  GstMobilenetMode mode;
+
+  GST_OBJECT_LOCK (self);
+  if (self->active_mode == GST_MOBILENET_MODE_AUTO) {
+    self->active_mode = live_known && live ? GST_MOBILENET_MODE_ASYNC :
+        GST_MOBILENET_MODE_SYNC;
+    GST_INFO_OBJECT (self, "mode=auto: %s (%s)",
+        self->active_mode == GST_MOBILENET_MODE_ASYNC ? "async" : "sync",
+        live_known ? (live ? "live upstream" : "upstream not live") :
+        "not in a pipeline");
+  }
+  mode = self->active_mode;
+  GST_OBJECT_UNLOCK (self);
+  return mode;
+}
+
+/* mode=auto at the first buffer: async when the element is in a pipeline
+ * and upstream answers a latency query with live=TRUE.  Outside a pipeline
+ * (GstHarness, a bare element) there is no live pipeline: sync. */
+static GstMobilenetMode
+gst_mobilenet_first_buffer_mode (GstMobilenet * self)
+{
+  GstObject *top, *parent;
+  gboolean in_pipeline, live = FALSE, known = FALSE;
+  GstQuery *query;
+
+  GST_OBJECT_LOCK (self);
+  if (self->active_mode != GST_MOBILENET_MODE_AUTO) {
+    GstMobilenetMode mode = self->active_mode;
+
+    GST_OBJECT_UNLOCK (self);
+    return mode;
+  }
+  GST_OBJECT_UNLOCK (self);
+
+  top = gst_object_ref (GST_OBJECT (self));
+  while ((parent = gst_object_get_parent (top))) {
+    gst_object_unref (top);
+    top = parent;
+  }
+  in_pipeline = GST_IS_PIPELINE (top);
+  gst_object_unref (top);
+
+  if (in_pipeline) {
+    query = gst_query_new_latency ();
+    if (gst_pad_peer_query (GST_BASE_TRANSFORM_SINK_PAD (self), query)) {
+      gst_query_parse_latency (query, &live, NULL, NULL);
+      known = TRUE;
+    }
+    gst_query_unref (query);
+  }
+  return gst_mobilenet_decide_mode (self, known, live);
+}
+
+/* (Re)builds the labeler from the properties; FALSE with @error when
+ * allow/deny is malformed. */
+static gboolean
+gst_mobilenet_build_labeler (GstMobilenet * self, GError ** error)
+{
+  GstMobilenetLabelerSettings s;
+  GstMobilenetLabeler *l;
+  gchar *allow, *deny;
+  guint cookie;
+
+  GST_OBJECT_LOCK (self);
+  s.smoothing = self->smoothing;
+  s.smoothing_factor = self->smoothing_factor;
+  s.smoothing_window = self->smoothing_window;
+  s.min_dwell = self->min_dwell;
+  s.switch_margin = self->switch_margin;
+  allow = g_strdup (self->allow);
+  deny = g_strdup (self->deny);
+  cookie = self->labeler_cookie;
+  GST_OBJECT_UNLOCK (self);
+
+  s.groups = self->groups;      /* set only with report=groups */
+  s.allow = allow;
+  s.deny = deny;
+  l = gst_mobilenet_labeler_new (self->info.num_classes,
+      (const gchar * const *) self->class_names, &s, error);
+  self->labeler_cookie_used = cookie;
+  if (l && gst_mobilenet_labeler_unmatched (l))
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+        ("allow/deny: \"%s\" matches no %s.",
+            gst_mobilenet_labeler_unmatched (l),
+            self->groups ? "group" : "label"), (NULL));
+  g_free (allow);
+  g_free (deny);
+  if (l == NULL)
+    return FALSE;
+  gst_mobilenet_labeler_free (self->labeler);
+  self->labeler = l;
+  return TRUE;
+}
+
+/* Converts @frame into @rgb (the model's input). */
+static gboolean
+gst_mobilenet_convert (GstMobilenet * self, GstVideoFrame * frame,
+    GstBuffer * rgb)
+{
+  GstVideoFrame out;
+
+  if (!gst_video_frame_map (&out, &self->rgb_info, rgb, GST_MAP_WRITE))
+    return FALSE;
+  if (self->fast) {
+    gst_mobilenet_fast_convert_frame (self->fast, frame, &out);
+    gst_video_frame_unmap (&out);
+    return TRUE;
+  }
+  /* GStreamer 1.22's converter keeps lines cached between frames when the
+   * input is only a line or two high (fields included), and then converts
+   * the first frame forever: tiny frames get a fresh converter each time. */
+  if (G_UNLIKELY (GST_VIDEO_INFO_HEIGHT (&self->in_info) <= 4)) {
+    GstVideoConverter *fresh = gst_mobilenet_preprocess_new (&self->in_info,
+        &self->rgb_info, self->active_scale_mode);
+
+    gst_video_converter_frame (fresh ? fresh : self->convert, frame, &out);
+    if (fresh)
+      gst_video_converter_free (fresh);
+  } else {
+    gst_video_converter_frame (self->convert, frame, &out);
+  }
+  gst_video_frame_unmap (&out);
+  return TRUE;
+}
+
+/* Runs the model on @rgb; on success *result points into the session. */
+static mn_status
+gst_mobilenet_run (GstMobilenet * self, GstBuffer * rgb, mn_result * result)
+{
+  GstVideoFrame in;
+  mn_status st;
+
+  if (!gst_video_frame_map (&in, &self->rgb_info, rgb, GST_MAP_READ))
+    return MN_ERR_INVALID_ARG;
+  st = mn_session_run (self->session, GST_VIDEO_FRAME_PLANE_DATA (&in, 0),
+      GST_VIDEO_FRAME_PLANE_STRIDE (&in, 0), result);
+  gst_video_frame_unmap (&in);
+  return st;
+}
+
+/* Sync latency: the longest of the recent inference times. */
+static guint64
+gst_mobilenet_measured_latency (GstMobilenet * self)
+{
+  guint64 max = 0;
+
+  for (guint i = 0; i < MIN (self->latency_n, GST_MOBILENET_LATENCY_HISTORY);
+      i++)
+    max = MAX (max, self->latency_ns[i]);
+  return max;
+}
+
+/* Records an inference time; asks for a new latency when it grew. */
+static void
+gst_mobilenet_note_time (GstMobilenet * self, guint64 ns)
+{
+  guint64 max;
+  gboolean post = FALSE;
+
+  GST_OBJECT_LOCK (self);
+  self->latency_ns[self->latency_n++ % GST_MOBILENET_LATENCY_HISTORY] = ns;
+  max = gst_mobilenet_measured_latency (self);
+  if (self->active_mode == GST_MOBILENET_MODE_SYNC &&
+      max > self->reported_latency + self->reported_latency / 4 +
+      GST_MSECOND) {
+    self->reported_latency = max;
+    post = TRUE;
+  }
+  GST_OBJECT_UNLOCK (self);
+  if (post) {
+    GST_DEBUG_OBJECT (self, "inference takes up to %" GST_TIME_FORMAT
+        ": new latency", GST_TIME_ARGS (max));
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_message_new_latency (GST_OBJECT (self)));
+  }
+}
+
+/* sync: converts and classifies @frame in the streaming thread and feeds
+ * the labeler. */
+static gboolean
+gst_mobilenet_classify (GstMobilenet * self, GstVideoFrame * frame,
+    const GstMobilenetResultInfo * info, gdouble threshold,
+    GstMobilenetLabelerResult * res)
+{
   mn_result result;
   mn_status st;
   guint64 t0, t1;
   gchar *message;
 
   t0 = g_get_monotonic_time ();
-  if (!gst_video_frame_map (&rgb, &self->rgb_info, self->rgb, GST_MAP_WRITE))
+  if (!gst_mobilenet_convert (self, frame, self->rgb))
     goto map_failed;
-  gst_video_converter_frame (self->convert, frame, &rgb);
-  st = mn_session_run (self->session, GST_VIDEO_FRAME_PLANE_DATA (&rgb, 0),
-      GST_VIDEO_FRAME_PLANE_STRIDE (&rgb, 0), &result);
-  gst_video_frame_unmap (&rgb);
+  st = gst_mobilenet_run (self, self->rgb, &result);
   if (st != MN_OK)
     goto run_failed;
-
-  self->n_last = mn_result_top_k (&result, GST_MOBILENET_MAX_TOP_K,
-      self->last);
+  gst_mobilenet_labeler_push (self->labeler, result.scores, threshold, res);
   t1 = g_get_monotonic_time ();
-  self->last_time_ns = (t1 - t0) * GST_USECOND;
-  self->have_result = TRUE;
+
+  self->last = *info;
+  self->last.inference_ns = (t1 - t0) * GST_USECOND;
+  self->last_time_ns = self->last.inference_ns;
+  gst_mobilenet_note_time (self, self->last_time_ns);
   GST_LOG_OBJECT (self, "class %d (%.3f) in %" G_GUINT64_FORMAT " us",
-      self->n_last > 0 ? self->last[0].class_id : -1,
-      self->n_last > 0 ? self->last[0].score : 0.f, t1 - t0);
+      res->raw.id, res->raw.score, t1 - t0);
   return TRUE;
 
   /* ERRORS */
@@ -604,63 +1150,281 @@ run_failed:
   }
 }
 
-/* Fills @out with the reportable part of the last result: at most @top_k
- * classes scoring at least @threshold.  @names holds "class N" labels. */
-static guint
-gst_mobilenet_get_classes (GstMobilenet * self, guint top_k,
-    gdouble threshold, GstMobilenetClassScore * out, gchar names[][24])
-{
-  guint n = 0;
-
-  for (gint i = 0; i < self->n_last && n < top_k; i++) {
-    const mn_class_score *c = &self->last[i];
-    const gchar *label = NULL;
-
-    if (c->score < threshold)
-      break;                    /* sorted: the rest scores lower */
-    if (self->labels)
-      label = mn_labels_for_class (self->labels, self->label_offset,
-          c->class_id);
-    if (label == NULL) {
-      g_snprintf (names[n], 24, "class %d", c->class_id);
-      label = names[n];
-    }
-    out[n].class_id = c->class_id;
-    out[n].label = label;
-    out[n].score = c->score;
-    n++;
-  }
-  return n;
-}
+/* async: a frame converted to the model's input, waiting for the worker */
+typedef struct {
+  GstBuffer *rgb;
+  GstMobilenetResultInfo info;
+  guint64 convert_ns;
+} GstMobilenetJob;
 
 static void
-gst_mobilenet_post_result (GstMobilenet * self, GstBuffer * buf,
-    const GstMobilenetClassScore * classes, guint n)
+gst_mobilenet_job_free (gpointer data)
+{
+  GstMobilenetJob *job = data;
+
+  gst_buffer_unref (job->rgb);
+  g_free (job);
+}
+
+/* The worker thread: classifies the newest frame, keeps the scores. */
+static void
+gst_mobilenet_worker_run (gpointer data, gpointer user_data)
+{
+  GstMobilenetJob *job = data;
+  GstMobilenet *self = user_data;
+  mn_result result;
+  mn_status st;
+  guint64 t0 = g_get_monotonic_time (), t1;
+
+  st = gst_mobilenet_run (self, job->rgb, &result);
+  t1 = g_get_monotonic_time ();
+  g_mutex_lock (&self->async_lock);
+  if (st != MN_OK) {
+    if (self->async_error == NULL) {
+      gchar *message = gst_mobilenet_engine_take_last_error ();
+
+      self->async_error = g_strdup (message ? message : mn_status_str (st));
+      g_free (message);
+    }
+  } else {
+    memcpy (self->async_scores, result.scores,
+        self->info.num_classes * sizeof (gfloat));
+    self->async_info = job->info;
+    self->async_info.inference_ns = job->convert_ns + (t1 - t0) * GST_USECOND;
+    self->async_seq++;
+  }
+  g_mutex_unlock (&self->async_lock);
+}
+
+/* async: converts @frame and hands it to the worker (replacing a frame
+ * still waiting).  Never waits for inference. */
+static gboolean
+gst_mobilenet_submit (GstMobilenet * self, GstVideoFrame * frame,
+    const GstMobilenetResultInfo * info)
+{
+  GstMobilenetJob *job, *old;
+  guint64 t0 = g_get_monotonic_time ();
+
+  if (self->worker == NULL)
+    self->worker = gst_mobilenet_worker_new ("mobilenet-infer",
+        gst_mobilenet_worker_run, self, gst_mobilenet_job_free);
+  job = self->spare_job ? self->spare_job :
+      gst_mobilenet_worker_take_done (self->worker);
+  self->spare_job = NULL;
+  if (job == NULL) {
+    job = g_new0 (GstMobilenetJob, 1);
+    job->rgb = gst_buffer_new_allocate (NULL, self->rgb_info.size, NULL);
+  }
+  if (!gst_mobilenet_convert (self, frame, job->rgb)) {
+    self->spare_job = job;
+    GST_ELEMENT_ERROR (self, CORE, FAILED, (NULL),
+        ("could not map the model's input buffer"));
+    return FALSE;
+  }
+  job->info = *info;
+  job->convert_ns = (g_get_monotonic_time () - t0) * GST_USECOND;
+  old = gst_mobilenet_worker_submit (self->worker, job);
+  if (old) {
+    GST_LOG_OBJECT (self, "frame %" G_GUINT64_FORMAT " replaces frame %"
+        G_GUINT64_FORMAT ", not classified", info->frame, old->info.frame);
+    if (self->spare_job == NULL)
+      self->spare_job = old;
+    else
+      gst_mobilenet_job_free (old);
+  }
+  return TRUE;
+}
+
+/* async: feeds the labeler with the worker's newest result, if it has a
+ * new one.  Returns -1 when the worker failed, 1 when there was a new
+ * result, 0 otherwise. */
+static gint
+gst_mobilenet_take_result (GstMobilenet * self, gdouble threshold,
+    GstMobilenetLabelerResult * res)
+{
+  gint ret = 0;
+  gchar *error = NULL;
+
+  g_mutex_lock (&self->async_lock);
+  if (self->async_error) {
+    error = self->async_error;
+    self->async_error = NULL;
+    ret = -1;
+  } else if (self->async_seq != self->async_used) {
+    gst_mobilenet_labeler_push (self->labeler, self->async_scores, threshold,
+        res);
+    self->async_used = self->async_seq;
+    self->last = self->async_info;
+    self->last_time_ns = self->last.inference_ns;
+    ret = 1;
+  }
+  g_mutex_unlock (&self->async_lock);
+
+  if (error) {
+    GST_ELEMENT_ERROR (self, STREAM, FAILED,
+        ("Could not classify a frame with model \"%s\".", self->model_path),
+        ("%s", error));
+    g_free (error);
+  }
+  return ret;
+}
+
+/* Drops a frame waiting for the worker and waits for the one in progress
+ * (flush, EOS); the next result comes from a new frame. */
+static void
+gst_mobilenet_worker_drain (GstMobilenet * self)
+{
+  if (self->worker)
+    gst_mobilenet_worker_flush (self->worker);
+  g_mutex_lock (&self->async_lock);
+  self->async_used = self->async_seq;
+  g_mutex_unlock (&self->async_lock);
+}
+
+/* Is @frame nearly the last classified one (skip-similar)?  Remembers
+ * its thumbnail when it is not. */
+static gboolean
+gst_mobilenet_is_similar (GstMobilenet * self, GstVideoFrame * frame,
+    gdouble threshold, guint max_reuse)
+{
+  const GstVideoFormatInfo *finfo = frame->info.finfo;
+  GstMobilenetImageView view = { 0, };
+  guint8 thumb[GST_MOBILENET_THUMB_PIXELS];
+  gdouble diff;
+  gint n = GST_VIDEO_FORMAT_INFO_IS_RGB (finfo) ? 3 : 1;
+
+  view.width = GST_VIDEO_FRAME_WIDTH (frame);
+  view.height = GST_VIDEO_FRAME_HEIGHT (frame);
+  view.n_comp = n;
+  for (gint c = 0; c < n; c++) {
+    view.data[c] = GST_VIDEO_FRAME_COMP_DATA (frame, c);
+    view.stride[c] = GST_VIDEO_FRAME_COMP_STRIDE (frame, c);
+    view.pstride[c] = GST_VIDEO_FRAME_COMP_PSTRIDE (frame, c);
+  }
+  gst_mobilenet_thumb_compute (&view, thumb);
+  if (self->have_thumb && self->reuse_run < max_reuse) {
+    diff = gst_mobilenet_thumb_diff (thumb, self->thumb);
+    if (diff < threshold) {
+      self->reuse_run++;
+      GST_LOG_OBJECT (self, "similar frame (%.4f < %.4f), %u in a row", diff,
+          threshold, self->reuse_run);
+      return TRUE;
+    }
+  }
+  memcpy (self->thumb, thumb, sizeof (thumb));
+  self->have_thumb = TRUE;
+  self->reuse_run = 0;
+  return FALSE;
+}
+
+/* The stable label changed: message and tag event. */
+static void
+gst_mobilenet_announce (GstMobilenet * self, GstMobilenetLabelerResult * res,
+    gboolean post, gboolean push_tags)
 {
   GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
-  GstClockTime pts = GST_BUFFER_PTS (buf);
-  GstClockTime stream_time = GST_CLOCK_TIME_NONE;
-  GstClockTime running_time = GST_CLOCK_TIME_NONE;
-  GstStructure *s;
 
-  if (GST_CLOCK_TIME_IS_VALID (pts) && trans->segment.format == GST_FORMAT_TIME) {
-    stream_time = gst_segment_to_stream_time (&trans->segment,
-        GST_FORMAT_TIME, pts);
-    running_time = gst_segment_to_running_time (&trans->segment,
-        GST_FORMAT_TIME, pts);
+  GST_DEBUG_OBJECT (self, "label \"%s\" -> \"%s\"", res->previous.name,
+      res->reported.name);
+  if (post)
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_mobilenet_report_change_message (trans, res, &self->last));
+  if (push_tags) {
+    GstTagList *tags = gst_mobilenet_report_label_tags (&res->reported);
+
+    if (self->label_tags)
+      gst_tag_list_unref (self->label_tags);
+    self->label_tags = gst_tag_list_ref (tags);
+    if (self->upstream_tags) {
+      GstTagList *merged = gst_tag_list_merge (self->upstream_tags, tags,
+          GST_TAG_MERGE_REPLACE);
+
+      gst_tag_list_unref (tags);
+      tags = merged;
+      gst_tag_list_set_scope (tags, GST_TAG_SCOPE_STREAM);
+    }
+    gst_pad_push_event (GST_BASE_TRANSFORM_SRC_PAD (trans),
+        gst_event_new_tag (tags));
   }
+}
 
-  s = gst_structure_new ("mobilenet",
-      "timestamp", G_TYPE_UINT64, pts,
-      "stream-time", G_TYPE_UINT64, stream_time,
-      "running-time", G_TYPE_UINT64, running_time,
-      "duration", G_TYPE_UINT64, GST_BUFFER_DURATION (buf), NULL);
-  gst_mobilenet_structure_set_classes (s, classes, n);
-  gst_structure_set (s,
-      GST_MOBILENET_FIELD_INFERENCE_TIME, G_TYPE_UINT64, self->last_time_ns,
-      NULL);
-  gst_element_post_message (GST_ELEMENT (self),
-      gst_message_new_element (GST_OBJECT (self), s));
+/* Whether @buf holds the whole frame its caps (and its GstVideoMeta, if
+ * any) promise.  GStreamer maps a meta's planes without checking that
+ * they fit the buffer, and gst_video_frame_map() only checks buffers
+ * without one, so a short buffer or a meta whose strides or offsets run
+ * past the end would have the converter (or the overlay) read or write
+ * outside the buffer.  Such frames are refused instead. */
+static gboolean
+gst_mobilenet_frame_fits (GstMobilenet * self, GstBuffer * buf)
+{
+  const GstVideoInfo *info = &self->in_info;
+  GstVideoMeta *meta = gst_buffer_get_video_meta (buf);
+  guint p, c;
+
+  if (meta == NULL)
+    return gst_buffer_get_size (buf) >= GST_VIDEO_INFO_SIZE (info);
+
+  /* what gst_video_frame_map() asserts */
+  if (meta->format != GST_VIDEO_INFO_FORMAT (info) ||
+      meta->width < (guint) GST_VIDEO_INFO_WIDTH (info) ||
+      meta->height < (guint) GST_VIDEO_INFO_HEIGHT (info) ||
+      meta->n_planes != GST_VIDEO_INFO_N_PLANES (info))
+    return FALSE;
+
+  for (p = 0; p < meta->n_planes; p++) {
+    gint comp[GST_VIDEO_MAX_COMPONENTS];
+    guint height = meta->height, rows, idx, length;
+    gsize row_bytes = 0, skip;
+    GstMemory *mem;
+
+    if (GST_VIDEO_INFO_INTERLACE_MODE (info) ==
+        GST_VIDEO_INTERLACE_MODE_ALTERNATE)
+      height = GST_ROUND_UP_2 (height) / 2;
+    gst_video_format_info_component (info->finfo, p, comp);
+    rows = GST_VIDEO_FORMAT_INFO_SCALE_HEIGHT (info->finfo, comp[0], height);
+    for (c = 0; c < GST_VIDEO_MAX_COMPONENTS && comp[c] >= 0; c++) {
+      gsize w = GST_VIDEO_FORMAT_INFO_SCALE_WIDTH (info->finfo, comp[c],
+          meta->width);
+      row_bytes = MAX (row_bytes,
+          w * GST_VIDEO_FORMAT_INFO_PSTRIDE (info->finfo, comp[c]));
+    }
+    if (meta->stride[p] <= 0 || (gsize) meta->stride[p] < row_bytes)
+      return FALSE;
+    /* gst_video_meta_map() maps only the memory holding the plane's first
+     * byte: the whole plane must lie in it */
+    if (!gst_buffer_find_memory (buf, meta->offset[p], 1, &idx, &length,
+            &skip))
+      return FALSE;
+    mem = gst_buffer_peek_memory (buf, idx);
+    if (rows > 0 && (gsize) meta->stride[p] * (rows - 1) + row_bytes >
+        gst_memory_get_sizes (mem, NULL, NULL) - skip)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* GStreamer 1.22's overlay blending reads and writes outside a packed
+ * frame whose row stride is not a whole number of pixels (a GstVideoMeta
+ * may say so): such frames are classified but not drawn on. */
+static gboolean
+gst_mobilenet_can_draw (GstMobilenet * self, GstBuffer * buf)
+{
+  const GstVideoFormatInfo *finfo = self->in_info.finfo;
+  GstVideoMeta *meta = gst_buffer_get_video_meta (buf);
+  guint p, c;
+
+  if (meta == NULL)
+    return TRUE;
+  for (p = 0; p < meta->n_planes; p++) {
+    gint comp[GST_VIDEO_MAX_COMPONENTS], pstride = 1;
+
+    gst_video_format_info_component (finfo, p, comp);
+    for (c = 0; c < GST_VIDEO_MAX_COMPONENTS && comp[c] >= 0; c++)
+      pstride = MAX (pstride, GST_VIDEO_FORMAT_INFO_PSTRIDE (finfo, comp[c]));
+    if (meta->stride[p] % pstride != 0)
+      return FALSE;
+  }
+  return TRUE;
 }
 
 static GstFlowReturn
@@ -668,14 +1432,21 @@ gst_mobilenet_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 {
   GstMobilenet *self = GST_MOBILENET (trans);
   GstMobilenetClassScore classes[GST_MOBILENET_MAX_TOP_K];
-  gchar names[GST_MOBILENET_MAX_TOP_K][24];
+  GstMobilenetLabel items[GST_MOBILENET_MAX_TOP_K];
+  GstMobilenetLabelerResult res;
+  GstMobilenetResultInfo info;
+  GstMobilenetPostMessages post;
   GstVideoFrame frame;
-  gboolean classify, draw, post, mapped = FALSE;
-  guint top_k, interval, n;
-  gdouble threshold;
+  GstMobilenetMode mode;
+  gboolean classify, draw, push_tags, mapped = FALSE, fresh = FALSE;
+  guint top_k, interval, n, max_reuse, cookie;
+  gdouble threshold, skip_similar;
+  GError *err = NULL;
 
   if (G_UNLIKELY (self->convert == NULL || self->session == NULL))
     goto not_negotiated;
+  if (G_UNLIKELY (!gst_mobilenet_frame_fits (self, buf)))
+    goto invalid_frame;
 
   GST_OBJECT_LOCK (self);
   top_k = self->top_k;
@@ -683,10 +1454,35 @@ gst_mobilenet_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   interval = self->inference_interval;
   draw = self->overlay;
   post = self->post_messages;
+  skip_similar = self->skip_similar;
+  max_reuse = self->max_reuse;
+  push_tags = self->push_tags;
+  cookie = self->labeler_cookie;
   GST_OBJECT_UNLOCK (self);
+  if (draw && G_UNLIKELY (!gst_mobilenet_can_draw (self, buf))) {
+    GST_DEBUG_OBJECT (self, "row stride not a whole number of pixels: "
+        "not drawing on this frame");
+    draw = FALSE;
+  }
 
-  classify = !self->have_result || self->frame_count % interval == 0;
-  self->frame_count++;
+  if (G_UNLIKELY (cookie != self->labeler_cookie_used) &&
+      !gst_mobilenet_build_labeler (self, &err)) {
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+        ("Invalid allow or deny setting: the previous one stays."),
+        ("%s", err->message));
+    g_clear_error (&err);
+  }
+  mode = gst_mobilenet_first_buffer_mode (self);
+
+  info.frame = self->frame_count++;
+  info.pts = GST_BUFFER_PTS (buf);
+  info.running_time = GST_CLOCK_TIME_NONE;
+  info.inference_ns = 0;
+  if (GST_CLOCK_TIME_IS_VALID (info.pts) &&
+      trans->segment.format == GST_FORMAT_TIME)
+    info.running_time = gst_segment_to_running_time (&trans->segment,
+        GST_FORMAT_TIME, info.pts);
+  classify = !self->submitted || info.frame % interval == 0;
 
   /* Read-only unless drawing: a frame shared after a tee is not copied. */
   if (classify || draw) {
@@ -698,14 +1494,50 @@ gst_mobilenet_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     mapped = TRUE;
   }
 
-  if (classify && !gst_mobilenet_classify (self, &frame))
-    goto classify_failed;
+  /* compared with the last classified frame (none after start or flush) */
+  if (classify && skip_similar > 0.0 &&
+      gst_mobilenet_is_similar (self, &frame, skip_similar, max_reuse))
+    classify = FALSE;
 
-  n = gst_mobilenet_get_classes (self, top_k, threshold, classes, names);
-  gst_buffer_add_mobilenet_meta (buf, classes, n, self->model_path, !classify,
-      self->last_time_ns);
-  if (classify && post)
-    gst_mobilenet_post_result (self, buf, classes, n);
+  if (mode == GST_MOBILENET_MODE_ASYNC) {
+    gint got;
+
+    if (classify && !gst_mobilenet_submit (self, &frame, &info))
+      goto classify_failed;
+    got = gst_mobilenet_take_result (self, threshold, &res);
+    if (got < 0)
+      goto classify_failed;
+    fresh = got > 0;
+  } else if (classify) {
+    if (!gst_mobilenet_classify (self, &frame, &info, threshold, &res))
+      goto classify_failed;
+    fresh = TRUE;
+  }
+  if (classify)
+    self->submitted = TRUE;
+  if (!fresh)
+    gst_mobilenet_labeler_last (self->labeler, threshold, &res);
+
+  n = gst_mobilenet_labeler_top_k (self->labeler, top_k, threshold, items);
+  gst_mobilenet_report_classes (items, n, classes);
+  gst_mobilenet_report_meta (buf, classes, n, self->model_path, &res.raw,
+      self->groups != NULL,
+      gst_mobilenet_labeler_has_result (self->labeler) ? &self->last : NULL,
+      info.frame, info.running_time);
+
+  if (fresh && post == GST_MOBILENET_POST_MESSAGES_ALL)
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_mobilenet_report_result_message (trans, classes, n, &res.raw,
+            &self->last, GST_BUFFER_DURATION (buf)));
+  if (fresh && res.reported.id != self->announced) {
+    res.previous.id = self->announced;
+    res.previous.name = self->announced_name ? self->announced_name : "";
+    gst_mobilenet_announce (self, &res,
+        post != GST_MOBILENET_POST_MESSAGES_NONE, push_tags);
+    self->announced = res.reported.id;
+    g_free (self->announced_name);
+    self->announced_name = g_strdup (res.reported.name);
+  }
 
   if (draw) {
     if (self->ov == NULL)
@@ -727,6 +1559,20 @@ not_negotiated:
         ("buffer before caps or before the model was loaded"));
     return GST_FLOW_NOT_NEGOTIATED;
   }
+invalid_frame:
+  {
+    /* one broken frame need not stop the stream: drop it, as
+     * GstVideoFilter passes on frames it cannot map */
+    GST_ELEMENT_WARNING (self, STREAM, FORMAT,
+        ("Dropped a video frame smaller than its format says."),
+        ("buffer of %" G_GSIZE_FORMAT " bytes%s does not hold a %s %dx%d "
+            "frame", gst_buffer_get_size (buf),
+            gst_buffer_get_video_meta (buf) ? " (with a video meta)" : "",
+            gst_video_format_to_string (GST_VIDEO_INFO_FORMAT (&self->in_info)),
+            GST_VIDEO_INFO_WIDTH (&self->in_info),
+            GST_VIDEO_INFO_HEIGHT (&self->in_info)));
+    return GST_BASE_TRANSFORM_FLOW_DROPPED;
+  }
 map_failed:
   {
     GST_ELEMENT_ERROR (self, STREAM, FAILED, (NULL),
@@ -735,9 +1581,86 @@ map_failed:
   }
 classify_failed:
   {
-    gst_video_frame_unmap (&frame);
+    if (mapped)
+      gst_video_frame_unmap (&frame);
     return GST_FLOW_ERROR;
   }
+}
+
+/* Latency: sync adds the longest recent inference time, async nothing.
+ * The answer from upstream also decides mode=auto. */
+static gboolean
+gst_mobilenet_query (GstBaseTransform * trans, GstPadDirection direction,
+    GstQuery * query)
+{
+  GstMobilenet *self = GST_MOBILENET (trans);
+  GstClockTime min, max, ours;
+  gboolean live;
+
+  if (direction != GST_PAD_SRC || GST_QUERY_TYPE (query) != GST_QUERY_LATENCY)
+    return GST_BASE_TRANSFORM_CLASS (parent_class)->query (trans, direction,
+        query);
+
+  if (!GST_BASE_TRANSFORM_CLASS (parent_class)->query (trans, direction,
+          query))
+    return FALSE;
+  gst_query_parse_latency (query, &live, &min, &max);
+  if (gst_mobilenet_decide_mode (self, TRUE, live) == GST_MOBILENET_MODE_SYNC) {
+    GST_OBJECT_LOCK (self);
+    ours = gst_mobilenet_measured_latency (self);
+    self->reported_latency = ours;
+    GST_OBJECT_UNLOCK (self);
+    min += ours;
+    if (GST_CLOCK_TIME_IS_VALID (max))
+      max += ours;
+    gst_query_set_latency (query, live, min, max);
+  }
+  GST_DEBUG_OBJECT (self, "latency: live %d, min %" GST_TIME_FORMAT ", max %"
+      GST_TIME_FORMAT, live, GST_TIME_ARGS (min), GST_TIME_ARGS (max));
+  return TRUE;
+}
+
+static gboolean
+gst_mobilenet_sink_event (GstBaseTransform * trans, GstEvent * event)
+{
+  GstMobilenet *self = GST_MOBILENET (trans);
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_FLUSH_STOP:
+      /* a seek: the next frames are new content */
+      gst_mobilenet_worker_drain (self);
+      if (self->labeler)
+        gst_mobilenet_labeler_reset (self->labeler);
+      self->submitted = FALSE;
+      self->have_thumb = FALSE;
+      self->reuse_run = 0;
+      break;
+    case GST_EVENT_EOS:
+      gst_mobilenet_worker_drain (self);
+      break;
+    case GST_EVENT_TAG:{
+      GstTagList *tags;
+
+      /* our label tags would replace upstream's stream tags: merge */
+      gst_event_parse_tag (event, &tags);
+      if (gst_tag_list_get_scope (tags) == GST_TAG_SCOPE_STREAM) {
+        if (self->upstream_tags)
+          gst_tag_list_unref (self->upstream_tags);
+        self->upstream_tags = gst_tag_list_ref (tags);
+        if (self->label_tags) {
+          tags = gst_tag_list_merge (tags, self->label_tags,
+              GST_TAG_MERGE_REPLACE);
+          gst_tag_list_set_scope (tags, GST_TAG_SCOPE_STREAM);
+          gst_event_unref (event);
+          event = gst_event_new_tag (tags);
+        }
+      }
+      break;
+    }
+    default:
+      break;
+  }
+  return GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -750,6 +1673,10 @@ gst_mobilenet_finalize (GObject * object)
 
   g_free (self->model_location);
   g_free (self->labels_location);
+  g_free (self->groups_location);
+  g_free (self->allow);
+  g_free (self->deny);
+  g_mutex_clear (&self->async_lock);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
@@ -767,6 +1694,21 @@ gst_mobilenet_init (GstMobilenet * self)
   self->std = DEFAULT_PROP_STD;
   self->overlay = DEFAULT_PROP_OVERLAY;
   self->post_messages = DEFAULT_PROP_POST_MESSAGES;
+  self->mode = DEFAULT_PROP_MODE;
+  self->smoothing = DEFAULT_PROP_SMOOTHING;
+  self->smoothing_factor = DEFAULT_PROP_SMOOTHING_FACTOR;
+  self->smoothing_window = DEFAULT_PROP_SMOOTHING_WINDOW;
+  self->min_dwell = DEFAULT_PROP_MIN_DWELL;
+  self->switch_margin = DEFAULT_PROP_SWITCH_MARGIN;
+  self->skip_similar = DEFAULT_PROP_SKIP_SIMILAR;
+  self->max_reuse = DEFAULT_PROP_MAX_REUSE;
+  self->push_tags = DEFAULT_PROP_TAGS;
+  self->groups_location = g_strdup (DEFAULT_PROP_GROUPS);
+  self->report = DEFAULT_PROP_REPORT;
+  self->allow = g_strdup (DEFAULT_PROP_ALLOW);
+  self->deny = g_strdup (DEFAULT_PROP_DENY);
+  self->announced = -1;
+  g_mutex_init (&self->async_lock);
 
   /* in place, never passthrough: the buffer gets a meta */
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
@@ -851,9 +1793,80 @@ gst_mobilenet_class_init (GstMobilenetClass * klass)
           "Draw the top-k labels and confidence bars on the frames",
           DEFAULT_PROP_OVERLAY, playing));
   g_object_class_install_property (gobject_class, PROP_POST_MESSAGES,
-      g_param_spec_boolean ("post-messages", "Post messages",
-          "Post a \"mobilenet\" element message for every classified frame",
+      g_param_spec_enum ("post-messages", "Post messages",
+          "Which element messages to post: none; all (a \"mobilenet\" "
+          "message for every result, plus label changes); changes (a "
+          "\"mobilenet-label-changed\" message when the stable label "
+          "changes)", GST_TYPE_MOBILENET_POST_MESSAGES,
           DEFAULT_PROP_POST_MESSAGES, playing));
+  g_object_class_install_property (gobject_class, PROP_MODE,
+      g_param_spec_enum ("mode", "Mode",
+          "Where inference runs: sync (in the streaming thread; the element "
+          "adds its inference time to the latency), async (a worker thread "
+          "classifies the newest frame; frames never wait and carry the "
+          "newest result with its age), auto (async when the element is in a "
+          "pipeline whose upstream is live, else sync)",
+          GST_TYPE_MOBILENET_MODE, DEFAULT_PROP_MODE, ready));
+  g_object_class_install_property (gobject_class, PROP_SMOOTHING,
+      g_param_spec_enum ("smoothing", "Smoothing",
+          "How the scores of successive results are smoothed before the "
+          "stable label is chosen (class-id, label, score; the raw-* "
+          "fields are never smoothed)", GST_TYPE_MOBILENET_SMOOTHING,
+          DEFAULT_PROP_SMOOTHING, playing));
+  g_object_class_install_property (gobject_class, PROP_SMOOTHING_FACTOR,
+      g_param_spec_double ("smoothing-factor", "Smoothing factor",
+          "smoothing=ema: weight of the newest result (1 = no smoothing, "
+          "smaller = smoother and slower)", 0.01, 1.0,
+          DEFAULT_PROP_SMOOTHING_FACTOR, playing));
+  g_object_class_install_property (gobject_class, PROP_SMOOTHING_WINDOW,
+      g_param_spec_uint ("smoothing-window", "Smoothing window",
+          "smoothing=window: how many results are averaged", 1, 1000,
+          DEFAULT_PROP_SMOOTHING_WINDOW, playing));
+  g_object_class_install_property (gobject_class, PROP_MIN_DWELL,
+      g_param_spec_uint ("min-dwell", "Minimum dwell",
+          "The stable label changes only when another class has led the "
+          "(smoothed) scores for this many results in a row", 1, 100000,
+          DEFAULT_PROP_MIN_DWELL, playing));
+  g_object_class_install_property (gobject_class, PROP_SWITCH_MARGIN,
+      g_param_spec_double ("switch-margin", "Switch margin",
+          "...and when its (smoothed) score beats the current label's by "
+          "at least this much", 0.0, 1.0, DEFAULT_PROP_SWITCH_MARGIN,
+          playing));
+  g_object_class_install_property (gobject_class, PROP_SKIP_SIMILAR,
+      g_param_spec_double ("skip-similar", "Skip similar frames",
+          "0 = off; else reuse the last result for a frame whose 16x16 grey "
+          "thumbnail differs from the last classified frame's by less than "
+          "this (mean absolute difference, 0-1; e.g. 0.02)", 0.0, 1.0,
+          DEFAULT_PROP_SKIP_SIMILAR, playing));
+  g_object_class_install_property (gobject_class, PROP_MAX_REUSE,
+      g_param_spec_uint ("max-reuse", "Maximum reuse",
+          "skip-similar: classify at least every this many similar frames",
+          1, G_MAXUINT, DEFAULT_PROP_MAX_REUSE, playing));
+  g_object_class_install_property (gobject_class, PROP_TAGS,
+      g_param_spec_boolean ("tags", "Tags",
+          "Push a tag event downstream when the stable label changes "
+          "(keywords and comment = the label, mobilenet-class-id, "
+          "mobilenet-score)", DEFAULT_PROP_TAGS, playing));
+  g_object_class_install_property (gobject_class, PROP_GROUPS,
+      g_param_spec_string ("groups", "Groups",
+          "Class groups file for report=groups: \"group-name: class ids, "
+          "ranges (first-last) or label patterns\" per line, # comments "
+          "(e.g. models/imagenet_groups.txt)", DEFAULT_PROP_GROUPS, ready));
+  g_object_class_install_property (gobject_class, PROP_REPORT,
+      g_param_spec_enum ("report", "Report",
+          "Report the model's classes, or the groups of the groups file "
+          "(the sum of their classes' scores)", GST_TYPE_MOBILENET_REPORT,
+          DEFAULT_PROP_REPORT, ready));
+  g_object_class_install_property (gobject_class, PROP_ALLOW,
+      g_param_spec_string ("allow", "Allow",
+          "Report only these: comma-separated class ids, ranges and label "
+          "patterns (group names with report=groups); NULL = all",
+          DEFAULT_PROP_ALLOW, playing));
+  g_object_class_install_property (gobject_class, PROP_DENY,
+      g_param_spec_string ("deny", "Deny",
+          "Never report these: comma-separated class ids, ranges and label "
+          "patterns (group names with report=groups)", DEFAULT_PROP_DENY,
+          playing));
 
   gst_element_class_set_static_metadata (element_class,
       "MobileNet image classifier", "Filter/Analyzer/Video",
@@ -868,10 +1881,16 @@ gst_mobilenet_class_init (GstMobilenetClass * klass)
   trans_class->stop = GST_DEBUG_FUNCPTR (gst_mobilenet_stop);
   trans_class->set_caps = GST_DEBUG_FUNCPTR (gst_mobilenet_set_caps);
   trans_class->transform_ip = GST_DEBUG_FUNCPTR (gst_mobilenet_transform_ip);
+  trans_class->query = GST_DEBUG_FUNCPTR (gst_mobilenet_query);
+  trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_mobilenet_sink_event);
   trans_class->passthrough_on_same_caps = FALSE;
   trans_class->transform_ip_on_passthrough = FALSE;
 
   gst_type_mark_as_plugin_api (GST_TYPE_MOBILENET_SCALE_MODE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_MOBILENET_MODE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_MOBILENET_POST_MESSAGES, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_MOBILENET_REPORT, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_MOBILENET_SMOOTHING, 0);
 }
 
 static gboolean
@@ -881,6 +1900,7 @@ mobilenet_element_init (GstPlugin * plugin)
       "MobileNet image classifier");
   gst_mobilenet_engine_debug_init ();
   gst_mobilenet_meta_register ();
+  gst_mobilenet_report_register_tags ();
   return gst_element_register (plugin, "mobilenet", GST_RANK_NONE,
       GST_TYPE_MOBILENET);
 }

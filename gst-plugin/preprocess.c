@@ -21,16 +21,75 @@ align_down (gint v, guint sub)
   return (v >> sub) << sub;
 }
 
+void
+gst_mobilenet_preprocess_rects (const GstVideoInfo *in_info, gint out_width,
+    gint out_height, GstMobilenetScaleMode mode, GstVideoRectangle *src,
+    GstVideoRectangle *dest)
+{
+  const GstVideoFormatInfo *finfo = in_info->finfo;
+  gint iw = GST_VIDEO_INFO_WIDTH (in_info);
+  gint ih = GST_VIDEO_INFO_HEIGHT (in_info);
+  gint ow = out_width, oh = out_height;
+
+  src->x = src->y = 0;
+  src->w = iw;
+  src->h = ih;
+  dest->x = dest->y = 0;
+  dest->w = ow;
+  dest->h = oh;
+
+  switch (mode) {
+    case GST_MOBILENET_SCALE_MODE_CENTER_CROP:{
+      /* Keep the model's aspect ratio: the largest centred source rect of
+       * that shape (i.e. scale the short side, crop the long one). */
+      gint cw = iw, ch = ih;
+
+      if ((gint64) iw * oh > (gint64) ih * ow)
+        cw = CLAMP ((gint) (((gint64) ih * ow + oh / 2) / oh), 1, iw);
+      else
+        ch = CLAMP ((gint) (((gint64) iw * oh + ow / 2) / ow), 1, ih);
+      /* interlaced: at least a line per field, or GstVideoConverter
+       * asserts (a frame only 1 pixel wide crops to 1 line) */
+      if (GST_VIDEO_INFO_IS_INTERLACED (in_info) && ch < 2)
+        ch = MIN (2, ih);
+      src->x = align_down ((iw - cw) / 2,
+          GST_VIDEO_FORMAT_INFO_W_SUB (finfo, 1));
+      src->y = align_down ((ih - ch) / 2,
+          GST_VIDEO_FORMAT_INFO_H_SUB (finfo, 1));
+      src->w = cw;
+      src->h = ch;
+      break;
+    }
+    case GST_MOBILENET_SCALE_MODE_LETTERBOX:{
+      /* The whole frame at its own aspect ratio, centred on black. */
+      gint dw = ow, dh = oh;
+
+      if ((gint64) iw * oh > (gint64) ih * ow)
+        dh = CLAMP ((gint) (((gint64) ih * ow + iw / 2) / iw), 1, oh);
+      else
+        dw = CLAMP ((gint) (((gint64) iw * oh + ih / 2) / ih), 1, ow);
+      dest->x = (ow - dw) / 2;
+      dest->y = (oh - dh) / 2;
+      dest->w = dw;
+      dest->h = dh;
+      break;
+    }
+    case GST_MOBILENET_SCALE_MODE_STRETCH:
+    default:
+      break;
+  }
+}
+
 GstVideoConverter *
 gst_mobilenet_preprocess_new (const GstVideoInfo *in_info,
     const GstVideoInfo *out_info, GstMobilenetScaleMode mode)
 {
-  const GstVideoFormatInfo *finfo = in_info->finfo;
   gint iw = GST_VIDEO_INFO_WIDTH (in_info);
   gint ih = GST_VIDEO_INFO_HEIGHT (in_info);
   gint ow = GST_VIDEO_INFO_WIDTH (out_info);
   gint oh = GST_VIDEO_INFO_HEIGHT (out_info);
   GstVideoInfo out = *out_info;
+  GstVideoRectangle src, dest;
   GstStructure *opts;
 
   g_return_val_if_fail (iw > 0 && ih > 0 && ow > 0 && oh > 0, NULL);
@@ -48,42 +107,24 @@ gst_mobilenet_preprocess_new (const GstVideoInfo *in_info,
       GST_VIDEO_CONVERTER_OPT_DITHER_METHOD, GST_TYPE_VIDEO_DITHER_METHOD,
       GST_VIDEO_DITHER_NONE, NULL);
 
+  gst_mobilenet_preprocess_rects (in_info, ow, oh, mode, &src, &dest);
   switch (mode) {
-    case GST_MOBILENET_SCALE_MODE_CENTER_CROP:{
-      /* Keep the model's aspect ratio: the largest centred source rect of
-       * that shape (i.e. scale the short side, crop the long one). */
-      gint cw = iw, ch = ih, cx, cy;
-
-      if ((gint64) iw * oh > (gint64) ih * ow)
-        cw = CLAMP ((gint) (((gint64) ih * ow + oh / 2) / oh), 1, iw);
-      else
-        ch = CLAMP ((gint) (((gint64) iw * oh + ow / 2) / ow), 1, ih);
-      cx = align_down ((iw - cw) / 2, GST_VIDEO_FORMAT_INFO_W_SUB (finfo, 1));
-      cy = align_down ((ih - ch) / 2, GST_VIDEO_FORMAT_INFO_H_SUB (finfo, 1));
+    case GST_MOBILENET_SCALE_MODE_CENTER_CROP:
       gst_structure_set (opts,
-          GST_VIDEO_CONVERTER_OPT_SRC_X, G_TYPE_INT, cx,
-          GST_VIDEO_CONVERTER_OPT_SRC_Y, G_TYPE_INT, cy,
-          GST_VIDEO_CONVERTER_OPT_SRC_WIDTH, G_TYPE_INT, cw,
-          GST_VIDEO_CONVERTER_OPT_SRC_HEIGHT, G_TYPE_INT, ch, NULL);
+          GST_VIDEO_CONVERTER_OPT_SRC_X, G_TYPE_INT, src.x,
+          GST_VIDEO_CONVERTER_OPT_SRC_Y, G_TYPE_INT, src.y,
+          GST_VIDEO_CONVERTER_OPT_SRC_WIDTH, G_TYPE_INT, src.w,
+          GST_VIDEO_CONVERTER_OPT_SRC_HEIGHT, G_TYPE_INT, src.h, NULL);
       break;
-    }
-    case GST_MOBILENET_SCALE_MODE_LETTERBOX:{
-      /* The whole frame at its own aspect ratio, centred on black. */
-      gint dw = ow, dh = oh;
-
-      if ((gint64) iw * oh > (gint64) ih * ow)
-        dh = CLAMP ((gint) (((gint64) ih * ow + iw / 2) / iw), 1, oh);
-      else
-        dw = CLAMP ((gint) (((gint64) iw * oh + ih / 2) / ih), 1, ow);
+    case GST_MOBILENET_SCALE_MODE_LETTERBOX:
       gst_structure_set (opts,
-          GST_VIDEO_CONVERTER_OPT_DEST_X, G_TYPE_INT, (ow - dw) / 2,
-          GST_VIDEO_CONVERTER_OPT_DEST_Y, G_TYPE_INT, (oh - dh) / 2,
-          GST_VIDEO_CONVERTER_OPT_DEST_WIDTH, G_TYPE_INT, dw,
-          GST_VIDEO_CONVERTER_OPT_DEST_HEIGHT, G_TYPE_INT, dh,
+          GST_VIDEO_CONVERTER_OPT_DEST_X, G_TYPE_INT, dest.x,
+          GST_VIDEO_CONVERTER_OPT_DEST_Y, G_TYPE_INT, dest.y,
+          GST_VIDEO_CONVERTER_OPT_DEST_WIDTH, G_TYPE_INT, dest.w,
+          GST_VIDEO_CONVERTER_OPT_DEST_HEIGHT, G_TYPE_INT, dest.h,
           GST_VIDEO_CONVERTER_OPT_FILL_BORDER, G_TYPE_BOOLEAN, TRUE,
           GST_VIDEO_CONVERTER_OPT_BORDER_ARGB, G_TYPE_UINT, 0xff000000u, NULL);
       break;
-    }
     case GST_MOBILENET_SCALE_MODE_STRETCH:
     default:
       break;

@@ -17,6 +17,15 @@ typedef enum {
 void gst_mobilenet_preprocess_rgb_info (GstVideoInfo *out_info, gint width,
     gint height);
 
+/* The rects @mode implies for a frame described by @in_info and an output
+ * of @out_width x @out_height: @src is read (centre crop: the centred rect
+ * of the output's aspect, its origin on the chroma grid), @dest is written
+ * (letterbox: the centred sub-rect, the rest is black).  Shared by the
+ * GstVideoConverter set-up below and the fast path (fast_convert.c). */
+void gst_mobilenet_preprocess_rects (const GstVideoInfo *in_info,
+    gint out_width, gint out_height, GstMobilenetScaleMode mode,
+    GstVideoRectangle *src, GstVideoRectangle *dest);
+
 /* A converter from frames described by @in_info to @out_info (from
  * gst_mobilenet_preprocess_rgb_info()) under @mode, honouring the input's
  * colorimetry.  NULL if GstVideoConverter cannot do it. */

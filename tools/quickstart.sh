@@ -50,10 +50,11 @@ case "${1:-}" in
     model="$(shared_dir)/models/mobilenet_v2_1.0_224_quant.tflite"
     image="$(shared_dir)/images/cat.png"
     export GST_PLUGIN_PATH="$PWD/build/gst-plugin${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
-    echo "Classifying $image with $model:"
-    gst-launch-1.0 -q -m filesrc location="$image" ! pngdec ! videoconvert ! \
-      mobilenet model="$model" labels="$(shared_dir)/models/imagenet_labels.txt" top-k=3 ! \
-      fakesink 2>&1 | grep -o 'mobilenet, .*' | head -n 1
+    echo "Classifying $image with $model (class_id label score):"
+    # filesrc ! decodebin ! videoconvert ! mobilenet ! fakesink, read from the
+    # element's bus messages
+    build/tools/mobilenet-classify --model "$model" \
+      --labels "$(shared_dir)/models/imagenet_labels.txt" --top-k 3 "$image"
     ;;
   test)
     install_packages

@@ -51,6 +51,26 @@ G_BEGIN_DECLS
  *   (inference-interval > 1) and carries the last frame's result
  * - `inference-time` (guint64): nanoseconds the classification took
  *   (preprocessing and inference)
+ * - `raw-class-id` (int), `raw-label` (string), `raw-score` (double): the
+ *   best class of the result itself, before smoothing and hysteresis.
+ *   `class-id`, `label` and `score` are the smoothed, stable label (the
+ *   element's smoothing, min-dwell and switch-margin properties); with
+ *   the defaults (smoothing=none, min-dwell=1, switch-margin=0) both are
+ *   the same.  `top-k` holds smoothed scores, the stable label first.
+ * - `report` (string): "classes", or "groups" when the element reports
+ *   class groups: then class-id is the group's index in the groups file
+ *   and label its name, and scores are sums over the group's classes
+ * - `result-frame` (gint64): the index (counted from the element's start)
+ *   of the frame the result was computed on, -1 when there is no result
+ *   yet (async mode, first frames)
+ * - `age-frames` (gint64): how many frames ago that was (0: this frame),
+ *   -1 when there is no result yet
+ * - `age` (guint64): how much older than this frame the result is, in
+ *   nanoseconds of running time (GST_CLOCK_TIME_NONE when unknown)
+ *
+ * `reused` is TRUE whenever `age-frames` is not 0: frames skipped by
+ * inference-interval or skip-similar, and frames that passed while the
+ * worker thread was busy (mode=async).
  *
  * A buffer that went through several mobilenet elements carries one meta
  * per element; gst_buffer_get_mobilenet_meta() returns the first.
@@ -65,6 +85,19 @@ G_BEGIN_DECLS
 #define GST_MOBILENET_FIELD_MODEL          "model"
 #define GST_MOBILENET_FIELD_REUSED         "reused"
 #define GST_MOBILENET_FIELD_INFERENCE_TIME "inference-time"
+#define GST_MOBILENET_FIELD_RAW_CLASS_ID   "raw-class-id"
+#define GST_MOBILENET_FIELD_RAW_LABEL      "raw-label"
+#define GST_MOBILENET_FIELD_RAW_SCORE      "raw-score"
+#define GST_MOBILENET_FIELD_REPORT         "report"
+#define GST_MOBILENET_FIELD_RESULT_FRAME   "result-frame"
+#define GST_MOBILENET_FIELD_AGE_FRAMES     "age-frames"
+#define GST_MOBILENET_FIELD_AGE            "age"
+
+/* The element message posted when the stable label changes, and the tags
+ * of the tag event pushed downstream then. */
+#define GST_MOBILENET_LABEL_CHANGED_MESSAGE "mobilenet-label-changed"
+#define GST_MOBILENET_TAG_CLASS_ID "mobilenet-class-id"
+#define GST_MOBILENET_TAG_SCORE    "mobilenet-score"
 #define GST_MOBILENET_CLASS_STRUCTURE_NAME "class"
 
 /**

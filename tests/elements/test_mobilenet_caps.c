@@ -94,8 +94,8 @@ check_properties (void)
   gint threads;
   guint top_k, interval;
   gdouble threshold, mean, std;
-  gboolean overlay, post;
-  gint scale;
+  gboolean overlay;
+  gint scale, post;
   GParamSpec *p;
 
   g_object_get (e, "model", &m, "labels", &l, "threads", &threads,
@@ -106,8 +106,8 @@ check_properties (void)
   CHECK (threads == 0 && top_k == 5 && threshold == 0.0 && interval == 1,
       "threads 0, top-k 5, threshold 0, inference-interval 1 by default");
   CHECK (isnan (mean) && isnan (std), "mean and std default to NaN (auto)");
-  CHECK (!overlay && post && scale == 0,
-      "overlay off, post-messages on, scale-mode stretch by default");
+  CHECK (!overlay && post == 2 && scale == 0,
+      "overlay off, post-messages changes, scale-mode stretch by default");
 
   p = g_object_class_find_property (G_OBJECT_GET_CLASS (e), "top-k");
   CHECK (G_PARAM_SPEC_UINT (p)->minimum == 1 &&

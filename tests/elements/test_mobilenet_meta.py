@@ -61,7 +61,8 @@ def main():
 
     pipe = Gst.parse_launch(
         'filesrc location="%s" ! pngdec ! videoconvert ! imagefreeze num-buffers=2 ! '
-        'mobilenet name=mn model="%s" labels="%s" top-k=3 inference-interval=2 ! '
+        'mobilenet name=mn model="%s" labels="%s" top-k=3 inference-interval=2 '
+        'post-messages=all ! '
         "appsink name=sink sync=false" % (image, model, labels))
     sink = pipe.get_by_name("sink")
     pipe.set_state(Gst.State.PLAYING)

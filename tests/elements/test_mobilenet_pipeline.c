@@ -287,7 +287,8 @@ static void
 check_cycles (gint cycles)
 {
   gchar *desc = g_strdup_printf ("videotestsrc ! video/x-raw,width=96,"
-      "height=64,framerate=30/1 ! mobilenet model=\"%s\" ! fakesink", model);
+      "height=64,framerate=30/1 ! mobilenet model=\"%s\" post-messages=all ! "
+      "fakesink", model);
   GstElement *pipe = gst_parse_launch (desc, NULL);
   gint good = 0;
 
@@ -342,8 +343,8 @@ share_thread (gpointer data)
 {
   gint idx = GPOINTER_TO_INT (data);
   gchar *desc = g_strdup_printf ("videotestsrc pattern=snow ! "
-      "video/x-raw,width=128,height=96 ! mobilenet model=\"%s\" ! fakesink",
-      model);
+      "video/x-raw,width=128,height=96 ! mobilenet model=\"%s\" "
+      "post-messages=all ! fakesink", model);
   GstElement *pipe = gst_parse_launch (desc, NULL);
   GstMessage *m;
   gint64 end = g_get_monotonic_time () + 20 * G_TIME_SPAN_SECOND;

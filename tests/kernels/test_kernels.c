@@ -1068,6 +1068,23 @@ test_q8_add (void)
     }
     check (bad < 0, "q8_add case %zu: element %d differs from the naive TFLite rule", t, bad);
     check (far < 0, "q8_add case %zu: element %d more than one step from float", t, far);
+
+    /* the table's twin against the C twin: sizes around its 32-element
+     * step, odd offsets, guard bytes around the output */
+    static const size_t sizes[] = { 1, 7, 31, 32, 33, 63, 64, 65, 100, 4096 - 1, 4096 };
+    for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+      const size_t n = sizes[si], off = n < N ? rnd () % (N - n + 1) : 0;
+      gbuf g;
+      uint8_t *o = galloc (&g, n);
+      ktab->q8_add (n, a + off, b + off, o, &p);
+      int diff = -1;
+      for (size_t i = 0; i < n && diff < 0; i++)
+        if (o[i] != out[off + i])
+          diff = (int) i;
+      check (diff < 0 && gguards_ok (&g), "q8_add_%s case %zu n %zu: element %d differs from C%s",
+             ktab->isa, t, n, diff, gguards_ok (&g) ? "" : " (guard bytes overwritten)");
+      gfree (&g);
+    }
   }
 }
 
@@ -1336,6 +1353,21 @@ test_conversions (void)
         ok = ok && q2[i] == i;  /* same scale and zero point: identity */
     }
     check (ok, "requantize (mult %d shift %d zp %d -> %d)", m, s, izp, ozp);
+
+    /* longer than 256: the tabulated path, element by element as above */
+    enum { NB = 1001 };
+    uint8_t bin[NB], bout[NB];
+    fill_u8 (bin, NB);
+    mn_q8_requantize (NB, bin, bout, izp, m, s, ozp, (uint8_t) lo, (uint8_t) hi);
+    int bad = -1;
+    for (int i = 0; i < NB && bad < 0; i++) {
+      int32_t v = mn_multiply_by_quantized_multiplier (bin[i] - izp, m, s) + ozp;
+      v = v < lo ? lo : v > hi ? hi : v;
+      if (bout[i] != v)
+        bad = i;
+    }
+    check (bad < 0, "requantize %d elements (mult %d shift %d zp %d -> %d): element %d differs",
+           NB, m, s, izp, ozp, bad);
   }
 }
 
@@ -1425,7 +1457,8 @@ test_dispatch (void)
   check (strcmp (t.isa, "c") == 0, "cpu_mask 0 keeps the C twins");
   mn_kernels_init_c (&t);
   check (t.f32_gemm == mn_f32_gemm_c && t.f32_dwconv == mn_f32_dwconv_c
-             && t.q8_conv == mn_q8_conv_c && t.q8_dwconv == mn_q8_dwconv_c,
+             && t.q8_conv == mn_q8_conv_c && t.q8_dwconv == mn_q8_dwconv_c
+             && t.q8_add == mn_q8_add,
          "mn_kernels_init_c fills the C twins");
   if (saved) {
     setenv ("MOBILENET_FORCE_C", saved, 1);
