@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ops.h"   /* mn_q8_add_params */
+
 /* Geometry of a convolution-like op over one NHWC image (batch 1). */
 typedef struct {
   int in_h, in_w, in_c;
@@ -102,6 +104,10 @@ typedef void (*mn_q8_conv_fn) (const mn_conv_geom *g, const uint8_t *in, int32_t
                                const void *packed, uint8_t *out, int oy_begin, int oy_end,
                                const mn_requant *rq);
 
+/* q8 elementwise ADD: mn_q8_add () in ops.h is the C twin. */
+typedef void (*mn_q8_add_fn) (size_t n, const uint8_t *a, const uint8_t *b, uint8_t *out,
+                              const mn_q8_add_params *p);
+
 /* ---- the dispatch table ----------------------------------------------- */
 
 /* cpu_mask bits for mn_kernels_init(): the same values as MN_CPU_* in
@@ -115,6 +121,7 @@ typedef struct {
   mn_q8_gemm_fn q8_gemm;
   mn_q8_conv_fn q8_conv;
   mn_q8_conv_fn q8_dwconv;
+  mn_q8_add_fn q8_add;
   const char *isa;         /* "c", "avx2" */
 } mn_kernel_table;
 

@@ -284,7 +284,7 @@ run_parallel_step (const mn_session *s, const mn_step *st, int tid, int nth)
         mn_f32_add (hi - lo, (const float *) in + lo, (const float *) in1 + lo,
                     (float *) out + lo, st->f_min, st->f_max);
       else
-        mn_q8_add (hi - lo, (const uint8_t *) in + lo, (const uint8_t *) in1 + lo,
+        k->q8_add (hi - lo, (const uint8_t *) in + lo, (const uint8_t *) in1 + lo,
                    (uint8_t *) out + lo, &st->add);
       return;
     }

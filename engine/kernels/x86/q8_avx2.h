@@ -13,5 +13,7 @@ void mn_q8_dwconv_16c_avx2 (const mn_conv_geom *g, const uint8_t *in, int32_t in
 void mn_q8_conv_avx2 (const mn_conv_geom *g, const uint8_t *in, int32_t in_zero_point,
                       const void *packed, uint8_t *out, int oy_begin, int oy_end,
                       const mn_requant *rq);
+void mn_q8_add_avx2 (size_t n, const uint8_t *a, const uint8_t *b, uint8_t *out,
+                     const mn_q8_add_params *p);
 
 #endif /* MN_KERNELS_Q8_AVX2_H */

@@ -94,15 +94,18 @@ load_tap (const int nc, const uint8_t *p)
   return _mm_loadu_si128 ((const __m128i *) t);
 }
 
-/* Two taps (b may be NULL: an odd last tap) into the accumulators of
- * channels 0-7 and 8-15.  ncc: 16, 8 or 0 (any other count, value nc). */
+/* Two taps into the accumulators of channels 0-7 and 8-15; two (a
+ * compile-time constant) false: an odd last tap, pb unused.  Not a NULL
+ * test on pb: the compiler cannot prove row pointers non-NULL, and the
+ * test and zeroing cost 2 of ~110 instructions a 3x3 pixel for each pair.
+ * ncc: 16, 8 or 0 (any other count, value nc). */
 static ALWAYS_INLINE void
-dw_pair (const int ncc, int nc, const uint8_t *pa, const uint8_t *pb, const __m256i *w,
-         __m256i *acc0, __m256i *acc1)
+dw_pair (const bool two, const int ncc, int nc, const uint8_t *pa, const uint8_t *pb,
+         const __m256i *w, __m256i *acc0, __m256i *acc1)
 {
   const int ldn = ncc ? ncc : nc;
   const __m128i xa = load_tap (ldn, pa);
-  const __m128i xb = pb ? load_tap (ldn, pb) : _mm_setzero_si128 ();
+  const __m128i xb = two ? load_tap (ldn, pb) : _mm_setzero_si128 ();
   *acc0 = _mm256_add_epi32 (*acc0, _mm256_madd_epi16 (_mm256_cvtepu8_epi16 (_mm_unpacklo_epi8 (xa, xb)), w[0]));
   if (ncc != 8)
     *acc1 = _mm256_add_epi32 (*acc1, _mm256_madd_epi16 (_mm256_cvtepu8_epi16 (_mm_unpackhi_epi8 (xa, xb)), w[1]));
@@ -136,7 +139,8 @@ dw_pixel (const bool general, const int taps, const int ncc, int nc, const uint8
   __m256i acc0 = b->bias[0], acc1 = b->bias[1];
 #pragma GCC unroll 13
   for (int t = 0; t < taps; t += 2)
-    dw_pair (ncc, nc, tp[t], t + 1 < taps ? tp[t + 1] : NULL, b->w[t / 2], &acc0, &acc1);
+    dw_pair (t + 1 < taps, ncc, nc, tp[t], t + 1 < taps ? tp[t + 1] : NULL, b->w[t / 2], &acc0,
+             &acc1);
   dw_store (general, ncc, nc, acc0, acc1, b, o, zp, lo, hi);
 }
 
@@ -148,11 +152,11 @@ dw_pixel_3x3 (const bool general, const int ncc, const uint8_t *r0, const uint8_
               __m256i lo, __m256i hi)
 {
   __m256i acc0 = b->bias[0], acc1 = b->bias[1];
-  dw_pair (ncc, ncc, r0, r0 + c, b->w[0], &acc0, &acc1);
-  dw_pair (ncc, ncc, r0 + 2 * c, r1, b->w[1], &acc0, &acc1);
-  dw_pair (ncc, ncc, r1 + c, r1 + 2 * c, b->w[2], &acc0, &acc1);
-  dw_pair (ncc, ncc, r2, r2 + c, b->w[3], &acc0, &acc1);
-  dw_pair (ncc, ncc, r2 + 2 * c, NULL, b->w[4], &acc0, &acc1);
+  dw_pair (true, ncc, ncc, r0, r0 + c, b->w[0], &acc0, &acc1);
+  dw_pair (true, ncc, ncc, r0 + 2 * c, r1, b->w[1], &acc0, &acc1);
+  dw_pair (true, ncc, ncc, r1 + c, r1 + 2 * c, b->w[2], &acc0, &acc1);
+  dw_pair (true, ncc, ncc, r2, r2 + c, b->w[3], &acc0, &acc1);
+  dw_pair (false, ncc, ncc, r2 + 2 * c, NULL, b->w[4], &acc0, &acc1);
   dw_store (general, ncc, ncc, acc0, acc1, b, o, zp, lo, hi);
 }
 
@@ -180,11 +184,13 @@ dw_row (const bool general, const int taps, const int ncc, int nc, const mn_conv
     if (rows_in && ox >= ox_lo && ox < ox_hi) {
       const uint8_t *base = in + ((ptrdiff_t) iy0 * g->in_w + ix0) * g->in_c + c0;
       if (taps == 9 && ncc && g->k_w == 3) {
+        /* g's fields in locals: the stores through orow might alias g */
         const ptrdiff_t rs = (ptrdiff_t) g->in_w * g->in_c, c = g->in_c;
         const ptrdiff_t step = (ptrdiff_t) g->stride_w * g->in_c;
-        for (; ox < ox_hi; ox++, base += step)
-          dw_pixel_3x3 (general, ncc, base, base + rs, base + 2 * rs, c, b,
-                        orow + (size_t) ox * g->out_c, zp, lo, hi);
+        const size_t oc = (size_t) g->out_c;
+        uint8_t *o = orow + (size_t) ox * oc;
+        for (; ox < ox_hi; ox++, base += step, o += oc)
+          dw_pixel_3x3 (general, ncc, base, base + rs, base + 2 * rs, c, b, o, zp, lo, hi);
         continue;
       }
 #pragma GCC unroll 25

@@ -115,6 +115,8 @@ static ALWAYS_INLINE void
 store_rows (const bool general, const int mr, __m256i acc[MR][2], const mn_q8_rq8 *q0, const mn_q8_rq8 *q1, __m256i zp,
             __m256i lo, __m256i hi, uint8_t *c, size_t c_stride, int nc)
 {
+  /* unrolled: acc then stays in registers instead of being parked on the stack */
+#pragma GCC unroll 2
   for (int i = 0; i < mr; i += 2) {
     const __m256i a0 = mn_q8_requant8 (general, acc[i][0], q0, zp);
     const __m256i a1 = nc > 8 ? mn_q8_requant8 (general, acc[i][1], q1, zp) : a0;
@@ -283,11 +285,16 @@ ukernel_pre (const int mr, const int np, int groups, const __m256i *bb, const in
   __m256i c00 = acc[0][0], c01 = acc[0][1], c10 = acc[1][0], c11 = acc[1][1];
   __m256i c20 = acc[2][0], c21 = acc[2][1], c30 = acc[3][0], c31 = acc[3][1];
 
-  for (const __m256i *be = bb + groups; bb < be; bb++, w0 += 2 * NR, w1 += 2 * NR) {
-    const __m256i wa = _mm256_loadu_si256 ((const __m256i *) w0);
+  /* The weights as byte distances from bb: bb, the only induction
+   * variable, then indexes all three streams ([bb + d] addressing), one
+   * increment and a fused compare-and-branch a group. */
+  ptrdiff_t d0 = (const char *) w0 - (const char *) bb, d1 = (const char *) w1 - (const char *) bb;
+  __asm__ ("" : "+r" (d0), "+r" (d1));
+  for (const __m256i *be = bb + groups; bb < be; bb++) {
+    const __m256i wa = _mm256_loadu_si256 ((const __m256i *) ((const char *) bb + d0));
     __m256i wb = wa;
     if (np > 1)
-      wb = _mm256_loadu_si256 ((const __m256i *) w1);
+      wb = _mm256_loadu_si256 ((const __m256i *) ((const char *) bb + d1));
     __m256i x = load_reg (bb);
     c00 = _mm256_add_epi32 (c00, _mm256_madd_epi16 (x, wa));
     if (np > 1)
@@ -355,13 +362,16 @@ tile_pre (const bool general, const int mr, const int np, int nc, bool first, bo
   if (first) {
     const __m256i b0 = _mm256_loadu_si256 ((const __m256i *) p0);
     const __m256i b1 = np > 1 ? _mm256_loadu_si256 ((const __m256i *) (p0 + pb)) : b0;
+#pragma GCC unroll 4
     for (int i = 0; i < MR; i++)
       acc[i][0] = b0, acc[i][1] = b1;
   } else {
+#pragma GCC unroll 4
     for (int i = 0; i < mr; i++) {
       acc[i][0] = _mm256_load_si256 ((const __m256i *) (accp + (size_t) i * NB));
       acc[i][1] = _mm256_load_si256 ((const __m256i *) (accp + (size_t) i * NB + NR));
     }
+#pragma GCC unroll 4
     for (int i = mr; i < MR; i++)
       acc[i][0] = acc[i][1] = _mm256_setzero_si256 ();
   }
@@ -369,6 +379,7 @@ tile_pre (const bool general, const int mr, const int np, int nc, bool first, bo
   if (last) {
     store_rows (general, mr, acc, &q[0], np > 1 ? &q[1] : &q[0], zp, lo, hi, c, c_stride, nc);
   } else {
+#pragma GCC unroll 4
     for (int i = 0; i < mr; i++) {
       _mm256_store_si256 ((__m256i *) (accp + (size_t) i * NB), acc[i][0]);
       _mm256_store_si256 ((__m256i *) (accp + (size_t) i * NB + NR), acc[i][1]);
