@@ -1025,10 +1025,17 @@ static gboolean
 gst_mobilenet_convert (GstMobilenet * self, GstVideoFrame * frame,
     GstBuffer * rgb)
 {
-  GstVideoFrame out;
+  GstVideoFrame out, woven;
 
   if (!gst_video_frame_map (&out, &self->rgb_info, rgb, GST_MAP_WRITE))
     return FALSE;
+  /* The converters are progressive (preprocess.c): an interlaced frame is
+   * read as the whole woven picture. */
+  woven = *frame;
+  woven.info.interlace_mode = GST_VIDEO_INTERLACE_MODE_PROGRESSIVE;
+  woven.flags &= ~(GST_VIDEO_FRAME_FLAG_INTERLACED | GST_VIDEO_FRAME_FLAG_TFF |
+      GST_VIDEO_FRAME_FLAG_RFF | GST_VIDEO_FRAME_FLAG_ONEFIELD);
+  frame = &woven;
   if (self->fast) {
     gst_mobilenet_fast_convert_frame (self->fast, frame, &out);
     gst_video_frame_unmap (&out);
@@ -1403,9 +1410,10 @@ gst_mobilenet_frame_fits (GstMobilenet * self, GstBuffer * buf)
   return TRUE;
 }
 
-/* GStreamer 1.22's overlay blending reads and writes outside a packed
- * frame whose row stride is not a whole number of pixels (a GstVideoMeta
- * may say so): such frames are classified but not drawn on. */
+/* GStreamer 1.22's overlay blending reads and writes outside a frame
+ * whose rows do not start on a whole pixel (a GstVideoMeta's stride or
+ * offset not a multiple of the pixel size): such frames are classified
+ * but not drawn on. */
 static gboolean
 gst_mobilenet_can_draw (GstMobilenet * self, GstBuffer * buf)
 {
@@ -1421,7 +1429,7 @@ gst_mobilenet_can_draw (GstMobilenet * self, GstBuffer * buf)
     gst_video_format_info_component (finfo, p, comp);
     for (c = 0; c < GST_VIDEO_MAX_COMPONENTS && comp[c] >= 0; c++)
       pstride = MAX (pstride, GST_VIDEO_FORMAT_INFO_PSTRIDE (finfo, comp[c]));
-    if (meta->stride[p] % pstride != 0)
+    if (meta->stride[p] % pstride != 0 || meta->offset[p] % pstride != 0)
       return FALSE;
   }
   return TRUE;
@@ -1460,7 +1468,7 @@ gst_mobilenet_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   cookie = self->labeler_cookie;
   GST_OBJECT_UNLOCK (self);
   if (draw && G_UNLIKELY (!gst_mobilenet_can_draw (self, buf))) {
-    GST_DEBUG_OBJECT (self, "row stride not a whole number of pixels: "
+    GST_DEBUG_OBJECT (self, "rows do not start on whole pixels: "
         "not drawing on this frame");
     draw = FALSE;
   }

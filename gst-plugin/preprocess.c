@@ -88,16 +88,19 @@ gst_mobilenet_preprocess_new (const GstVideoInfo *in_info,
   gint ih = GST_VIDEO_INFO_HEIGHT (in_info);
   gint ow = GST_VIDEO_INFO_WIDTH (out_info);
   gint oh = GST_VIDEO_INFO_HEIGHT (out_info);
-  GstVideoInfo out = *out_info;
+  GstVideoInfo in = *in_info, out = *out_info;
   GstVideoRectangle src, dest;
   GstStructure *opts;
 
   g_return_val_if_fail (iw > 0 && ih > 0 && ow > 0 && oh > 0, NULL);
 
-  /* GstVideoConverter neither changes the frame rate nor deinterlaces */
+  /* The model sees a whole (woven) frame: scaling the fields separately
+   * buys nothing for classification, and GstVideoConverter asserts on
+   * fields of a line or two. */
+  in.interlace_mode = GST_VIDEO_INTERLACE_MODE_PROGRESSIVE;
+  out.interlace_mode = GST_VIDEO_INTERLACE_MODE_PROGRESSIVE;
   out.fps_n = in_info->fps_n;
   out.fps_d = in_info->fps_d;
-  out.interlace_mode = in_info->interlace_mode;
 
   opts = gst_structure_new ("GstVideoConverter",
       GST_VIDEO_CONVERTER_OPT_RESAMPLER_METHOD, GST_TYPE_VIDEO_RESAMPLER_METHOD,
@@ -131,5 +134,5 @@ gst_mobilenet_preprocess_new (const GstVideoInfo *in_info,
   }
 
   /* takes opts */
-  return gst_video_converter_new ((GstVideoInfo *) in_info, &out, opts);
+  return gst_video_converter_new (&in, &out, opts);
 }

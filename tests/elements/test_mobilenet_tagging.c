@@ -16,7 +16,8 @@
 #include "gstmobilenetmeta.h"
 
 static gchar *small_model;      /* V1 0.25 128 quant: fast */
-static gchar *slow_model;       /* V2 float: slower than 60 fps on 1 thread */
+static gchar *slow_model;       /* V2 float: slower than 60 fps on 1 thread
+                                   with the C kernels (MOBILENET_FORCE_C=1) */
 static gchar *labels;
 static gchar *groups_file;
 static gboolean quick;
