@@ -245,12 +245,15 @@ check_matroska (void)
 {
   gchar *path = g_build_filename (g_get_tmp_dir (), "mobilenet-tags.mkv",
       NULL);
+  gchar *cat = eu_image ("cat.png");
   gchar *desc = g_strdup_printf ("filesrc location=\"%s\" ! pngdec ! "
       "videoconvert ! imagefreeze num-buffers=5 ! video/x-raw,framerate=10/1 "
       "! mobilenet model=\"%s\" labels=\"%s\" ! videoconvert ! jpegenc ! "
-      "matroskamux ! filesink location=\"%s\"", eu_image ("cat.png"),
-      small_model, labels, path);
+      "matroskamux ! filesink location=\"%s\"", cat, small_model, labels,
+      path);
   GstElement *pipe = gst_parse_launch (desc, NULL);
+
+  g_free (cat);
   GstBus *bus = gst_element_get_bus (pipe);
   GstMessage *m;
   gchar *label = NULL, *comment = NULL;
@@ -484,7 +487,7 @@ static void
 check_skip_similar (void)
 {
   gint frames, n;
-  gchar *src;
+  gchar *src, *cat;
 
   n = count_inferred ("videotestsrc pattern=solid-color num-buffers=100 ! "
       "video/x-raw,width=320,height=240", "skip-similar=0.02 max-reuse=30",
@@ -494,8 +497,10 @@ check_skip_similar (void)
   CHECK (frames == 100 && n == 4, "solid colour, skip-similar=0.02 "
       "max-reuse=30: 4 of 100 frames inferred (%d of %d)", n, frames);
 
+  cat = eu_image ("cat.png");
   src = g_strdup_printf ("filesrc location=\"%s\" ! pngdec ! videoconvert ! "
-      "imagefreeze num-buffers=300", eu_image ("cat.png"));
+      "imagefreeze num-buffers=300", cat);
+  g_free (cat);
   n = count_inferred (src, "skip-similar=0.02 max-reuse=100", &frames);
   printf ("# still picture (imagefreeze): %d of %d frames inferred\n", n,
       frames);
