@@ -16,6 +16,7 @@ PACKAGES=(
   python3 python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0
   python3-numpy python3-pyarmnn
   valgrind
+  clang libclang-rt-14-dev
 )
 
 install_packages() {
@@ -75,6 +76,8 @@ case "${1:-}" in
     LSAN_OPTIONS=suppressions=$PWD/tests/elements/lsan.supp:fast_unwind_on_malloc=0:print_suppressions=0 \
       meson test -C build-asan --print-errorlogs --num-processes 1 \
         --no-suite oracle --no-suite live-timing
+    # A short fuzzing smoke of every libFuzzer target (about 15 s each).
+    FUZZ_SECONDS=15 tests/fuzz/smoke.sh
     ;;
   *)
     echo "usage: $0 demo|test" >&2
