@@ -61,9 +61,13 @@ for t in "${TARGETS[@]}"; do
   # GStreamer keeps one-time allocations that LeakSanitizer would report
   # per input; the element's leaks are checked by valgrind and the leaks
   # tracer instead.
-  [ "$t" = element ] && extra+=(-detect_leaks=0)
+  asan_options=$ASAN_OPTIONS
+  if [ "$t" = element ]; then
+    extra+=(-detect_leaks=0)
+    asan_options="$ASAN_OPTIONS:detect_leaks=0"   # and none at exit either
+  fi
   echo "=== fuzz-$t for ${SECONDS_EACH}s"
-  if ! "$BUILD/tests/fuzz/fuzz-$t" "$corpus" "${seeds[@]}" \
+  if ! ASAN_OPTIONS="$asan_options" "$BUILD/tests/fuzz/fuzz-$t" "$corpus" "${seeds[@]}" \
       -max_total_time="$SECONDS_EACH" -timeout=25 -rss_limit_mb=4096 \
       -max_len=1048576 -print_final_stats=1 "${extra[@]}" \
       -artifact_prefix="$FUZZ_DIR/artifacts/$t-" > "$FUZZ_DIR/$t.log" 2>&1; then
