@@ -395,20 +395,8 @@ on_sink_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 static void
 on_pad_added (GstElement *decodebin, GstPad *pad, Run *run)
 {
-  GstCaps *caps = gst_pad_get_current_caps (pad);
-  GstPad *sink;
-
-  if (caps == NULL)
-    caps = gst_pad_query_caps (pad, NULL);
-  if (!gst_caps_is_empty (caps) && g_str_has_prefix (gst_structure_get_name
-          (gst_caps_get_structure (caps, 0)), "video/x-raw") && !run->linked) {
-    sink = gst_element_get_static_pad (run->convert, "sink");
-    if (gst_pad_link (pad, sink) == GST_PAD_LINK_OK)
-      run->linked = TRUE;
-    gst_object_unref (sink);
-  }
-  /* other streams (audio, a second video) stay unlinked and are dropped */
-  gst_caps_unref (caps);
+  if (!run->linked)
+    run->linked = mobilenet_tool_link_raw_video (pad, run->convert);
 }
 
 static void

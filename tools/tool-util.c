@@ -101,3 +101,22 @@ mobilenet_tool_print_error (const gchar *program, const gchar *file,
     g_printerr ("%s: %s: %s\n", program, file, message);
   g_free (d);
 }
+
+gboolean
+mobilenet_tool_link_raw_video (GstPad *pad, GstElement *convert)
+{
+  GstCaps *caps = gst_pad_get_current_caps (pad);
+  gboolean linked = FALSE;
+
+  if (caps == NULL)
+    caps = gst_pad_query_caps (pad, NULL);
+  if (!gst_caps_is_empty (caps) && g_str_has_prefix (gst_structure_get_name
+          (gst_caps_get_structure (caps, 0)), "video/x-raw")) {
+    GstPad *sink = gst_element_get_static_pad (convert, "sink");
+
+    linked = gst_pad_link (pad, sink) == GST_PAD_LINK_OK;
+    gst_object_unref (sink);
+  }
+  gst_caps_unref (caps);
+  return linked;
+}

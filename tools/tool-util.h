@@ -24,6 +24,11 @@ gboolean mobilenet_tool_run_from_build_tree (void);
  * from the build tree, the plugin built beside it.  FALSE when none. */
 gboolean mobilenet_tool_find_plugin (void);
 
+/* A decodebin pad-added step: links @pad to @convert's sink when it is the
+ * first raw video stream (other streams stay unlinked and are dropped).
+ * Returns TRUE when it linked. */
+gboolean mobilenet_tool_link_raw_video (GstPad *pad, GstElement *convert);
+
 /* Appends @s as a JSON string (quotes, escapes; UTF-8 passes through). */
 void mobilenet_tool_json_string (GString *out, const gchar *s);
 
