@@ -103,6 +103,12 @@ size_t mn_tensor_elements (const mn_tensor *t);
 /* Parse and validate a TFLite flatbuffer held in memory.  On success *g is
  * filled and owns everything it points to (nothing points into data). */
 mn_status mn_tflite_read (const uint8_t *data, size_t size, mn_graph *g, mn_logger *log);
+/* The same, except that constant tensors whose bytes are aligned for their
+ * type point into data instead of into copies: for a caller that is done
+ * with the constants while data is still there (mn_model_load_memory packs
+ * them and drops them), saving a copy of every weight. */
+mn_status mn_tflite_read_borrowing (const uint8_t *data, size_t size, mn_graph *g,
+                                    mn_logger *log);
 void mn_graph_clear (mn_graph *g);
 
 #endif /* MN_GRAPH_H */

@@ -47,7 +47,8 @@ model_free (mn_model *m)
 }
 
 /* The planner has packed every weight and bias it needs: the raw copies
- * would only double the model's memory. */
+ * would only double the model's memory, and the borrowed ones point into
+ * the caller's data (mn_tflite_read_borrowing), which is going away. */
 static void
 drop_constant_data (mn_graph *g)
 {
@@ -82,7 +83,7 @@ mn_model_load_memory (const void *data, size_t size, const mn_config *c, mn_mode
   m->log = log;
   mn_kernels_init (&m->kernels, c->cpu_mask);
 
-  mn_status st = mn_tflite_read (data, size, &m->graph, &log);
+  mn_status st = mn_tflite_read_borrowing (data, size, &m->graph, &log);
   if (st != MN_OK)
     goto fail;
   st = mn_plan_build (&m->graph, &m->plan, &log);
@@ -144,7 +145,7 @@ mn_model_load (const char *path, const mn_config *c, mn_model **out)
   /* Private mapping; everything is copied or packed during the load, and
    * the mapping is gone before we return, so later changes to the file
    * cannot reach a running model. */
-  void *map = mmap (NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  void *map = mmap (NULL, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
   close (fd);
   if (map == MAP_FAILED)
     return mn_log_error (&log, MN_ERR_IO, "mn_model_load: cannot map \"%s\": %s", path,

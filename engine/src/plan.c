@@ -292,16 +292,6 @@ bias_f32 (const mn_graph *g, const mn_node *nd, int channels, float **owned)
   return *owned;
 }
 
-static float *
-const_f32 (const mn_tensor *t)
-{
-  size_t n = mn_tensor_elements (t);
-  float *w = malloc (sizeof (float) * (n ? n : 1));
-  if (w)
-    memcpy (w, t->data, sizeof (float) * n);
-  return w;
-}
-
 /* CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED. */
 static mn_status
 plan_conv_like (const mn_graph *g, const mn_node *nd, mn_step *s, const mn_logger *log)
@@ -354,13 +344,11 @@ plan_conv_like (const mn_graph *g, const mn_node *nd, mn_step *s, const mn_logge
   }
 
   if (in->type == MN_DTYPE_FLOAT32) {
-    float *bias = NULL, *wf = const_f32 (w);
+    const float *wf = w->data;   /* checked present, aligned by the reader */
+    float *bias = NULL;
     bias_f32 (g, nd, channels, &bias);
-    if (!bias || !wf) {
-      free (bias);
-      free (wf);
+    if (!bias)
       return MN_ERR_NO_MEMORY;
-    }
     size_t floats = gemm ? mn_f32_gemm_packed_size (s->n, s->k)
                     : dw ? mn_f32_dwconv_packed_size (&s->geom)
                          : mn_f32_conv_packed_size (&s->geom);
@@ -374,7 +362,6 @@ plan_conv_like (const mn_graph *g, const mn_node *nd, mn_step *s, const mn_logge
         mn_f32_conv_pack (&s->geom, wf, bias, s->packed);
     }
     free (bias);
-    free (wf);
     if (!s->packed)
       return MN_ERR_NO_MEMORY;
     float_range (nd->activation, &s->f_min, &s->f_max);

@@ -95,6 +95,7 @@ typedef struct {
   int num_opcodes;
   int32_t *opcode_builtin;     /* resolved builtin code per operator code */
   size_t budget;               /* bytes the graph may still allocate */
+  bool borrow;                 /* aligned constants point into data */
 } reader;
 
 /* A flatbuffer can point many tensors at one table, name, scale vector or
@@ -419,13 +420,21 @@ read_tensor (reader *r, int i)
   }
   if (bytes != NULL) {
     void *copy;
-    need = (size_t) elements * mn_dtype_size (ts->type);
+    const size_t esz = mn_dtype_size (ts->type);
+    need = (size_t) elements * esz;
     if (nbytes != need)
       return mn_log_error (r->log, MN_ERR_MALFORMED,
                            ACTION ": buffer %u holds %zu bytes but tensor %d (%s) needs %zu",
                            buffer_index, nbytes, i, tname (r, i), need);
+    /* counted even when borrowed: the planner packs every tensor's copy */
     if (spend (r, nbytes, "the constant data", i))
       return MN_ERR_MALFORMED;
+    if (r->borrow && ((uintptr_t) bytes & (esz - 1)) == 0) {
+      /* the loader packs and drops the constants before data goes away */
+      ts->data = bytes;
+      ts->nbytes = nbytes;
+      return MN_OK;
+    }
     copy = graph_alloc_block (r->g, nbytes);
     if (copy == NULL)
       return mn_log_error (r->log, MN_ERR_NO_MEMORY,
@@ -1266,8 +1275,8 @@ done:
   return st;
 }
 
-mn_status
-mn_tflite_read (const uint8_t *data, size_t size, mn_graph *g, mn_logger *log)
+static mn_status
+read_graph (const uint8_t *data, size_t size, bool borrow, mn_graph *g, mn_logger *log)
 {
   reader r;
   mn_status st;
@@ -1280,6 +1289,7 @@ mn_tflite_read (const uint8_t *data, size_t size, mn_graph *g, mn_logger *log)
   r.size = data ? size : 0;
   r.log = log;
   r.g = g;
+  r.borrow = borrow;
   r.budget = r.size > (SIZE_MAX - BUDGET_EXTRA) / BUDGET_FACTOR
       ? SIZE_MAX : r.size * BUDGET_FACTOR + BUDGET_EXTRA;
 
@@ -1291,4 +1301,16 @@ mn_tflite_read (const uint8_t *data, size_t size, mn_graph *g, mn_logger *log)
   }
   mn_tflite_read_metadata (data, size, &r.model, g, log);
   return MN_OK;
+}
+
+mn_status
+mn_tflite_read (const uint8_t *data, size_t size, mn_graph *g, mn_logger *log)
+{
+  return read_graph (data, size, false, g, log);
+}
+
+mn_status
+mn_tflite_read_borrowing (const uint8_t *data, size_t size, mn_graph *g, mn_logger *log)
+{
+  return read_graph (data, size, true, g, log);
 }
