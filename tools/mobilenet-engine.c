@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "mobilenet.h"
@@ -21,7 +22,9 @@ static const char usage_text[] =
     "  mobilenet-engine bench MODEL [--threads N] [--seconds S] [--warmup W]\n"
     "      Time single-image inference for at least S seconds (default 3) after W\n"
     "      warm-up runs (default 3); ends with\n"
-    "      'median_ms=<float> min_ms=<float> top1=<class>'.\n"
+    "      'median_ms=<float> min_ms=<float> top1=<class> load_ms=<float>\n"
+    "      peak_rss_mb=<float>' (load: file to ready-to-run session; peak\n"
+    "      resident memory of the whole process).\n"
     "\n"
     "Options:\n"
     "  --labels FILE   one label per line (default: labels embedded in the model)\n"
@@ -330,7 +333,10 @@ cmd_bench (const char *path, const options *o)
   double median = n % 2 ? times[n / 2] : 0.5 * (times[n / 2 - 1] + times[n / 2]);
   printf ("model=%s threads=%d runs=%zu load_ms=%.2f macs=%llu\n", path, o->threads, n, load_ms,
           (unsigned long long) info.total_macs);
-  printf ("median_ms=%.3f min_ms=%.3f top1=%d\n", median, times[0], top.class_id);
+  struct rusage ru;
+  getrusage (RUSAGE_SELF, &ru);   /* ru_maxrss: KiB on Linux */
+  printf ("median_ms=%.3f min_ms=%.3f top1=%d load_ms=%.2f peak_rss_mb=%.1f\n", median, times[0],
+          top.class_id, load_ms, ru.ru_maxrss / 1024.0);
   rc = 0;
 out:
   free (rgb);
