@@ -14,21 +14,36 @@
 #define MAX_LINES 10
 
 struct _GstMobilenetOverlay {
-  PangoFontMap *fontmap;
-  PangoContext *context;
+  PangoContext *context;        /* on the shared font map: use under text_lock */
   gchar *key;                   /* what was last rendered, NULL = nothing */
   GstVideoOverlayComposition *comp;
   gint x, y, width, height;
 };
+
+/* One font map for the process, never freed: Pango and fontconfig leak a
+ * few kilobytes for every font map created and destroyed (so one per
+ * element would grow with every pipeline), and pango's default map is
+ * per thread.  Font maps are not thread-safe: all text work is done under
+ * text_lock (a few layouts when the result changes, not per frame). */
+static GMutex text_lock;
+static PangoFontMap *shared_fontmap;
+
+static PangoFontMap *
+font_map_locked (void)
+{
+  if (shared_fontmap == NULL)
+    shared_fontmap = pango_cairo_font_map_new ();
+  return shared_fontmap;
+}
 
 GstMobilenetOverlay *
 gst_mobilenet_overlay_new (void)
 {
   GstMobilenetOverlay *ov = g_new0 (GstMobilenetOverlay, 1);
 
-  /* Our own font map: pango's default one is per thread. */
-  ov->fontmap = pango_cairo_font_map_new ();
-  ov->context = pango_font_map_create_context (ov->fontmap);
+  g_mutex_lock (&text_lock);
+  ov->context = pango_font_map_create_context (font_map_locked ());
+  g_mutex_unlock (&text_lock);
   return ov;
 }
 
@@ -40,8 +55,9 @@ gst_mobilenet_overlay_free (GstMobilenetOverlay *ov)
   if (ov->comp)
     gst_video_overlay_composition_unref (ov->comp);
   g_free (ov->key);
+  g_mutex_lock (&text_lock);
   g_object_unref (ov->context);
-  g_object_unref (ov->fontmap);
+  g_mutex_unlock (&text_lock);
   g_free (ov);
 }
 
@@ -159,6 +175,7 @@ gst_mobilenet_overlay_update (GstMobilenetOverlay *ov,
       frame_height < 2 * margin + 2 * pad + 2)
     goto done;
 
+  g_mutex_lock (&text_lock);
   layout = pango_layout_new (ov->context);
   desc = pango_font_description_from_string ("Sans Bold");
   pango_font_description_set_absolute_size (desc, font_px * PANGO_SCALE);
@@ -196,6 +213,7 @@ gst_mobilenet_overlay_update (GstMobilenetOverlay *ov,
 
 done_layout:
   g_object_unref (layout);
+  g_mutex_unlock (&text_lock);
 done:
   for (guint i = 0; i < n; i++)
     g_free (lines[i]);

@@ -63,6 +63,9 @@ case "${1:-}" in
     [ -n "${CI:-}" ] && werror=true
     build build -Dwerror=$werror
     meson test -C build --print-errorlogs --num-processes 1
+    # The element tests under valgrind memcheck (tests/valgrind/memcheck.sh):
+    # no memory error, no definite or indirect leak.
+    meson test -C build --print-errorlogs --num-processes 1 --setup valgrind --suite valgrind
     # The same suite built with AddressSanitizer and UndefinedBehaviorSanitizer.
     build build-asan -Dwerror=$werror -Db_sanitize=address,undefined -Db_lundef=false \
       -Dbuildtype=debugoptimized
