@@ -14,6 +14,9 @@
 #include <string.h>
 
 #include "fast_convert.h"
+#ifdef HAVE_FAST_CONVERT_AVX2
+# include "fast_convert_avx2.h"
+#endif
 
 /* Weights are 8-bit fixed point: a span's weights sum to 1 << W_BITS. */
 #define W_BITS 8
@@ -42,6 +45,8 @@ typedef struct
   gint off[3];                  /* byte offset of each in the pixel */
   Taps tx, ty;
   guint16 *acc;                 /* one vertically filtered row (bytes) */
+  guint16 *wx;                  /* AVX2: tx's weights expanded per lane */
+  gint nvec;                    /* AVX2: vectors a span */
 } Plane;
 
 struct _GstMobilenetFastConvert
@@ -54,6 +59,7 @@ struct _GstMobilenetFastConvert
   Plane planes[3];
   guint16 *chan[3];             /* [dest.w]: one output row per component,
                                  * 8 fractional bits */
+  guint32 *sums;                /* AVX2: [dest.w * 4] horizontal sums */
   /* YUV -> RGB: R = cy*(Y-yoff) + crv*V, G = cy*(Y-yoff) - cgu*U - cgv*V,
    * B = cy*(Y-yoff) + cbu*U, with U, V centred on 0 */
   gint32 cy, crv, cgu, cgv, cbu, yoff;
@@ -205,6 +211,54 @@ setup_matrix (GstMobilenetFastConvert * fc)
   return TRUE;
 }
 
+/* Values the AVX2 pass may read past a span (one vector's worth). */
+#define ACC_SLACK 16
+
+/* The AVX2 horizontal pass: built for x86-64, the CPU has it, and
+ * MOBILENET_FORCE_C (the engine's switch to its portable kernels) is not
+ * set. */
+static gboolean
+simd_wanted (void)
+{
+#ifdef HAVE_FAST_CONVERT_AVX2
+  const gchar *force_c = g_getenv ("MOBILENET_FORCE_C");
+
+  if (force_c != NULL && *force_c != '\0' && strcmp (force_c, "0") != 0)
+    return FALSE;
+  return __builtin_cpu_supports ("avx2");
+#else
+  return FALSE;
+#endif
+}
+
+#ifdef HAVE_FAST_CONVERT_AVX2
+/* The plane's horizontal weights per vector lane (see
+ * fast_convert_avx2.h). */
+static void
+expand_weights (Plane * p)
+{
+  const gint ps = p->pstride, nt = p->tx.ntaps, values = nt * ps;
+  const gint lanes = gst_mobilenet_fc_avx2_lanes (ps);
+  gint i, v, j;
+
+  p->nvec = (values + lanes - 1) / lanes;
+  p->wx = g_new0 (guint16, (gsize) p->tx.n * p->nvec * 16);
+  for (i = 0; i < p->tx.n; i++) {
+    guint16 *w = p->wx + (gsize) i * p->nvec * 16;
+
+    for (v = 0; v < p->nvec; v++)
+      for (j = 0; j < lanes && v * lanes + j < values; j++)
+        w[v * 16 + j] = p->tx.w[(gsize) i * nt + (v * lanes + j) / ps];
+  }
+}
+#else
+static void
+expand_weights (Plane * p)
+{
+  (void) p;
+}
+#endif
+
 GstMobilenetFastConvert *
 gst_mobilenet_fast_convert_new (const GstVideoInfo * in_info,
     const GstVideoInfo * out_info, GstMobilenetScaleMode mode)
@@ -263,7 +317,8 @@ gst_mobilenet_fast_convert_new (const GstVideoInfo * in_info,
           (gdouble) fc->src.h / (1 << hsub), ph, fc->dest.h);
       /* the horizontal pass reads ntaps samples from each span start,
        * weight 0 past its count: pad, and zero so they are defined */
-      p->acc = g_new0 (guint16, (gsize) (pw + p->tx.ntaps) * p->pstride);
+      p->acc = g_new0 (guint16, (gsize) (pw + p->tx.ntaps) * p->pstride
+          + 2 * ACC_SLACK);
     }
     p->comp[p->nchan] = c;
     p->off[p->nchan] = GST_VIDEO_FORMAT_INFO_POFFSET (finfo, c);
@@ -271,6 +326,11 @@ gst_mobilenet_fast_convert_new (const GstVideoInfo * in_info,
   }
   for (c = 0; c < 3; c++)
     fc->chan[c] = g_new0 (guint16, fc->dest.w);
+  if (simd_wanted ()) {
+    for (i = 0; i < fc->nplanes; i++)
+      expand_weights (&fc->planes[i]);
+    fc->sums = g_new (guint32, (gsize) fc->dest.w * 4);
+  }
 
   return fc;
 }
@@ -286,9 +346,11 @@ gst_mobilenet_fast_convert_free (GstMobilenetFastConvert * fc)
     taps_clear (&fc->planes[i].tx);
     taps_clear (&fc->planes[i].ty);
     g_free (fc->planes[i].acc);
+    g_free (fc->planes[i].wx);
   }
   for (i = 0; i < 3; i++)
     g_free (fc->chan[i]);
+  g_free (fc->sums);
   g_free (fc);
 }
 
@@ -472,6 +534,22 @@ horizontal_pass (const Plane * p, guint16 * const *chan)
   }
 }
 
+/* The AVX2 pass's sums (rounding included) into the component rows. */
+static G_GNUC_UNUSED void
+scatter_sums (const Plane * p, const guint32 * sums, guint16 * const *chan)
+{
+  const gint ps = p->pstride;
+  gint i, c;
+
+  for (c = 0; c < p->nchan; c++) {
+    guint16 *o = chan[p->comp[c]];
+    const guint32 *s = sums + p->off[c];
+
+    for (i = 0; i < p->tx.n; i++)
+      o[i] = (guint16) (s[(gsize) i * ps] >> W_BITS);
+  }
+}
+
 static inline guint8
 clamp_u8 (gint32 v)
 {
@@ -559,6 +637,14 @@ gst_mobilenet_fast_convert_frame (GstMobilenetFastConvert * fc,
       vertical_pass (base, stride, p->ty.w + (gsize) r * p->ty.ntaps,
           p->ty.count[r], p->acc, p->tx.lo * p->pstride,
           (p->tx.hi + 1) * p->pstride);
+#ifdef HAVE_FAST_CONVERT_AVX2
+      if (p->wx != NULL) {
+        gst_mobilenet_fc_hpass_avx2 (p->acc, p->pstride, p->tx.n, p->tx.start,
+            p->wx, p->nvec, fc->sums);
+        scatter_sums (p, fc->sums, fc->chan);
+        continue;
+      }
+#endif
       horizontal_pass (p, fc->chan);
     }
     if (fc->yuv)

@@ -25,6 +25,8 @@
  *   letterbox borders exactly black, centre crop of exactly the same rect
  *   (a frame that is one colour inside the rect and another outside gives
  *   one flat colour).
+ * The AVX2 horizontal pass against the portable one: byte-identical on
+ * random frames of every format and size, odd output sizes included.
  * Then the element: each shared photo's top-1 with the fast path equals the
  * top-1 with GstVideoConverter (GST_MOBILENET_FAST_CONVERT=0), V2 quant. */
 #include <gst/check/gstharness.h>
@@ -885,6 +887,97 @@ check_classification (void)
   g_free (model);
 }
 
+/* The fast path with MOBILENET_FORCE_C set (portable horizontal pass)
+ * and without (the AVX2 twin where the CPU has it): byte-identical output
+ * for every format, the sizes above (padded strides included) plus odd
+ * output sizes, every scale mode, on random bytes (every value of the
+ * vertical sums' range is reachable). */
+static GstBuffer *
+fast_convert_once (const GstVideoInfo *info, GstBuffer *src,
+    const GstVideoInfo *out_info, GstMobilenetScaleMode mode, gboolean force_c)
+{
+  GstMobilenetFastConvert *fast;
+  GstBuffer *out;
+  GstVideoFrame in, o;
+
+  if (force_c)
+    g_setenv ("MOBILENET_FORCE_C", "1", TRUE);
+  fast = gst_mobilenet_fast_convert_new (info, out_info, mode);
+  g_unsetenv ("MOBILENET_FORCE_C");
+  if (fast == NULL)
+    return NULL;
+  out = gst_buffer_new_allocate (NULL, out_info->size, NULL);
+  /* the same bytes in the rows' padding, which neither pass writes */
+  gst_buffer_memset (out, 0, 0x5a, out_info->size);
+  gst_video_frame_map (&in, (GstVideoInfo *) info, src, GST_MAP_READ);
+  gst_video_frame_map (&o, (GstVideoInfo *) out_info, out, GST_MAP_WRITE);
+  gst_mobilenet_fast_convert_frame (fast, &in, &o);
+  gst_video_frame_unmap (&o);
+  gst_video_frame_unmap (&in);
+  gst_mobilenet_fast_convert_free (fast);
+  return out;
+}
+
+static void
+check_simd_twin (void)
+{
+  static const gint outs[][2] = { {OUT_W, OUT_H}, {1, 1}, {37, 5}, {129, 96} };
+  GRand *rand = g_rand_new_with_seed (2026);
+  guint cases = 0, same = 0;
+
+  __builtin_cpu_init ();
+  if (!__builtin_cpu_supports ("avx2"))
+    printf ("# this CPU has no AVX2: both runs use the portable pass\n");
+  for (gsize f = 0; f < G_N_ELEMENTS (formats); f++) {
+    for (gsize z = 0; z < G_N_ELEMENTS (sizes); z++) {
+      GstVideoInfo info;
+      GstBuffer *src;
+      GstMapInfo map;
+
+      source_info (&info, formats[f], sizes[z].w, sizes[z].h, sizes[z].pad);
+      src = gst_buffer_new_allocate (NULL, info.size, NULL);
+      gst_buffer_map (src, &map, GST_MAP_WRITE);
+      for (gsize i = 0; i < map.size; i++)
+        map.data[i] = (guint8) g_rand_int (rand);
+      gst_buffer_unmap (src, &map);
+      for (gsize o = 0; o < G_N_ELEMENTS (outs); o++) {
+        GstVideoInfo out_info;
+
+        gst_mobilenet_preprocess_rgb_info (&out_info, outs[o][0], outs[o][1]);
+        for (gint mode = 0; mode < 3; mode++) {
+          GstBuffer *c = fast_convert_once (&info, src, &out_info, mode, TRUE);
+          GstBuffer *v = fast_convert_once (&info, src, &out_info, mode, FALSE);
+          gboolean equal = FALSE;
+
+          if (c != NULL && v != NULL) {
+            GstMapInfo cm;
+
+            gst_buffer_map (c, &cm, GST_MAP_READ);
+            equal = gst_buffer_memcmp (v, 0, cm.data, cm.size) == 0;
+            gst_buffer_unmap (c, &cm);
+          }
+          cases++;
+          same += equal;
+          if (!equal)
+            CHECK (FALSE, "%s %dx%d%s -> %dx%d %s: the AVX2 and portable "
+                "horizontal passes differ",
+                gst_video_format_to_string (formats[f]), sizes[z].w,
+                sizes[z].h, sizes[z].pad ? " padded" : "", outs[o][0],
+                outs[o][1], mode_names[mode]);
+          if (c)
+            gst_buffer_unref (c);
+          if (v)
+            gst_buffer_unref (v);
+        }
+      }
+      gst_buffer_unref (src);
+    }
+  }
+  CHECK (same == cases, "AVX2 and portable passes byte-identical in %u/%u "
+      "cases", same, cases);
+  g_rand_free (rand);
+}
+
 static gint n_selected;
 static gchar **selected;
 
@@ -931,6 +1024,8 @@ main (int argc, char **argv)
       check_exact_matrix (photo, photo_1080);
     if (wanted ("flat-exact"))
       check_flat_exact ();
+    if (wanted ("simd-twin"))
+      check_simd_twin ();
     printf ("# worst seen: photos shrinking RGB mean %.3f p99 %d max %d, "
         "YUV mean %.3f p99 %d max %d, YUV vs exact matrix mean %.3f p99 %d "
         "max %d; enlarging mean %.3f p99 %d max %d; flat YUV %d, RGB %d\n",

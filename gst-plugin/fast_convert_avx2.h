@@ -1,0 +1,25 @@
+/* fast_convert_avx2.h: the AVX2 twin of the fast path's horizontal pass
+ * (fast_convert_avx2.c, built with -mavx2 only on x86-64; fast_convert.c
+ * calls it when the CPU has AVX2 and MOBILENET_FORCE_C is not set). */
+#ifndef __GST_MOBILENET_FAST_CONVERT_AVX2_H__
+#define __GST_MOBILENET_FAST_CONVERT_AVX2_H__
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Values of a span read per vector for @ps bytes a pixel (15 or 16). */
+gint gst_mobilenet_fc_avx2_lanes (gint ps);
+
+/* For each output i < @n: sums[i * ps + c] = 128 + sum over the span of
+ * weight * acc, for each byte c of the pixel.  @wx: per output, @nvec
+ * vectors of 16 weights, lane j of vector v weighting value
+ * start[i] * ps + v * lanes + j (zero past the span and in lane 15 when
+ * lanes is 15).  @acc must be readable nvec * 16 values past each span's
+ * start. */
+void gst_mobilenet_fc_hpass_avx2 (const guint16 *acc, gint ps, gint n,
+    const gint *start, const guint16 *wx, gint nvec, guint32 *sums);
+
+G_END_DECLS
+
+#endif /* __GST_MOBILENET_FAST_CONVERT_AVX2_H__ */
