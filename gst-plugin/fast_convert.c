@@ -59,7 +59,7 @@ struct _GstMobilenetFastConvert
   Plane planes[3];
   guint16 *chan[3];             /* [dest.w]: one output row per component,
                                  * 8 fractional bits */
-  guint32 *sums;                /* AVX2: [dest.w * 4] horizontal sums */
+  gboolean avx2;                /* the AVX2 twins of both passes */
   /* YUV -> RGB: R = cy*(Y-yoff) + crv*V, G = cy*(Y-yoff) - cgu*U - cgv*V,
    * B = cy*(Y-yoff) + cbu*U, with U, V centred on 0 */
   gint32 cy, crv, cgu, cgv, cbu, yoff;
@@ -326,10 +326,10 @@ gst_mobilenet_fast_convert_new (const GstVideoInfo * in_info,
   }
   for (c = 0; c < 3; c++)
     fc->chan[c] = g_new0 (guint16, fc->dest.w);
-  if (simd_wanted ()) {
+  fc->avx2 = simd_wanted ();
+  if (fc->avx2) {
     for (i = 0; i < fc->nplanes; i++)
       expand_weights (&fc->planes[i]);
-    fc->sums = g_new (guint32, (gsize) fc->dest.w * 4);
   }
 
   return fc;
@@ -350,7 +350,6 @@ gst_mobilenet_fast_convert_free (GstMobilenetFastConvert * fc)
   }
   for (i = 0; i < 3; i++)
     g_free (fc->chan[i]);
-  g_free (fc->sums);
   g_free (fc);
 }
 
@@ -370,75 +369,7 @@ gst_mobilenet_fast_convert_enabled (void)
 # define FC_INLINE static inline
 #endif
 
-/* acc[x0, x1) (=, or += when @add) the weighted sum of @m rows from
- * @row, @m a constant after inlining: one pass, one store per sample. */
-FC_INLINE void
-vertical_rows (const guint8 * row, gssize stride, const guint16 * w,
-    const gint m, const gboolean add, guint16 * restrict acc, gint x0,
-    gint x1)
-{
-  const guint8 *r0 = row, *r1 = row + (m > 1 ? stride : 0);
-  const guint8 *r2 = row + (m > 2 ? 2 * stride : 0);
-  const guint8 *r3 = row + (m > 3 ? 3 * stride : 0);
-  const guint16 w0 = w[0], w1 = m > 1 ? w[1] : 0, w2 = m > 2 ? w[2] : 0;
-  const guint16 w3 = m > 3 ? w[3] : 0;
-  gint x;
-
-  for (x = x0; x < x1; x++) {
-    guint16 v = (guint16) (w0 * r0[x]);
-
-    if (m > 1)
-      v = (guint16) (v + w1 * r1[x]);
-    if (m > 2)
-      v = (guint16) (v + w2 * r2[x]);
-    if (m > 3)
-      v = (guint16) (v + w3 * r3[x]);
-    acc[x] = add ? (guint16) (acc[x] + v) : v;
-  }
-}
-
-/* acc[x0, x1) = sum over the row's span of weight * input byte, four
- * rows a pass.  The weights sum to 256, so no sum exceeds 255 * 256. */
-static void
-vertical_pass (const guint8 * base, gint stride, const guint16 * w,
-    gint count, guint16 * restrict acc, gint x0, gint x1)
-{
-  gint k = 0;
-
-  while (k < count) {
-    const guint8 *row = base + (gssize) k * stride;
-    gint m = MIN (count - k, 4);
-    gboolean add = k > 0;
-
-    switch (m) {
-      case 1:
-        if (add)
-          vertical_rows (row, stride, w + k, 1, TRUE, acc, x0, x1);
-        else
-          vertical_rows (row, stride, w + k, 1, FALSE, acc, x0, x1);
-        break;
-      case 2:
-        if (add)
-          vertical_rows (row, stride, w + k, 2, TRUE, acc, x0, x1);
-        else
-          vertical_rows (row, stride, w + k, 2, FALSE, acc, x0, x1);
-        break;
-      case 3:
-        if (add)
-          vertical_rows (row, stride, w + k, 3, TRUE, acc, x0, x1);
-        else
-          vertical_rows (row, stride, w + k, 3, FALSE, acc, x0, x1);
-        break;
-      default:
-        if (add)
-          vertical_rows (row, stride, w + k, 4, TRUE, acc, x0, x1);
-        else
-          vertical_rows (row, stride, w + k, 4, FALSE, acc, x0, x1);
-        break;
-    }
-    k += m;
-  }
-}
+#include "fast_convert_vertical.h"
 
 /* For each output i: the weighted sum of its span of acc, for all the
  * @ps bytes of each pixel at once (a constant after inlining, so the
@@ -534,22 +465,6 @@ horizontal_pass (const Plane * p, guint16 * const *chan)
   }
 }
 
-/* The AVX2 pass's sums (rounding included) into the component rows. */
-static G_GNUC_UNUSED void
-scatter_sums (const Plane * p, const guint32 * sums, guint16 * const *chan)
-{
-  const gint ps = p->pstride;
-  gint i, c;
-
-  for (c = 0; c < p->nchan; c++) {
-    guint16 *o = chan[p->comp[c]];
-    const guint32 *s = sums + p->off[c];
-
-    for (i = 0; i < p->tx.n; i++)
-      o[i] = (guint16) (s[(gsize) i * ps] >> W_BITS);
-  }
-}
-
 static inline guint8
 clamp_u8 (gint32 v)
 {
@@ -634,17 +549,23 @@ gst_mobilenet_fast_convert_frame (GstMobilenetFastConvert * fc,
       gint stride = GST_VIDEO_FRAME_PLANE_STRIDE (src, p->plane);
       const guint8 *base = pdata + (gssize) p->ty.start[r] * stride;
 
-      vertical_pass (base, stride, p->ty.w + (gsize) r * p->ty.ntaps,
-          p->ty.count[r], p->acc, p->tx.lo * p->pstride,
-          (p->tx.hi + 1) * p->pstride);
+      const guint16 *wy = p->ty.w + (gsize) r * p->ty.ntaps;
+      const gint x0 = p->tx.lo * p->pstride, x1 = (p->tx.hi + 1) * p->pstride;
+
 #ifdef HAVE_FAST_CONVERT_AVX2
-      if (p->wx != NULL) {
+      if (fc->avx2) {
+        guint16 *rows[4] = { NULL, NULL, NULL, NULL };
+
+        for (gint c = 0; c < p->nchan; c++)
+          rows[p->off[c]] = fc->chan[p->comp[c]];
+        gst_mobilenet_fc_vertical_pass_avx2 (base, stride, wy, p->ty.count[r],
+            p->acc, x0, x1);
         gst_mobilenet_fc_hpass_avx2 (p->acc, p->pstride, p->tx.n, p->tx.start,
-            p->wx, p->nvec, fc->sums);
-        scatter_sums (p, fc->sums, fc->chan);
+            p->wx, p->nvec, rows);
         continue;
       }
 #endif
+      fc_vertical_pass (base, stride, wy, p->ty.count[r], p->acc, x0, x1);
       horizontal_pass (p, fc->chan);
     }
     if (fc->yuv)

@@ -8,10 +8,16 @@
  * same in every vector) against weights expanded per lane at set-up (zero
  * past the span).  acc is below 2^16 and a weight at most 256, so the
  * products are exact in 32 bits: vpmullw and vpmulhuw give their low and
- * high halves, interleaved into two vectors of 32-bit products. */
+ * high halves, interleaved into two vectors of 32-bit products.
+ *
+ * The vertical pass is fast_convert_vertical.h's, vectorised here by the
+ * compiler with -mavx2. */
 #include "fast_convert_avx2.h"
 
 #include <immintrin.h>
+
+#define FC_INLINE static inline __attribute__ ((always_inline))
+#include "fast_convert_vertical.h"
 
 #define W_BITS 8
 
@@ -28,18 +34,54 @@ gst_mobilenet_fc_avx2_lanes (gint ps)
   return ps == 3 ? 15 : 16;
 }
 
+/* The sum vectors of output i into its rows: byte lane c of the pixel to
+ * out[c][i] (when wanted), 8 fractional bits dropped with rounding. */
+static inline void
+store_output (__m256i lo, __m256i hi, gint ps, gint i, guint16 * const *out)
+{
+  const guint32 round = 1u << (W_BITS - 1);
+  gint k;
+
+  if (ps == 1 || ps == 2 || ps == 4) {
+    /* lane k of lo + hi belongs to channel k % ps (k % 4 == element % 4) */
+    __m128i t = _mm_add_epi32 (_mm256_castsi256_si128 (lo),
+        _mm256_extracti128_si256 (lo, 1));
+    guint32 l[4];
+
+    t = _mm_add_epi32 (t, _mm_add_epi32 (_mm256_castsi256_si128 (hi),
+            _mm256_extracti128_si256 (hi, 1)));
+    if (ps <= 2)
+      t = _mm_add_epi32 (t, _mm_shuffle_epi32 (t, _MM_SHUFFLE (1, 0, 3, 2)));
+    if (ps == 1)
+      t = _mm_add_epi32 (t, _mm_shuffle_epi32 (t, _MM_SHUFFLE (2, 3, 0, 1)));
+    _mm_storeu_si128 ((__m128i *) l, t);
+    for (k = 0; k < ps; k++)
+      if (out[k] != NULL)
+        out[k][i] = (guint16) ((l[k] + round) >> W_BITS);
+  } else {
+    guint32 l[2][8], s[3] = { round, round, round };
+
+    _mm256_storeu_si256 ((__m256i *) l[0], lo);
+    _mm256_storeu_si256 ((__m256i *) l[1], hi);
+    for (k = 0; k < 16; k++)
+      s[lane_element[k / 8][k % 8] % 3] += l[k / 8][k % 8];
+    for (k = 0; k < 3; k++)
+      if (out[k] != NULL)
+        out[k][i] = (guint16) (s[k] >> W_BITS);
+  }
+}
+
 void
 gst_mobilenet_fc_hpass_avx2 (const guint16 * acc, gint ps, gint n,
-    const gint * start, const guint16 * wx, gint nvec, guint32 * sums)
+    const gint * start, const guint16 * wx, gint nvec, guint16 * const *out)
 {
   const gint lanes = gst_mobilenet_fc_avx2_lanes (ps);
-  gint i, v, k;
+  gint i, v;
 
   for (i = 0; i < n; i++) {
     const guint16 *a = acc + (gsize) start[i] * ps;
     const guint16 *w = wx + (gsize) i * nvec * 16;
     __m256i lo = _mm256_setzero_si256 (), hi = _mm256_setzero_si256 ();
-    guint32 *s = sums + (gsize) i * ps;
 
     for (v = 0; v < nvec; v++) {
       const __m256i x = _mm256_loadu_si256 ((const __m256i *) (a + v * lanes));
@@ -50,29 +92,13 @@ gst_mobilenet_fc_hpass_avx2 (const guint16 * acc, gint ps, gint n,
       lo = _mm256_add_epi32 (lo, _mm256_unpacklo_epi16 (pl, ph));
       hi = _mm256_add_epi32 (hi, _mm256_unpackhi_epi16 (pl, ph));
     }
-    if (ps == 1 || ps == 2 || ps == 4) {
-      /* lane k of lo + hi belongs to channel k % ps (k % 4 == element % 4) */
-      __m128i t = _mm_add_epi32 (_mm256_castsi256_si128 (lo),
-          _mm256_extracti128_si256 (lo, 1));
-      t = _mm_add_epi32 (t, _mm_add_epi32 (_mm256_castsi256_si128 (hi),
-              _mm256_extracti128_si256 (hi, 1)));
-      if (ps <= 2)
-        t = _mm_add_epi32 (t, _mm_shuffle_epi32 (t, _MM_SHUFFLE (1, 0, 3, 2)));
-      if (ps == 1)
-        t = _mm_add_epi32 (t, _mm_shuffle_epi32 (t, _MM_SHUFFLE (2, 3, 0, 1)));
-      guint32 l[4];
-
-      _mm_storeu_si128 ((__m128i *) l, t);
-      for (k = 0; k < ps; k++)
-        s[k] = l[k] + (1u << (W_BITS - 1));
-    } else {
-      guint32 l[2][8];
-
-      _mm256_storeu_si256 ((__m256i *) l[0], lo);
-      _mm256_storeu_si256 ((__m256i *) l[1], hi);
-      s[0] = s[1] = s[2] = 1u << (W_BITS - 1);
-      for (k = 0; k < 16; k++)
-        s[lane_element[k / 8][k % 8] % 3] += l[k / 8][k % 8];
-    }
+    store_output (lo, hi, ps, i, out);
   }
+}
+
+void
+gst_mobilenet_fc_vertical_pass_avx2 (const guint8 * base, gint stride,
+    const guint16 * w, gint count, guint16 * acc, gint x0, gint x1)
+{
+  fc_vertical_pass (base, stride, w, count, acc, x0, x1);
 }

@@ -1,4 +1,4 @@
-/* fast_convert_avx2.h: the AVX2 twin of the fast path's horizontal pass
+/* fast_convert_avx2.h: the AVX2 twins of the fast path's passes
  * (fast_convert_avx2.c, built with -mavx2 only on x86-64; fast_convert.c
  * calls it when the CPU has AVX2 and MOBILENET_FORCE_C is not set). */
 #ifndef __GST_MOBILENET_FAST_CONVERT_AVX2_H__
@@ -11,14 +11,19 @@ G_BEGIN_DECLS
 /* Values of a span read per vector for @ps bytes a pixel (15 or 16). */
 gint gst_mobilenet_fc_avx2_lanes (gint ps);
 
-/* For each output i < @n: sums[i * ps + c] = 128 + sum over the span of
- * weight * acc, for each byte c of the pixel.  @wx: per output, @nvec
+/* For each output i < @n and each byte c < @ps of the pixel with
+ * out[c] != NULL: out[c][i] = (128 + sum over the span of weight * acc)
+ * >> 8, as the portable pass.  @wx: per output, @nvec
  * vectors of 16 weights, lane j of vector v weighting value
  * start[i] * ps + v * lanes + j (zero past the span and in lane 15 when
  * lanes is 15).  @acc must be readable nvec * 16 values past each span's
  * start. */
 void gst_mobilenet_fc_hpass_avx2 (const guint16 *acc, gint ps, gint n,
-    const gint *start, const guint16 *wx, gint nvec, guint32 *sums);
+    const gint *start, const guint16 *wx, gint nvec, guint16 *const *out);
+
+/* fast_convert_vertical.h's vertical pass, built with -mavx2. */
+void gst_mobilenet_fc_vertical_pass_avx2 (const guint8 *base, gint stride,
+    const guint16 *w, gint count, guint16 *acc, gint x0, gint x1);
 
 G_END_DECLS
 

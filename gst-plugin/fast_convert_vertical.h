@@ -1,0 +1,81 @@
+/* fast_convert_vertical.h: the fast path's vertical pass, one source
+ * compiled twice: in fast_convert.c for the baseline ISA and in
+ * fast_convert_avx2.c with -mavx2, where the compiler vectorises the same
+ * integer loops 16 lanes wide (the results are the same by construction).
+ * Include after defining FC_INLINE. */
+#ifndef __GST_MOBILENET_FAST_CONVERT_VERTICAL_H__
+#define __GST_MOBILENET_FAST_CONVERT_VERTICAL_H__
+
+#include <glib.h>
+
+/* acc[x0, x1) (=, or += when @add) the weighted sum of @m rows from
+ * @row, @m a constant after inlining: one pass, one store per sample. */
+FC_INLINE void
+fc_vertical_rows (const guint8 * row, gssize stride, const guint16 * w,
+    const gint m, const gboolean add, guint16 * restrict acc, gint x0,
+    gint x1)
+{
+  const guint8 *r0 = row, *r1 = row + (m > 1 ? stride : 0);
+  const guint8 *r2 = row + (m > 2 ? 2 * stride : 0);
+  const guint8 *r3 = row + (m > 3 ? 3 * stride : 0);
+  const guint16 w0 = w[0], w1 = m > 1 ? w[1] : 0, w2 = m > 2 ? w[2] : 0;
+  const guint16 w3 = m > 3 ? w[3] : 0;
+  gint x;
+
+  for (x = x0; x < x1; x++) {
+    guint16 v = (guint16) (w0 * r0[x]);
+
+    if (m > 1)
+      v = (guint16) (v + w1 * r1[x]);
+    if (m > 2)
+      v = (guint16) (v + w2 * r2[x]);
+    if (m > 3)
+      v = (guint16) (v + w3 * r3[x]);
+    acc[x] = add ? (guint16) (acc[x] + v) : v;
+  }
+}
+
+/* acc[x0, x1) = sum over the row's span of weight * input byte, four
+ * rows a pass.  The weights sum to 256, so no sum exceeds 255 * 256. */
+FC_INLINE void
+fc_vertical_pass (const guint8 * base, gint stride, const guint16 * w,
+    gint count, guint16 * restrict acc, gint x0, gint x1)
+{
+  gint k = 0;
+
+  while (k < count) {
+    const guint8 *row = base + (gssize) k * stride;
+    gint m = MIN (count - k, 4);
+    gboolean add = k > 0;
+
+    switch (m) {
+      case 1:
+        if (add)
+          fc_vertical_rows (row, stride, w + k, 1, TRUE, acc, x0, x1);
+        else
+          fc_vertical_rows (row, stride, w + k, 1, FALSE, acc, x0, x1);
+        break;
+      case 2:
+        if (add)
+          fc_vertical_rows (row, stride, w + k, 2, TRUE, acc, x0, x1);
+        else
+          fc_vertical_rows (row, stride, w + k, 2, FALSE, acc, x0, x1);
+        break;
+      case 3:
+        if (add)
+          fc_vertical_rows (row, stride, w + k, 3, TRUE, acc, x0, x1);
+        else
+          fc_vertical_rows (row, stride, w + k, 3, FALSE, acc, x0, x1);
+        break;
+      default:
+        if (add)
+          fc_vertical_rows (row, stride, w + k, 4, TRUE, acc, x0, x1);
+        else
+          fc_vertical_rows (row, stride, w + k, 4, FALSE, acc, x0, x1);
+        break;
+    }
+    k += m;
+  }
+}
+
+#endif /* __GST_MOBILENET_FAST_CONVERT_VERTICAL_H__ */
