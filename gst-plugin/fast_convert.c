@@ -478,9 +478,16 @@ yuv_row_to_rgb (const GstMobilenetFastConvert * fc, guint8 * restrict out)
   const gint32 cy = fc->cy, crv = fc->crv, cgu = fc->cgu, cgv = fc->cgv;
   const gint32 cbu = fc->cbu, yoff = fc->yoff;
   const gint32 round = 1 << (W_BITS + C_BITS - 1);
-  gint i, n = fc->dest.w;
+  gint i = 0, n = fc->dest.w;
 
-  for (i = 0; i < n; i++) {
+#ifdef HAVE_FAST_CONVERT_AVX2
+  if (fc->avx2) {
+    const gint32 coef[6] = { cy, crv, cgu, cgv, cbu, yoff };
+
+    i = gst_mobilenet_fc_yuv_to_rgb_avx2 (Y, U, V, n, coef, out);
+  }
+#endif
+  for (; i < n; i++) {
     gint32 y = cy * ((gint32) Y[i] - yoff) + round;
     gint32 u = (gint32) U[i] - (128 << W_BITS);
     gint32 v = (gint32) V[i] - (128 << W_BITS);

@@ -15,11 +15,13 @@
 #include "fast_convert_avx2.h"
 
 #include <immintrin.h>
+#include <string.h>
 
 #define FC_INLINE static inline __attribute__ ((always_inline))
 #include "fast_convert_vertical.h"
 
 #define W_BITS 8
+#define C_BITS 12   /* as fast_convert.c */
 
 /* Lanes of the two 32-bit sum vectors, in element order: lo holds
  * elements 0-3 and 8-11, hi 4-7 and 12-15 (vpunpck works per 128 bits). */
@@ -101,4 +103,46 @@ gst_mobilenet_fc_vertical_pass_avx2 (const guint8 * base, gint stride,
     const guint16 * w, gint count, guint16 * acc, gint x0, gint x1)
 {
   fc_vertical_pass (base, stride, w, count, acc, x0, x1);
+}
+
+gint
+gst_mobilenet_fc_yuv_to_rgb_avx2 (const guint16 * y_row, const guint16 * u_row,
+    const guint16 * v_row, gint n, const gint32 coef[6], guint8 * out)
+{
+  const __m256i cy = _mm256_set1_epi32 (coef[0]), crv = _mm256_set1_epi32 (coef[1]);
+  const __m256i cgu = _mm256_set1_epi32 (coef[2]), cgv = _mm256_set1_epi32 (coef[3]);
+  const __m256i cbu = _mm256_set1_epi32 (coef[4]), yoff = _mm256_set1_epi32 (coef[5]);
+  const __m256i round = _mm256_set1_epi32 (1 << (W_BITS + C_BITS - 1));
+  const __m256i mid = _mm256_set1_epi32 (128 << W_BITS);
+  /* per 128 bits: r0-3 g0-3 b0-3 0000 -> r0 g0 b0 r1 g1 b1 ... b3 */
+  const __m256i interleave = _mm256_setr_epi8 (0, 4, 8, 1, 5, 9, 2, 6, 10,
+      3, 7, 11, -1, -1, -1, -1, 0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11, -1, -1,
+      -1, -1);
+  gint i;
+
+  for (i = 0; i + 8 <= n; i += 8) {
+    const __m256i yv = _mm256_cvtepu16_epi32 (_mm_loadu_si128 ((const __m128i *) (y_row + i)));
+    const __m256i u = _mm256_sub_epi32 (_mm256_cvtepu16_epi32 (_mm_loadu_si128
+            ((const __m128i *) (u_row + i))), mid);
+    const __m256i v = _mm256_sub_epi32 (_mm256_cvtepu16_epi32 (_mm_loadu_si128
+            ((const __m128i *) (v_row + i))), mid);
+    const __m256i y = _mm256_add_epi32 (_mm256_mullo_epi32 (cy,
+            _mm256_sub_epi32 (yv, yoff)), round);
+    const __m256i r = _mm256_srai_epi32 (_mm256_add_epi32 (y,
+            _mm256_mullo_epi32 (crv, v)), W_BITS + C_BITS);
+    const __m256i g = _mm256_srai_epi32 (_mm256_sub_epi32 (_mm256_sub_epi32 (y,
+                _mm256_mullo_epi32 (cgu, u)), _mm256_mullo_epi32 (cgv, v)),
+        W_BITS + C_BITS);
+    const __m256i b = _mm256_srai_epi32 (_mm256_add_epi32 (y,
+            _mm256_mullo_epi32 (cbu, u)), W_BITS + C_BITS);
+    /* saturating packs clamp to 0..255, as clamp_u8() */
+    const __m256i rgb = _mm256_packus_epi16 (_mm256_packs_epi32 (r, g),
+        _mm256_packs_epi32 (b, _mm256_setzero_si256 ()));
+    guint8 t[32];
+
+    _mm256_storeu_si256 ((__m256i *) t, _mm256_shuffle_epi8 (rgb, interleave));
+    memcpy (out + 3 * i, t, 12);
+    memcpy (out + 3 * i + 12, t + 16, 12);
+  }
+  return i;
 }

@@ -25,6 +25,13 @@ void gst_mobilenet_fc_hpass_avx2 (const guint16 *acc, gint ps, gint n,
 void gst_mobilenet_fc_vertical_pass_avx2 (const guint8 *base, gint stride,
     const guint16 *w, gint count, guint16 *acc, gint x0, gint x1);
 
+/* The YUV -> RGB step of the first pixels of a row, 8 at a time (coef:
+ * cy, crv, cgu, cgv, cbu, yoff as fast_convert.c); returns how many it
+ * did (n rounded down to 8), the caller does the rest. */
+gint gst_mobilenet_fc_yuv_to_rgb_avx2 (const guint16 *y_row,
+    const guint16 *u_row, const guint16 *v_row, gint n, const gint32 coef[6],
+    guint8 *out);
+
 G_END_DECLS
 
 #endif /* __GST_MOBILENET_FAST_CONVERT_AVX2_H__ */
