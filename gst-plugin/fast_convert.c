@@ -45,7 +45,8 @@ typedef struct
   gint off[3];                  /* byte offset of each in the pixel */
   Taps tx, ty;
   guint16 *acc;                 /* one vertically filtered row (bytes) */
-  guint16 *wx;                  /* AVX2: tx's weights expanded per lane */
+  guint16 *wx;                  /* AVX2: tx's weights expanded per lane
+                                 * (NULL: the portable horizontal pass) */
   gint nvec;                    /* AVX2: vectors a span */
 } Plane;
 
@@ -238,17 +239,18 @@ static void
 expand_weights (Plane * p)
 {
   const gint ps = p->pstride, nt = p->tx.ntaps, values = nt * ps;
-  const gint lanes = gst_mobilenet_fc_avx2_lanes (ps);
   gint i, v, j;
 
-  p->nvec = (values + lanes - 1) / lanes;
+  if (ps == 3)
+    return;                     /* the portable pass (as fast for RGB) */
+  p->nvec = (values + 15) / 16;
   p->wx = g_new0 (guint16, (gsize) p->tx.n * p->nvec * 16);
   for (i = 0; i < p->tx.n; i++) {
     guint16 *w = p->wx + (gsize) i * p->nvec * 16;
 
     for (v = 0; v < p->nvec; v++)
-      for (j = 0; j < lanes && v * lanes + j < values; j++)
-        w[v * 16 + j] = p->tx.w[(gsize) i * nt + (v * lanes + j) / ps];
+      for (j = 0; j < 16 && v * 16 + j < values; j++)
+        w[v * 16 + j] = p->tx.w[(gsize) i * nt + (v * 16 + j) / ps];
   }
 }
 #else
@@ -560,19 +562,23 @@ gst_mobilenet_fast_convert_frame (GstMobilenetFastConvert * fc,
       const gint x0 = p->tx.lo * p->pstride, x1 = (p->tx.hi + 1) * p->pstride;
 
 #ifdef HAVE_FAST_CONVERT_AVX2
-      if (fc->avx2) {
+      if (fc->avx2)
+        gst_mobilenet_fc_vertical_pass_avx2 (base, stride, wy, p->ty.count[r],
+            p->acc, x0, x1);
+      else
+#endif
+        fc_vertical_pass (base, stride, wy, p->ty.count[r], p->acc, x0, x1);
+#ifdef HAVE_FAST_CONVERT_AVX2
+      if (p->wx != NULL) {
         guint16 *rows[4] = { NULL, NULL, NULL, NULL };
 
         for (gint c = 0; c < p->nchan; c++)
           rows[p->off[c]] = fc->chan[p->comp[c]];
-        gst_mobilenet_fc_vertical_pass_avx2 (base, stride, wy, p->ty.count[r],
-            p->acc, x0, x1);
         gst_mobilenet_fc_hpass_avx2 (p->acc, p->pstride, p->tx.n, p->tx.start,
             p->wx, p->nvec, rows);
         continue;
       }
 #endif
-      fc_vertical_pass (base, stride, wy, p->ty.count[r], p->acc, x0, x1);
       horizontal_pass (p, fc->chan);
     }
     if (fc->yuv)

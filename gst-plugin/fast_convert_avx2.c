@@ -1,12 +1,12 @@
-/* fast_convert_avx2.c: the fast path's horizontal pass with AVX2, twin of
- * horizontal_pass() in fast_convert.c (same sums, same rounding: the
- * results are identical, tested in tests/elements/test_fast_convert.c).
+/* fast_convert_avx2.c: the fast path's passes with AVX2, twins of those
+ * in fast_convert.c (same sums, same rounding: the results are identical,
+ * tested in tests/elements/test_fast_convert.c).
  *
- * Output sample i of a plane with ps bytes a pixel is, per byte lane c,
- * 128 + sum over its span of weight * acc.  The span's ntaps * ps values
- * are read as vectors of 16 (15 for ps = 3, so a lane's channel is the
- * same in every vector) against weights expanded per lane at set-up (zero
- * past the span).  acc is below 2^16 and a weight at most 256, so the
+ * Horizontal, for 1, 2 and 4 bytes a pixel (3-byte RGB keeps the portable
+ * pass, as fast here): output sample i is, per byte lane c, 128 + sum over
+ * its span of weight * acc.  The span's ntaps * ps values are read as
+ * vectors of 16, so lane j is always channel j % ps, against weights
+ * expanded per lane at set-up (zero past the span).  acc is below 2^16 and a weight at most 256, so the
  * products are exact in 32 bits: vpmullw and vpmulhuw give their low and
  * high halves, interleaved into two vectors of 32-bit products.
  *
@@ -23,61 +23,34 @@
 #define W_BITS 8
 #define C_BITS 12   /* as fast_convert.c */
 
-/* Lanes of the two 32-bit sum vectors, in element order: lo holds
- * elements 0-3 and 8-11, hi 4-7 and 12-15 (vpunpck works per 128 bits). */
-static const int lane_element[2][8] = {
-  { 0, 1, 2, 3, 8, 9, 10, 11 },
-  { 4, 5, 6, 7, 12, 13, 14, 15 },
-};
-
-gint
-gst_mobilenet_fc_avx2_lanes (gint ps)
-{
-  return ps == 3 ? 15 : 16;
-}
-
 /* The sum vectors of output i into its rows: byte lane c of the pixel to
  * out[c][i] (when wanted), 8 fractional bits dropped with rounding. */
 static inline void
 store_output (__m256i lo, __m256i hi, gint ps, gint i, guint16 * const *out)
 {
   const guint32 round = 1u << (W_BITS - 1);
+  /* lane k of lo + hi belongs to channel k % ps (k % 4 == element % 4) */
+  __m128i t = _mm_add_epi32 (_mm256_castsi256_si128 (lo),
+      _mm256_extracti128_si256 (lo, 1));
+  guint32 l[4];
   gint k;
 
-  if (ps == 1 || ps == 2 || ps == 4) {
-    /* lane k of lo + hi belongs to channel k % ps (k % 4 == element % 4) */
-    __m128i t = _mm_add_epi32 (_mm256_castsi256_si128 (lo),
-        _mm256_extracti128_si256 (lo, 1));
-    guint32 l[4];
-
-    t = _mm_add_epi32 (t, _mm_add_epi32 (_mm256_castsi256_si128 (hi),
-            _mm256_extracti128_si256 (hi, 1)));
-    if (ps <= 2)
-      t = _mm_add_epi32 (t, _mm_shuffle_epi32 (t, _MM_SHUFFLE (1, 0, 3, 2)));
-    if (ps == 1)
-      t = _mm_add_epi32 (t, _mm_shuffle_epi32 (t, _MM_SHUFFLE (2, 3, 0, 1)));
-    _mm_storeu_si128 ((__m128i *) l, t);
-    for (k = 0; k < ps; k++)
-      if (out[k] != NULL)
-        out[k][i] = (guint16) ((l[k] + round) >> W_BITS);
-  } else {
-    guint32 l[2][8], s[3] = { round, round, round };
-
-    _mm256_storeu_si256 ((__m256i *) l[0], lo);
-    _mm256_storeu_si256 ((__m256i *) l[1], hi);
-    for (k = 0; k < 16; k++)
-      s[lane_element[k / 8][k % 8] % 3] += l[k / 8][k % 8];
-    for (k = 0; k < 3; k++)
-      if (out[k] != NULL)
-        out[k][i] = (guint16) (s[k] >> W_BITS);
-  }
+  t = _mm_add_epi32 (t, _mm_add_epi32 (_mm256_castsi256_si128 (hi),
+          _mm256_extracti128_si256 (hi, 1)));
+  if (ps <= 2)
+    t = _mm_add_epi32 (t, _mm_shuffle_epi32 (t, _MM_SHUFFLE (1, 0, 3, 2)));
+  if (ps == 1)
+    t = _mm_add_epi32 (t, _mm_shuffle_epi32 (t, _MM_SHUFFLE (2, 3, 0, 1)));
+  _mm_storeu_si128 ((__m128i *) l, t);
+  for (k = 0; k < ps; k++)
+    if (out[k] != NULL)
+      out[k][i] = (guint16) ((l[k] + round) >> W_BITS);
 }
 
 void
 gst_mobilenet_fc_hpass_avx2 (const guint16 * acc, gint ps, gint n,
     const gint * start, const guint16 * wx, gint nvec, guint16 * const *out)
 {
-  const gint lanes = gst_mobilenet_fc_avx2_lanes (ps);
   gint i, v;
 
   for (i = 0; i < n; i++) {
@@ -86,7 +59,7 @@ gst_mobilenet_fc_hpass_avx2 (const guint16 * acc, gint ps, gint n,
     __m256i lo = _mm256_setzero_si256 (), hi = _mm256_setzero_si256 ();
 
     for (v = 0; v < nvec; v++) {
-      const __m256i x = _mm256_loadu_si256 ((const __m256i *) (a + v * lanes));
+      const __m256i x = _mm256_loadu_si256 ((const __m256i *) (a + v * 16));
       const __m256i wv = _mm256_loadu_si256 ((const __m256i *) (w + v * 16));
       const __m256i pl = _mm256_mullo_epi16 (x, wv);
       const __m256i ph = _mm256_mulhi_epu16 (x, wv);

@@ -8,15 +8,11 @@
 
 G_BEGIN_DECLS
 
-/* Values of a span read per vector for @ps bytes a pixel (15 or 16). */
-gint gst_mobilenet_fc_avx2_lanes (gint ps);
-
-/* For each output i < @n and each byte c < @ps of the pixel with
+/* @ps 1, 2 or 4.  For each output i < @n and each byte c < @ps of the pixel with
  * out[c] != NULL: out[c][i] = (128 + sum over the span of weight * acc)
  * >> 8, as the portable pass.  @wx: per output, @nvec
  * vectors of 16 weights, lane j of vector v weighting value
- * start[i] * ps + v * lanes + j (zero past the span and in lane 15 when
- * lanes is 15).  @acc must be readable nvec * 16 values past each span's
+ * start[i] * ps + v * 16 + j (zero past the span).  @acc must be readable nvec * 16 values past each span's
  * start. */
 void gst_mobilenet_fc_hpass_avx2 (const guint16 *acc, gint ps, gint n,
     const gint *start, const guint16 *wx, gint nvec, guint16 *const *out);
