@@ -541,7 +541,7 @@ test_q8_dwconv (void)
 static void
 test_q8_conv (void)
 {
-  static const int chans[] = { 1, 3, 7, 8, 9, 16, 17, 33 };
+  static const int chans[] = { 1, 3, 7, 8, 9, 16, 17, 32, 33, 40 };
   mn_conv_geom g;
 
   for (int t = 0; t < 200; t++) {
@@ -550,7 +550,7 @@ test_q8_conv (void)
     const bool same = rnd () % 4 != 0;
     const int h = rnd () % 8 == 0 ? 1 : rnd_range (1, 12);
     const int w = rnd () % 8 == 0 ? 1 : rnd_range (1, 12);
-    if (!make_geom (&g, h, w, pick (chans, 8), pick (chans, 8), k, s, same, 1))
+    if (!make_geom (&g, h, w, pick (chans, 10), pick (chans, 10), k, s, same, 1))
       continue;
     test_q8_conv_case (&g, false, "q8_conv");
   }
@@ -762,7 +762,7 @@ test_f32_conv_case (const mn_conv_geom *g, bool depthwise, const char *what)
 static void
 test_f32_convs (void)
 {
-  static const int chans[] = { 1, 3, 7, 8, 9, 16, 17, 33 };
+  static const int chans[] = { 1, 3, 7, 8, 9, 16, 17, 32, 33, 40 };
   mn_conv_geom g;
 
   for (int t = 0; t < 150; t++) {

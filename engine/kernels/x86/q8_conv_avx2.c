@@ -6,8 +6,9 @@
  * Per call the weight rows are re-paired on the stack ((row 2g, row 2g + 1)
  * interleaved: the shape vpmaddwd wants).  Per output pixel the receptive
  * field is gathered once as int16 (x - x_zp), zero for padding taps (the C
- * twin skips them: they add nothing either way), then every panel is a run
- * of 32-bit broadcast + vpmaddwd + vpaddd.  Requantisation is
+ * twin skips them: they add nothing either way), then up to 4 panels at a
+ * time take a run of 32-bit broadcast + vpmaddwd + vpaddd, one broadcast
+ * for all of them.  Requantisation is
  * q8_requant_avx2.h.  Receptive fields over MAX_KK values go to the C twin. */
 #include <immintrin.h>
 #include <stdbool.h>
@@ -21,8 +22,11 @@
 #define MAX_KK 1024             /* receptive field values gathered on the stack */
 #define WBUF_VECS 512           /* 16 KiB of paired weights at a time */
 #define MAX_CHUNK 32            /* panels at a time */
+#define PB 4                    /* panels a pass over the receptive field */
 
 #define ALWAYS_INLINE inline __attribute__ ((always_inline))
+/* loops over the panels of a pass unroll: the accumulators stay in registers */
+#define UNROLL_PB _Pragma ("GCC unroll 4")
 
 static size_t
 panel_bytes (const mn_conv_geom *g)
@@ -84,6 +88,43 @@ bcast_pair (const int16_t *p)
   return _mm256_set1_epi32 (v);
 }
 
+/* One output pixel, np (1..4, constant after inlining) panels from pan:
+ * each broadcast pair of the receptive field feeds np vpmaddwd, so the np
+ * accumulator chains run side by side; then requantise, narrow, store nc
+ * channels.  w: the panels' paired weights, groups vectors each. */
+static ALWAYS_INLINE void
+panels_pixel (const int np, int groups, const int16_t *abuf, const __m256i *w, const uint8_t *pan,
+              size_t pb, const mn_q8_rq8 *q, __m256i zp, __m256i lo, __m256i hi, uint8_t *o, int nc)
+{
+  __m256i acc[PB], r[PB];
+
+  UNROLL_PB
+  for (int j = 0; j < np; j++)
+    acc[j] = _mm256_loadu_si256 ((const __m256i *) (pan + (size_t) j * pb));
+  for (int gi = 0; gi < groups; gi++) {
+    const __m256i x = bcast_pair (abuf + 2 * gi);
+    UNROLL_PB
+    for (int j = 0; j < np; j++)
+      acc[j] = _mm256_add_epi32 (acc[j], _mm256_madd_epi16 (x, w[(size_t) j * groups + gi]));
+  }
+  UNROLL_PB
+  for (int j = 0; j < np; j++)
+    r[j] = mn_q8_requant8 (true, acc[j], &q[j], zp);
+  UNROLL_PB
+  for (int j = np; j < PB; j++)
+    r[j] = r[0];
+  const __m256i u = mn_q8_narrow2x16 (r[0], r[1], r[2], r[3], lo, hi);
+  if (nc == 32) {
+    _mm256_storeu_si256 ((__m256i *) o, u);
+  } else if (nc == 16) {
+    _mm_storeu_si128 ((__m128i *) o, _mm256_castsi256_si128 (u));
+  } else {
+    uint8_t t[32];
+    _mm256_storeu_si256 ((__m256i *) t, u);
+    memcpy (o, t, (size_t) nc);
+  }
+}
+
 void
 mn_q8_conv_avx2 (const mn_conv_geom *g, const uint8_t *in, int32_t in_zero_point,
                  const void *packed, uint8_t *out, int oy_begin, int oy_end, const mn_requant *rq)
@@ -110,8 +151,8 @@ mn_q8_conv_avx2 (const mn_conv_geom *g, const uint8_t *in, int32_t in_zero_point
   int chunk = WBUF_VECS / groups;   /* panels per weight chunk */
   if (chunk > MAX_CHUNK)
     chunk = MAX_CHUNK;
-  if (chunk > 1)
-    chunk &= ~1;                    /* whole pairs of panels */
+  if (chunk > PB)
+    chunk -= chunk % PB;            /* whole blocks of panels */
 
   for (int p0 = 0; p0 < panels; p0 += chunk) {
     const int p1 = panels - p0 < chunk ? panels : p0 + chunk;
@@ -136,36 +177,24 @@ mn_q8_conv_avx2 (const mn_conv_geom *g, const uint8_t *in, int32_t in_zero_point
         uint8_t *o = out + ((size_t) oy * g->out_w + ox) * g->out_c;
         gather (g, in, in_end, in_zero_point, oy, ox, abuf);
 
-        for (int p = p0; p < p1; p += 2) {
-          const int c0 = p * NR;
-          const bool two = p + 1 < p1;
-          const int cmax = two ? 2 * NR : NR;
-          const int nc = g->out_c - c0 < cmax ? g->out_c - c0 : cmax;
+        for (int p = p0; p < p1; p += PB) {
+          const int np = p1 - p < PB ? p1 - p : PB;
+          const __m256i *w = wbuf + (size_t) (p - p0) * groups;
           const uint8_t *pan = (const uint8_t *) packed + (size_t) p * pb;
-          const __m256i *w0 = wbuf + (size_t) (p - p0) * groups;
-          const __m256i *w1 = two ? w0 + groups : w0;
-          __m256i acc0 = _mm256_loadu_si256 ((const __m256i *) pan);
-          __m256i acc1 = two ? _mm256_loadu_si256 ((const __m256i *) (pan + pb)) : acc0;
-
-          if (two) {
-            for (int gi = 0; gi < groups; gi++) {
-              const __m256i x = bcast_pair (abuf + 2 * gi);
-              acc0 = _mm256_add_epi32 (acc0, _mm256_madd_epi16 (x, w0[gi]));
-              acc1 = _mm256_add_epi32 (acc1, _mm256_madd_epi16 (x, w1[gi]));
-            }
-          } else {
-            for (int gi = 0; gi < groups; gi++)
-              acc0 = _mm256_add_epi32 (acc0, _mm256_madd_epi16 (bcast_pair (abuf + 2 * gi), w0[gi]));
-          }
-          const __m256i r0 = mn_q8_requant8 (true, acc0, &qbuf[p - p0], zp);
-          const __m256i r1 = two ? mn_q8_requant8 (true, acc1, &qbuf[p + 1 - p0], zp) : r0;
-          const __m128i u = _mm256_castsi256_si128 (mn_q8_narrow2x16 (r0, r1, r0, r1, lo, hi));
-          if (nc == 16) {
-            _mm_storeu_si128 ((__m128i *) (o + c0), u);
-          } else {
-            uint8_t t[16];
-            _mm_storeu_si128 ((__m128i *) t, u);
-            memcpy (o + c0, t, (size_t) nc);
+          const int c0 = p * NR, nc = g->out_c - c0 < np * NR ? g->out_c - c0 : np * NR;
+          switch (np) {
+            case 4:
+              panels_pixel (4, groups, abuf, w, pan, pb, &qbuf[p - p0], zp, lo, hi, o + c0, nc);
+              break;
+            case 3:
+              panels_pixel (3, groups, abuf, w, pan, pb, &qbuf[p - p0], zp, lo, hi, o + c0, nc);
+              break;
+            case 2:
+              panels_pixel (2, groups, abuf, w, pan, pb, &qbuf[p - p0], zp, lo, hi, o + c0, nc);
+              break;
+            default:
+              panels_pixel (1, groups, abuf, w, pan, pb, &qbuf[p - p0], zp, lo, hi, o + c0, nc);
+              break;
           }
         }
       }
