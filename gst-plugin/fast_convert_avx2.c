@@ -47,13 +47,62 @@ store_output (__m256i lo, __m256i hi, gint ps, gint i, guint16 * const *out)
       out[k][i] = (guint16) ((l[k] + round) >> W_BITS);
 }
 
+/* The 8 lanes of output i's products summed over its nvec vectors (one
+ * 32-bit sum vector; the output is the sum of its lanes). */
+static inline __m256i
+span_sums (const guint16 * a, const guint16 * w, gint nvec)
+{
+  __m256i s = _mm256_setzero_si256 ();
+  gint v;
+
+  for (v = 0; v < nvec; v++) {
+    const __m256i x = _mm256_loadu_si256 ((const __m256i *) (a + v * 16));
+    const __m256i wv = _mm256_loadu_si256 ((const __m256i *) (w + v * 16));
+    const __m256i pl = _mm256_mullo_epi16 (x, wv);
+    const __m256i ph = _mm256_mulhi_epu16 (x, wv);
+
+    s = _mm256_add_epi32 (s, _mm256_add_epi32 (_mm256_unpacklo_epi16 (pl, ph),
+            _mm256_unpackhi_epi16 (pl, ph)));
+  }
+  return s;
+}
+
+/* One-byte pixels, outputs [i, i + 8): the eight sum vectors reduced
+ * together (vphaddd tree), rounded, narrowed and stored as 8 values. */
+static inline void
+eight_outputs (const guint16 * acc, const gint * start, const guint16 * wx,
+    gint nvec, gint i, guint16 * o)
+{
+  __m256i s[8];
+  gint j;
+
+  for (j = 0; j < 8; j++)
+    s[j] = span_sums (acc + start[i + j], wx + (gsize) (i + j) * nvec * 16, nvec);
+  /* per 128 bits: partial sums of outputs 0-3, then of 4-7 */
+  const __m256i u0 = _mm256_hadd_epi32 (_mm256_hadd_epi32 (s[0], s[1]),
+      _mm256_hadd_epi32 (s[2], s[3]));
+  const __m256i u1 = _mm256_hadd_epi32 (_mm256_hadd_epi32 (s[4], s[5]),
+      _mm256_hadd_epi32 (s[6], s[7]));
+  __m256i t = _mm256_add_epi32 (_mm256_permute2x128_si256 (u0, u1, 0x20),
+      _mm256_permute2x128_si256 (u0, u1, 0x31));
+
+  t = _mm256_srli_epi32 (_mm256_add_epi32 (t, _mm256_set1_epi32 (1 << (W_BITS - 1))),
+      W_BITS);
+  /* values < 2^16: the 32 -> 16 bit pack keeps them */
+  t = _mm256_permute4x64_epi64 (_mm256_packus_epi32 (t, t), 0x08);
+  _mm_storeu_si128 ((__m128i *) (o + i), _mm256_castsi256_si128 (t));
+}
+
 void
 gst_mobilenet_fc_hpass_avx2 (const guint16 * acc, gint ps, gint n,
     const gint * start, const guint16 * wx, gint nvec, guint16 * const *out)
 {
-  gint i, v;
+  gint i = 0, v;
 
-  for (i = 0; i < n; i++) {
+  if (ps == 1 && out[0] != NULL)
+    for (; i + 8 <= n; i += 8)
+      eight_outputs (acc, start, wx, nvec, i, out[0]);
+  for (; i < n; i++) {
     const guint16 *a = acc + (gsize) start[i] * ps;
     const guint16 *w = wx + (gsize) i * nvec * 16;
     __m256i lo = _mm256_setzero_si256 (), hi = _mm256_setzero_si256 ();
