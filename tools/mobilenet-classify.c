@@ -62,7 +62,6 @@ typedef struct {
   GstElement *convert;          /* decodebin links its video pad here */
   GstElement *mobilenet;
   gboolean raw_single_frame;    /* --raw and the file holds one frame */
-  gboolean linked;              /* a video pad was linked */
   gboolean mode_known, still;
   guint n_results;
 } Run;
@@ -172,22 +171,6 @@ print_error (const gchar * file, const gchar * message, const gchar * details)
 /* ------------------------------------------------------------------------ */
 /* pipeline */
 
-static void
-on_pad_added (GstElement * decodebin, GstPad * pad, Run * run)
-{
-  if (!run->linked)
-    run->linked = mobilenet_tool_link_raw_video (pad, run->convert);
-}
-
-static void
-on_no_more_pads (GstElement * decodebin, Run * run)
-{
-  if (!run->linked)
-    GST_ELEMENT_ERROR (decodebin, STREAM, WRONG_TYPE,
-        ("The file has no video or image stream."),
-        ("decodebin exposed no video/x-raw pad"));
-}
-
 static gboolean
 run_build (Run * run, GError ** error)
 {
@@ -241,11 +224,9 @@ run_build (Run * run, GError ** error)
     gst_util_set_object_arg (G_OBJECT (demux), "format", "rgb");
     if (!gst_element_link (demux, run->convert))
       goto link_failed;
-    run->linked = TRUE;
   } else {
-    g_signal_connect (demux, "pad-added", G_CALLBACK (on_pad_added), run);
-    g_signal_connect (demux, "no-more-pads", G_CALLBACK (on_no_more_pads),
-        run);
+    mobilenet_tool_decode_video_to (demux, run->convert,
+        "The file has no video or image stream.");
   }
   return TRUE;
 

@@ -95,7 +95,6 @@ typedef struct {
   GstElement *convert;          /* decodebin links its video pad here */
   GstElement *mobilenet;
   GMainLoop *loop;
-  gboolean linked;
   gboolean failed;
   gboolean interrupted;
 
@@ -392,22 +391,6 @@ on_sink_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
-static void
-on_pad_added (GstElement *decodebin, GstPad *pad, Run *run)
-{
-  if (!run->linked)
-    run->linked = mobilenet_tool_link_raw_video (pad, run->convert);
-}
-
-static void
-on_no_more_pads (GstElement *decodebin, Run *run)
-{
-  if (!run->linked)
-    GST_ELEMENT_ERROR (decodebin, STREAM, WRONG_TYPE,
-        ("The file has no video stream."),
-        ("decodebin exposed no video/x-raw pad"));
-}
-
 static gboolean
 run_build (Run *run, GError **error)
 {
@@ -471,9 +454,8 @@ run_build (Run *run, GError **error)
         "could not link the pipeline's elements");
     return FALSE;
   }
-  g_signal_connect (decode, "pad-added", G_CALLBACK (on_pad_added), run);
-  g_signal_connect (decode, "no-more-pads", G_CALLBACK (on_no_more_pads),
-      run);
+  mobilenet_tool_decode_video_to (decode, run->convert,
+      "The file has no video stream.");
 
   pad = gst_element_get_static_pad (run->mobilenet, "sink");
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |

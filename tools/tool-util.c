@@ -102,21 +102,63 @@ mobilenet_tool_print_error (const gchar *program, const gchar *file,
   g_free (d);
 }
 
-gboolean
-mobilenet_tool_link_raw_video (GstPad *pad, GstElement *convert)
+typedef struct
 {
-  GstCaps *caps = gst_pad_get_current_caps (pad);
-  gboolean linked = FALSE;
+  GstElement *convert;          /* owned by the pipeline, which outlives us */
+  gchar *no_video;
+  gint linked;                  /* atomic: pads may appear on several threads */
+} DecodeLink;
 
+static void
+decode_link_free (gpointer data, GClosure * closure)
+{
+  DecodeLink *d = data;
+
+  (void) closure;
+  g_free (d->no_video);
+  g_free (d);
+}
+
+/* The first raw video pad goes to the converter. */
+static void
+on_pad_added (GstElement * decodebin, GstPad * pad, DecodeLink * d)
+{
+  GstCaps *caps;
+  GstPad *sink;
+
+  (void) decodebin;
+  if (g_atomic_int_get (&d->linked))
+    return;
+  caps = gst_pad_get_current_caps (pad);
   if (caps == NULL)
     caps = gst_pad_query_caps (pad, NULL);
   if (!gst_caps_is_empty (caps) && g_str_has_prefix (gst_structure_get_name
           (gst_caps_get_structure (caps, 0)), "video/x-raw")) {
-    GstPad *sink = gst_element_get_static_pad (convert, "sink");
-
-    linked = gst_pad_link (pad, sink) == GST_PAD_LINK_OK;
+    sink = gst_element_get_static_pad (d->convert, "sink");
+    if (gst_pad_link (pad, sink) == GST_PAD_LINK_OK)
+      g_atomic_int_set (&d->linked, 1);
     gst_object_unref (sink);
   }
   gst_caps_unref (caps);
-  return linked;
+}
+
+static void
+on_no_more_pads (GstElement * decodebin, DecodeLink * d)
+{
+  if (!g_atomic_int_get (&d->linked))
+    GST_ELEMENT_ERROR (decodebin, STREAM, WRONG_TYPE, ("%s", d->no_video),
+        ("decodebin exposed no video/x-raw pad"));
+}
+
+void
+mobilenet_tool_decode_video_to (GstElement * decodebin, GstElement * convert,
+    const gchar * no_video)
+{
+  DecodeLink *d = g_new0 (DecodeLink, 1);
+
+  d->convert = convert;
+  d->no_video = g_strdup (no_video);
+  g_signal_connect_data (decodebin, "pad-added", G_CALLBACK (on_pad_added), d,
+      decode_link_free, 0);
+  g_signal_connect (decodebin, "no-more-pads", G_CALLBACK (on_no_more_pads), d);
 }

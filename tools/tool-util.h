@@ -24,10 +24,12 @@ gboolean mobilenet_tool_run_from_build_tree (void);
  * from the build tree, the plugin built beside it.  FALSE when none. */
 gboolean mobilenet_tool_find_plugin (void);
 
-/* A decodebin pad-added step: links @pad to @convert's sink when it is the
- * first raw video stream (other streams stay unlinked and are dropped).
- * Returns TRUE when it linked. */
-gboolean mobilenet_tool_link_raw_video (GstPad *pad, GstElement *convert);
+/* Links @decodebin's first raw video stream to @convert's sink as its pads
+ * appear (other streams stay unlinked and are dropped); when it has
+ * exposed all its pads and none was video, posts a STREAM WRONG_TYPE
+ * error saying @no_video. */
+void mobilenet_tool_decode_video_to (GstElement *decodebin, GstElement *convert,
+    const gchar *no_video);
 
 /* Appends @s as a JSON string (quotes, escapes; UTF-8 passes through). */
 void mobilenet_tool_json_string (GString *out, const gchar *s);

@@ -168,6 +168,14 @@ def test_tool(tool):
         rc, out, err = run(model + [empty.name])
         check(rc == 1 and err != "", "an empty file: exit 1 with a message",
               describe(rc, out, err))
+    with tempfile.TemporaryDirectory() as tmp:
+        wav = os.path.join(tmp, "tone.wav")
+        rc, out, err = run(["gst-launch-1.0", "-q", "audiotestsrc", "num-buffers=10", "!",
+                            "wavenc", "!", "filesink", "location=" + wav])
+        check(rc == 0, "gst-launch-1.0 wrote a WAV file", describe(rc, out, err))
+        rc, out, err = run(model + [wav])
+        check(rc == 1 and "has no video or image stream" in err,
+              "an audio file: exit 1, no video stream", describe(rc, out, err))
     rc, out, err = run(model + ["/nonexistent/cat.png", cat])
     check(rc == 1 and "286 Egyptian cat" in out,
           "a missing file among others: the others are classified, exit 1",

@@ -208,6 +208,13 @@ def tag_tests(tool, tmp):
     rc, out, err, _ = run(model + [labels])
     check(rc == 1 and "text file" in err, "a text file: exit 1 and decodebin's message",
           describe(rc, out, err))
+    wav = os.path.join(tmp, "tone.wav")
+    rc, out, err, _ = run(["gst-launch-1.0", "-q", "audiotestsrc", "num-buffers=10", "!",
+                           "wavenc", "!", "filesink", "location=" + wav])
+    check(rc == 0, "gst-launch-1.0 wrote a WAV file", describe(rc, out, err))
+    rc, out, err, _ = run(model + [wav])
+    check(rc == 1 and "has no video stream" in err, "an audio file: exit 1, no video stream",
+          describe(rc, out, err))
     rc, out, err, _ = run([tool, "--model", labels, video])
     check(rc == 1 and "Could not load model" in err, "a bad model: exit 1",
           describe(rc, out, err))
