@@ -6,9 +6,10 @@
  * pass, as fast here): output sample i is, per byte lane c, 128 + sum over
  * its span of weight * acc.  The span's ntaps * ps values are read as
  * vectors of 16, so lane j is always channel j % ps, against weights
- * expanded per lane at set-up (zero past the span).  acc is below 2^16 and a weight at most 256, so the
- * products are exact in 32 bits: vpmullw and vpmulhuw give their low and
- * high halves, interleaved into two vectors of 32-bit products.
+ * expanded per lane at set-up (zero past the span).  acc is below 2^16
+ * and a weight at most 256, so the products are exact in 32 bits: vpmullw
+ * and vpmulhuw give their low and high halves, interleaved into 32-bit
+ * products and summed into one vector per output.
  *
  * The vertical pass is fast_convert_vertical.h's, vectorised here by the
  * compiler with -mavx2. */
@@ -23,20 +24,20 @@
 #define W_BITS 8
 #define C_BITS 12   /* as fast_convert.c */
 
-/* The sum vectors of output i into its rows: byte lane c of the pixel to
- * out[c][i] (when wanted), 8 fractional bits dropped with rounding. */
+/* An output's sum vector (span_sums) into its rows: byte lane c of the
+ * pixel to out[c][i] (when wanted), 8 fractional bits dropped with
+ * rounding. */
 static inline void
-store_output (__m256i lo, __m256i hi, gint ps, gint i, guint16 * const *out)
+store_output (__m256i s, gint ps, gint i, guint16 * const *out)
 {
   const guint32 round = 1u << (W_BITS - 1);
-  /* lane k of lo + hi belongs to channel k % ps (k % 4 == element % 4) */
-  __m128i t = _mm_add_epi32 (_mm256_castsi256_si128 (lo),
-      _mm256_extracti128_si256 (lo, 1));
+  /* lane k belongs to channel k % ps (its elements are k or k + 4 or
+   * k + 8 or k + 12, all k modulo 4) */
+  __m128i t = _mm_add_epi32 (_mm256_castsi256_si128 (s),
+      _mm256_extracti128_si256 (s, 1));
   guint32 l[4];
   gint k;
 
-  t = _mm_add_epi32 (t, _mm_add_epi32 (_mm256_castsi256_si128 (hi),
-          _mm256_extracti128_si256 (hi, 1)));
   if (ps <= 2)
     t = _mm_add_epi32 (t, _mm_shuffle_epi32 (t, _MM_SHUFFLE (1, 0, 3, 2)));
   if (ps == 1)
@@ -97,27 +98,14 @@ void
 gst_mobilenet_fc_hpass_avx2 (const guint16 * acc, gint ps, gint n,
     const gint * start, const guint16 * wx, gint nvec, guint16 * const *out)
 {
-  gint i = 0, v;
+  gint i = 0;
 
   if (ps == 1 && out[0] != NULL)
     for (; i + 8 <= n; i += 8)
       eight_outputs (acc, start, wx, nvec, i, out[0]);
-  for (; i < n; i++) {
-    const guint16 *a = acc + (gsize) start[i] * ps;
-    const guint16 *w = wx + (gsize) i * nvec * 16;
-    __m256i lo = _mm256_setzero_si256 (), hi = _mm256_setzero_si256 ();
-
-    for (v = 0; v < nvec; v++) {
-      const __m256i x = _mm256_loadu_si256 ((const __m256i *) (a + v * 16));
-      const __m256i wv = _mm256_loadu_si256 ((const __m256i *) (w + v * 16));
-      const __m256i pl = _mm256_mullo_epi16 (x, wv);
-      const __m256i ph = _mm256_mulhi_epu16 (x, wv);
-
-      lo = _mm256_add_epi32 (lo, _mm256_unpacklo_epi16 (pl, ph));
-      hi = _mm256_add_epi32 (hi, _mm256_unpackhi_epi16 (pl, ph));
-    }
-    store_output (lo, hi, ps, i, out);
-  }
+  for (; i < n; i++)
+    store_output (span_sums (acc + (gsize) start[i] * ps, wx + (gsize) i * nvec * 16,
+            nvec), ps, i, out);
 }
 
 void
