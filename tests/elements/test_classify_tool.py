@@ -15,6 +15,8 @@ import subprocess
 import sys
 import tempfile
 
+from media_util import write_wav
+
 passed = failed = 0
 TIMEOUT = 120
 
@@ -170,9 +172,7 @@ def test_tool(tool):
               describe(rc, out, err))
     with tempfile.TemporaryDirectory() as tmp:
         wav = os.path.join(tmp, "tone.wav")
-        rc, out, err = run(["gst-launch-1.0", "-q", "audiotestsrc", "num-buffers=10", "!",
-                            "wavenc", "!", "filesink", "location=" + wav])
-        check(rc == 0, "gst-launch-1.0 wrote a WAV file", describe(rc, out, err))
+        write_wav(wav)
         rc, out, err = run(model + [wav])
         check(rc == 1 and "has no video or image stream" in err,
               "an audio file: exit 1, no video stream", describe(rc, out, err))

@@ -22,6 +22,8 @@ import sys
 import tempfile
 import time
 
+from media_util import write_wav
+
 passed = failed = 0
 TIMEOUT = 120
 # the photos of the slideshow, 2 s each: accepted class ids and group
@@ -209,9 +211,7 @@ def tag_tests(tool, tmp):
     check(rc == 1 and "text file" in err, "a text file: exit 1 and decodebin's message",
           describe(rc, out, err))
     wav = os.path.join(tmp, "tone.wav")
-    rc, out, err, _ = run(["gst-launch-1.0", "-q", "audiotestsrc", "num-buffers=10", "!",
-                           "wavenc", "!", "filesink", "location=" + wav])
-    check(rc == 0, "gst-launch-1.0 wrote a WAV file", describe(rc, out, err))
+    write_wav(wav)
     rc, out, err, _ = run(model + [wav])
     check(rc == 1 and "has no video stream" in err, "an audio file: exit 1, no video stream",
           describe(rc, out, err))
