@@ -13,6 +13,7 @@
  * Every output element is bias + taps in (ky, kx, ic) order, one FMA each,
  * skipping taps outside the image, whatever the path or the row range. */
 #include "kernels.h"
+#include "x86/f32_avx2.h"
 
 #include <immintrin.h>
 #include <stdbool.h>
@@ -21,19 +22,11 @@
 #define MAX_PANELS 4
 #define PIXELS 6  /* most pixels of a tile */
 
-#define ALWAYS_INLINE inline __attribute__ ((always_inline))
 #define UNROLL _Pragma ("GCC unroll 8")
 
 void mn_f32_conv_minmax_3x32_avx2 (const mn_conv_geom *g, const float *in, const float *packed,
                                    float *out, int oy_begin, int oy_end, float out_min,
                                    float out_max);
-
-static ALWAYS_INLINE __m256i
-lane_mask (int count)
-{
-  static const int32_t ones[16] = { -1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0 };
-  return _mm256_loadu_si256 ((const __m256i *) (ones + 8 - count));
-}
 
 /* npx pixels from ox of row oy by np panels from panel index p0; check:
  * skip taps outside the image (then npx == 1). */
@@ -108,7 +101,7 @@ conv_tile (const mn_conv_geom *g, const float *in, const float *packed, size_t p
       if (live >= NR)
         _mm256_storeu_ps (o + p * NR, v);
       else
-        _mm256_maskstore_ps (o + p * NR, lane_mask (live), v);
+        _mm256_maskstore_ps (o + p * NR, mn_f32_lane_mask (live), v);
     }
   }
 }

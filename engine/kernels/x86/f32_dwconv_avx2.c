@@ -18,6 +18,7 @@
  * skipping taps outside the image, whatever the path or the row range, so
  * results do not depend on the split. */
 #include "kernels.h"
+#include "x86/f32_avx2.h"
 
 #include <immintrin.h>
 #include <stdbool.h>
@@ -26,19 +27,11 @@
 /* Output pixels side by side: 4 accumulators, inputs shared between them. */
 #define STRIP 4
 
-#define ALWAYS_INLINE inline __attribute__ ((always_inline))
 #define UNROLL _Pragma ("GCC unroll 9")
 
 void mn_f32_dwconv_minmax_8c_avx2 (const mn_conv_geom *g, const float *in, const float *packed,
                                    float *out, int oy_begin, int oy_end, float out_min,
                                    float out_max);
-
-static ALWAYS_INLINE __m256i
-lane_mask (int count)
-{
-  static const int32_t ones[16] = { -1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0 };
-  return _mm256_loadu_si256 ((const __m256i *) (ones + 8 - count));
-}
 
 static ALWAYS_INLINE __m256
 load_x (const float *p, bool masked, __m256i mask)
@@ -171,7 +164,7 @@ dw3x3 (const mn_conv_geom *g, const float *in, const float *packed, float *out, 
        int oy_end, __m256 vmin, __m256 vmax)
 {
   const int sw = g->stride_w, pl = g->pad_left, in_w = g->in_w, out_w = g->out_w;
-  const __m256i tail_mask = lane_mask (g->out_c % NR);
+  const __m256i tail_mask = mn_f32_lane_mask (g->out_c % NR);
   /* Columns with all three taps inside: ox * sw - pl >= 0 and
    * ox * sw - pl + 2 <= in_w - 1. */
   int ox_lo = (pl + sw - 1) / sw;
@@ -210,7 +203,7 @@ dw_generic (const mn_conv_geom *g, const float *in, const float *packed, float *
       for (int c0 = 0; c0 < c; c0 += NR) {
         const float *panel = packed + (size_t) (c0 / NR) * NR * (taps + 1);
         const bool masked = c - c0 < NR;
-        const __m256i mask = lane_mask (masked ? c - c0 : NR);
+        const __m256i mask = mn_f32_lane_mask (masked ? c - c0 : NR);
         __m256 acc = _mm256_loadu_ps (panel);
 
         for (int ky = 0; ky < g->k_h; ky++) {

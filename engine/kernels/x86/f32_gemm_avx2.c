@@ -19,6 +19,7 @@
  * at a time, whatever the tile it falls in, so results do not depend on
  * how the caller splits rows or panels. */
 #include "kernels.h"
+#include "x86/f32_avx2.h"
 
 #include <immintrin.h>
 
@@ -27,7 +28,6 @@
 /* Floats of A a row block may hold (192 KiB: L2 is 512 KiB a core). */
 #define A_BLOCK_FLOATS (48 * 1024)
 
-#define ALWAYS_INLINE inline __attribute__ ((always_inline))
 /* Loops over the rows of a tile unroll completely, so the accumulators
  * live in registers. */
 #define UNROLL_MR _Pragma ("GCC unroll 8")
@@ -35,14 +35,6 @@
 void mn_f32_gemm_minmax_6x16_avx2 (int m, int n, int k, int n_begin, int n_end,
                                    const float *a, size_t a_stride, const float *packed,
                                    float *c, size_t c_stride, float out_min, float out_max);
-
-/* Lanes [0, count) of a mask, count in 0..8. */
-static ALWAYS_INLINE __m256i
-lane_mask (int count)
-{
-  static const int32_t ones[16] = { -1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0 };
-  return _mm256_loadu_si256 ((const __m256i *) (ones + 8 - count));
-}
 
 /* mr rows by 16 channels (nr live, 9..16). mr is a constant after inlining. */
 static ALWAYS_INLINE void
@@ -79,7 +71,7 @@ tile_16 (const int mr, int k, int nr, const float *a, size_t a_stride, const flo
       _mm256_storeu_ps (cr + 8, _mm256_min_ps (vmax, _mm256_max_ps (vmin, acc1[r])));
     }
   } else {
-    const __m256i mask = lane_mask (nr - 8);
+    const __m256i mask = mn_f32_lane_mask (nr - 8);
     UNROLL_MR
     for (int r = 0; r < mr; r++) {
       float *cr = c + (size_t) r * c_stride;
@@ -118,7 +110,7 @@ tile_8 (const int mr, int k, int nr, const float *a, size_t a_stride, const floa
       _mm256_storeu_ps (c + (size_t) r * c_stride,
                         _mm256_min_ps (vmax, _mm256_max_ps (vmin, acc[r])));
   } else {
-    const __m256i mask = lane_mask (nr);
+    const __m256i mask = mn_f32_lane_mask (nr);
     UNROLL_MR
     for (int r = 0; r < mr; r++)
       _mm256_maskstore_ps (c + (size_t) r * c_stride, mask,
