@@ -118,10 +118,22 @@ tile_8 (const int mr, int k, int nr, const float *a, size_t a_stride, const floa
   }
 }
 
+/* mr rows of a panel, all 16 channels (wide) or the first 8; both
+ * constants after inlining. */
+static ALWAYS_INLINE void
+tile (const bool wide, const int mr, int k, int nr, const float *a, size_t a_stride,
+      const float *panel, float *c, size_t c_stride, __m256 vmin, __m256 vmax)
+{
+  if (wide)
+    tile_16 (mr, k, nr, a, a_stride, panel, c, c_stride, vmin, vmax);
+  else
+    tile_8 (mr, k, nr, a, a_stride, panel, c, c_stride, vmin, vmax);
+}
+
 /* Rows [0, m) of one panel. */
-static void
-panel_16 (int m, int k, int nr, const float *a, size_t a_stride, const float *panel, float *c,
-          size_t c_stride, __m256 vmin, __m256 vmax)
+static ALWAYS_INLINE void
+panel_rows (const bool wide, int m, int k, int nr, const float *a, size_t a_stride,
+            const float *panel, float *c, size_t c_stride, __m256 vmin, __m256 vmax)
 {
   /* Full tiles, but a remainder of 1 or 2 rows (2 or 4 accumulators: FMA
    * latency bound) joins the last full tile as 4 + 3 or 4 + 4 rows. */
@@ -129,66 +141,46 @@ panel_16 (int m, int k, int nr, const float *a, size_t a_stride, const float *pa
   if (tiles > 0 && rest > 0 && rest < 3)
     tiles--, rest += MR;
   for (int t = 0; t < tiles; t++, a += MR * a_stride, c += MR * c_stride)
-    tile_16 (MR, k, nr, a, a_stride, panel, c, c_stride, vmin, vmax);
+    tile (wide, MR, k, nr, a, a_stride, panel, c, c_stride, vmin, vmax);
   if (rest > 5) {
-    tile_16 (4, k, nr, a, a_stride, panel, c, c_stride, vmin, vmax);
+    tile (wide, 4, k, nr, a, a_stride, panel, c, c_stride, vmin, vmax);
     a += 4 * a_stride, c += 4 * c_stride, rest -= 4;
   }
   switch (rest) {
   case 5:
-    tile_16 (5, k, nr, a, a_stride, panel, c, c_stride, vmin, vmax);
+    tile (wide, 5, k, nr, a, a_stride, panel, c, c_stride, vmin, vmax);
     break;
   case 4:
-    tile_16 (4, k, nr, a, a_stride, panel, c, c_stride, vmin, vmax);
+    tile (wide, 4, k, nr, a, a_stride, panel, c, c_stride, vmin, vmax);
     break;
   case 3:
-    tile_16 (3, k, nr, a, a_stride, panel, c, c_stride, vmin, vmax);
+    tile (wide, 3, k, nr, a, a_stride, panel, c, c_stride, vmin, vmax);
     break;
   case 2:
-    tile_16 (2, k, nr, a, a_stride, panel, c, c_stride, vmin, vmax);
+    tile (wide, 2, k, nr, a, a_stride, panel, c, c_stride, vmin, vmax);
     break;
   case 1:
-    tile_16 (1, k, nr, a, a_stride, panel, c, c_stride, vmin, vmax);
+    tile (wide, 1, k, nr, a, a_stride, panel, c, c_stride, vmin, vmax);
     break;
   default:
     break;
   }
 }
 
+/* A panel with more than 8 live channels. */
 static void
-panel_8 (int m, int k, int nr, const float *a, size_t a_stride, const float *panel, float *c,
+panel_16 (int m, int k, int nr, const float *a, size_t a_stride, const float *panel, float *c,
           size_t c_stride, __m256 vmin, __m256 vmax)
 {
-  /* Full tiles, but a remainder of 1 or 2 rows (2 or 4 accumulators: FMA
-   * latency bound) joins the last full tile as 4 + 3 or 4 + 4 rows. */
-  int tiles = m / MR, rest = m % MR;
-  if (tiles > 0 && rest > 0 && rest < 3)
-    tiles--, rest += MR;
-  for (int t = 0; t < tiles; t++, a += MR * a_stride, c += MR * c_stride)
-    tile_8 (MR, k, nr, a, a_stride, panel, c, c_stride, vmin, vmax);
-  if (rest > 5) {
-    tile_8 (4, k, nr, a, a_stride, panel, c, c_stride, vmin, vmax);
-    a += 4 * a_stride, c += 4 * c_stride, rest -= 4;
-  }
-  switch (rest) {
-  case 5:
-    tile_8 (5, k, nr, a, a_stride, panel, c, c_stride, vmin, vmax);
-    break;
-  case 4:
-    tile_8 (4, k, nr, a, a_stride, panel, c, c_stride, vmin, vmax);
-    break;
-  case 3:
-    tile_8 (3, k, nr, a, a_stride, panel, c, c_stride, vmin, vmax);
-    break;
-  case 2:
-    tile_8 (2, k, nr, a, a_stride, panel, c, c_stride, vmin, vmax);
-    break;
-  case 1:
-    tile_8 (1, k, nr, a, a_stride, panel, c, c_stride, vmin, vmax);
-    break;
-  default:
-    break;
-  }
+  panel_rows (true, m, k, nr, a, a_stride, panel, c, c_stride, vmin, vmax);
+}
+
+/* A panel with at most 8 live channels. */
+static void
+panel_8 (int m, int k, int nr, const float *a, size_t a_stride, const float *panel, float *c,
+         size_t c_stride, __m256 vmin, __m256 vmax)
+{
+  panel_rows (false, m, k, nr, a, a_stride, panel, c, c_stride, vmin, vmax);
 }
 
 /* One row by PANELS1 full panels (fully connected layers, m == 1): 8
