@@ -10,10 +10,10 @@
 #include <glib/gstdio.h>
 
 #include "elements_util.h"
+#include "engine_reference.h"
 #include "gstmobilenetmeta.h"
 #include "mobilenet.h"
 #include "preprocess.h"
-#include "fast_convert.h"
 
 static const gchar *v2_models[] = {
   "mobilenet_v2_1.0_224_quant.tflite",
@@ -61,60 +61,23 @@ run_element (GstSample *sample, const gchar *props, GstStructure ** msg)
   return out;
 }
 
-/* The engine's top-1 on the RGB the element's converter makes. */
+/* The engine's top-1 on @sample, scaled the way the element scales it. */
 static gint
 engine_top1 (const gchar *model_path, GstSample *sample,
     GstMobilenetScaleMode mode, gfloat *score)
 {
-  GstVideoInfo in_info, rgb_info;
-  GstVideoFrame in_frame, rgb_frame;
-  GstVideoConverter *conv;
-  GstBuffer *rgb;
+  GstVideoInfo in_info;
   mn_config cfg;
   mn_model *m = NULL;
   mn_session *s = NULL;
-  mn_model_info mi;
-  mn_result r;
-  mn_class_score top;
   gint id = -1;
 
   mn_config_default (&cfg);
-  if (mn_model_load (model_path, &cfg, &m) != MN_OK)
-    return -1;
-  mn_model_get_info (m, &mi);
-  if (mn_session_create (m, &cfg, &s) != MN_OK)
-    goto out;
-
   gst_video_info_from_caps (&in_info, gst_sample_get_caps (sample));
-  gst_mobilenet_preprocess_rgb_info (&rgb_info, mi.input_width,
-      mi.input_height);
-  conv = gst_mobilenet_preprocess_new (&in_info, &rgb_info, mode);
-  rgb = gst_buffer_new_allocate (NULL, rgb_info.size, NULL);
-  gst_video_frame_map (&in_frame, &in_info, gst_sample_get_buffer (sample),
-      GST_MAP_READ);
-  gst_video_frame_map (&rgb_frame, &rgb_info, rgb, GST_MAP_WRITE);
-  {
-    /* the element's path: the fast one where it applies (fast_convert.h) */
-    GstMobilenetFastConvert *fast = gst_mobilenet_fast_convert_enabled () ?
-        gst_mobilenet_fast_convert_new (&in_info, &rgb_info, mode) : NULL;
-
-    if (fast)
-      gst_mobilenet_fast_convert_frame (fast, &in_frame, &rgb_frame);
-    else
-      gst_video_converter_frame (conv, &in_frame, &rgb_frame);
-    gst_mobilenet_fast_convert_free (fast);
-  }
-  if (mn_session_run (s, GST_VIDEO_FRAME_PLANE_DATA (&rgb_frame, 0),
-          GST_VIDEO_FRAME_PLANE_STRIDE (&rgb_frame, 0), &r) == MN_OK &&
-      mn_result_top_k (&r, 1, &top) == 1) {
-    id = top.class_id;
-    *score = top.score;
-  }
-  gst_video_frame_unmap (&rgb_frame);
-  gst_video_frame_unmap (&in_frame);
-  gst_buffer_unref (rgb);
-  gst_video_converter_free (conv);
-out:
+  if (mn_model_load (model_path, &cfg, &m) == MN_OK &&
+      mn_session_create (m, &cfg, &s) == MN_OK)
+    id = engine_reference_top1 (m, s, &in_info, gst_sample_get_buffer (sample),
+        mode, score);
   mn_session_destroy (&s);
   mn_model_unref (&m);
   return id;

@@ -23,10 +23,9 @@
 #include <unistd.h>
 
 #include "elements_util.h"
+#include "engine_reference.h"
 #include "gstmobilenetmeta.h"
 #include "mobilenet.h"
-#include "preprocess.h"
-#include "fast_convert.h"
 
 #define MODEL_NAME "mobilenet_v1_0.25_128_quant.tflite"
 #define N_PATTERNS 5
@@ -56,15 +55,6 @@ static mn_session *ref_session;
 static gint
 engine_top1 (const GstVideoInfo *in_info, GstBuffer *buf, gfloat *score)
 {
-  GstVideoInfo rgb_info;
-  GstVideoFrame in_frame, rgb_frame;
-  GstVideoConverter *conv;
-  GstBuffer *rgb;
-  mn_model_info mi;
-  mn_result r;
-  mn_class_score top;
-  gint id = -1;
-
   if (ref_session == NULL) {
     mn_config cfg;
     mn_config_default (&cfg);
@@ -72,35 +62,8 @@ engine_top1 (const GstVideoInfo *in_info, GstBuffer *buf, gfloat *score)
         mn_session_create (ref_model, &cfg, &ref_session) != MN_OK)
       return -1;
   }
-  mn_model_get_info (ref_model, &mi);
-  gst_mobilenet_preprocess_rgb_info (&rgb_info, mi.input_width, mi.input_height);
-  conv = gst_mobilenet_preprocess_new (in_info, &rgb_info,
-      GST_MOBILENET_SCALE_MODE_STRETCH);
-  rgb = gst_buffer_new_allocate (NULL, rgb_info.size, NULL);
-  gst_video_frame_map (&in_frame, in_info, buf, GST_MAP_READ);
-  gst_video_frame_map (&rgb_frame, &rgb_info, rgb, GST_MAP_WRITE);
-  {
-    /* the element's path: the fast one where it applies (fast_convert.h) */
-    GstMobilenetFastConvert *fast = gst_mobilenet_fast_convert_enabled () ?
-        gst_mobilenet_fast_convert_new (in_info, &rgb_info, GST_MOBILENET_SCALE_MODE_STRETCH) : NULL;
-
-    if (fast)
-      gst_mobilenet_fast_convert_frame (fast, &in_frame, &rgb_frame);
-    else
-      gst_video_converter_frame (conv, &in_frame, &rgb_frame);
-    gst_mobilenet_fast_convert_free (fast);
-  }
-  if (mn_session_run (ref_session, GST_VIDEO_FRAME_PLANE_DATA (&rgb_frame, 0),
-          GST_VIDEO_FRAME_PLANE_STRIDE (&rgb_frame, 0), &r) == MN_OK &&
-      mn_result_top_k (&r, 1, &top) == 1) {
-    id = top.class_id;
-    *score = top.score;
-  }
-  gst_video_frame_unmap (&rgb_frame);
-  gst_video_frame_unmap (&in_frame);
-  gst_buffer_unref (rgb);
-  gst_video_converter_free (conv);
-  return id;
+  return engine_reference_top1 (ref_model, ref_session, in_info, buf,
+      GST_MOBILENET_SCALE_MODE_STRETCH, score);
 }
 
 static void
