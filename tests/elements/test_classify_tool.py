@@ -11,50 +11,15 @@ Needs no python3-gi itself."""
 import json
 import os
 import re
-import subprocess
 import sys
 import tempfile
 
-from media_util import write_wav
-
-passed = failed = 0
-TIMEOUT = 120
-
-
-def check(ok, what, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print("ok   " + what)
-    else:
-        failed += 1
-        print("FAIL " + what)
-        if detail:
-            print("     " + detail.replace("\n", "\n     "))
-    sys.stdout.flush()
-
-
-def shared(sub, name):
-    path = os.path.join(os.environ.get("MOBILENET_SHARED_DIR", "../shared"), sub, name)
-    if not os.path.isfile(path):
-        print("FAIL missing shared file %s: set MOBILENET_SHARED_DIR" % path)
-        print("0 passed, 1 failed")
-        sys.exit(1)
-    return path
+from tool_test_util import check, describe, main, run_timed, shared, write_wav
 
 
 def run(argv, env=None):
-    """(exit status, stdout, stderr); a timeout is a failure, not a hang."""
-    try:
-        p = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT,
-                           env=env)
-        return p.returncode, p.stdout, p.stderr
-    except subprocess.TimeoutExpired as e:
-        return "timeout", e.stdout or "", e.stderr or ""
-
-
-def describe(rc, out, err):
-    return "exit %s\nstdout: %s\nstderr: %s" % (rc, out[-1500:], err[-1500:])
+    """(exit status, stdout, stderr)"""
+    return run_timed(argv, env)[:3]
 
 
 VIDEO_LINE = re.compile(r"^(\d+):(\d\d):(\d\d)\.(\d{9}) (-?\d+) (.*) (\d\.\d{4})$")
@@ -219,17 +184,5 @@ def test_example(python, script):
           describe(rc, out, err))
 
 
-def main():
-    if len(sys.argv) == 3 and sys.argv[1] == "tool":
-        test_tool(sys.argv[2])
-    elif len(sys.argv) == 4 and sys.argv[1] == "example":
-        test_example(sys.argv[2], sys.argv[3])
-    else:
-        print(__doc__)
-        return 2
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(__doc__, test_tool, test_example))
