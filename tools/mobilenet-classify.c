@@ -454,10 +454,7 @@ main (int argc, char **argv)
     goto usage;
   g_option_context_free (ctx);
 
-  if (!mobilenet_tool_find_plugin ()) {
-    g_printerr ("%s: the mobilenet GStreamer element was not found: set "
-        "GST_PLUGIN_PATH (or MOBILENET_PLUGIN_DIR) to the directory of "
-        "libgstmobilenet.so\n", program_name);
+  if (!mobilenet_tool_find_plugin (program_name)) {
     status = 1;
     goto out;
   }

@@ -1196,10 +1196,7 @@ main (int argc, char **argv)
     load_class_groups (&opt, explicit_groups);
   opt.progress = !opt.quiet && isatty (STDERR_FILENO);
 
-  if (!mobilenet_tool_find_plugin ()) {
-    g_printerr ("%s: the mobilenet GStreamer element was not found: set "
-        "GST_PLUGIN_PATH (or MOBILENET_PLUGIN_DIR) to the directory of "
-        "libgstmobilenet.so\n", program_name);
+  if (!mobilenet_tool_find_plugin (program_name)) {
     status = 1;
     goto out;
   }

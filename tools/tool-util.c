@@ -25,7 +25,7 @@ mobilenet_tool_run_from_build_tree (void)
 }
 
 gboolean
-mobilenet_tool_find_plugin (void)
+mobilenet_tool_find_plugin (const gchar *program)
 {
   GstRegistry *registry = gst_registry_get ();
   const gchar *dir = g_getenv ("MOBILENET_PLUGIN_DIR");
@@ -40,8 +40,12 @@ mobilenet_tool_find_plugin (void)
     factory = gst_element_factory_find ("mobilenet");
   }
 #endif
-  if (factory == NULL)
+  if (factory == NULL) {
+    g_printerr ("%s: the mobilenet GStreamer element was not found: set "
+        "GST_PLUGIN_PATH (or MOBILENET_PLUGIN_DIR) to the directory of "
+        "libgstmobilenet.so\n", program);
     return FALSE;
+  }
   gst_object_unref (factory);
   return TRUE;
 }

@@ -21,8 +21,9 @@ gboolean mobilenet_tool_run_from_build_tree (void);
 
 /* Makes the mobilenet element available: MOBILENET_PLUGIN_DIR first, then
  * the registry (GST_PLUGIN_PATH, the system plugins), then, for a tool run
- * from the build tree, the plugin built beside it.  FALSE when none. */
-gboolean mobilenet_tool_find_plugin (void);
+ * from the build tree, the plugin built beside it.  FALSE, after saying
+ * so on stderr as @program, when none. */
+gboolean mobilenet_tool_find_plugin (const gchar *program);
 
 /* Links @decodebin's first raw video stream to @convert's sink as its pads
  * appear (other streams stay unlinked and are dropped); when it has

@@ -11,6 +11,7 @@ Needs no python3-gi itself."""
 import json
 import os
 import re
+import shutil
 import sys
 import tempfile
 
@@ -163,6 +164,15 @@ def test_tool(tool):
     check(rc == 0 and out.startswith("286 "),
           "without the plugin on GST_PLUGIN_PATH: the build tree's plugin is found",
           describe(rc, out, err))
+    # ... but a copy elsewhere does not: a clear error, exit 1
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = os.path.join(tmp, os.path.basename(tool))
+        shutil.copy2(tool, copy)
+        env["GST_REGISTRY_1_0"] = env["GST_REGISTRY"] = os.path.join(tmp, "registry.bin")
+        rc, out, err = run([copy, "--model", v2, cat], env=env)
+        check(rc == 1 and "mobilenet GStreamer element was not found" in err,
+              "no plugin anywhere: exit 1 and says where to point GST_PLUGIN_PATH",
+              describe(rc, out, err))
 
 
 def test_example(python, script):
