@@ -81,15 +81,39 @@ mn_q8_add (size_t n, const uint8_t *a, const uint8_t *b, uint8_t *out,
 
 /* ---- MEAN over H and W, global AVERAGE_POOL_2D --------------------------- */
 
+/* The pooling ops walk the pixels in order over blocks of POOL_BLOCK
+ * channels: contiguous rows that vectorise, instead of one strided walk a
+ * channel.  Each channel's sum still adds its pixels in order, so results
+ * do not depend on the blocking (or on a caller's channel split). */
+#define POOL_BLOCK 256
+
 void
-mn_f32_global_average (int hw, int channels, const float *in, float *out, float out_min,
-                       float out_max)
+mn_f32_global_average (int hw, int channels, size_t stride, const float *in, float *out,
+                       float out_min, float out_max)
 {
-  for (int c = 0; c < channels; c++) {
-    float sum = 0.0f;
-    for (int i = 0; i < hw; i++)
-      sum += in[(size_t) i * channels + c];
-    out[c] = clampf (sum / (float) hw, out_min, out_max);
+  float sum[POOL_BLOCK];
+  for (int c0 = 0; c0 < channels; c0 += POOL_BLOCK) {
+    const int nc = channels - c0 < POOL_BLOCK ? channels - c0 : POOL_BLOCK;
+    memset (sum, 0, sizeof (float) * (size_t) nc);
+    for (int i = 0; i < hw; i++) {
+      const float *row = in + (size_t) i * stride + c0;
+      for (int c = 0; c < nc; c++)
+        sum[c] += row[c];
+    }
+    for (int c = 0; c < nc; c++)
+      out[c0 + c] = clampf (sum[c] / (float) hw, out_min, out_max);
+  }
+}
+
+/* sum[c] = sum over the hw pixels of in[pixel * stride + c], c < nc */
+static void
+sum_u8_channels (int hw, int nc, size_t stride, const uint8_t *in, int32_t *sum)
+{
+  memset (sum, 0, sizeof (int32_t) * (size_t) nc);
+  for (int i = 0; i < hw; i++) {
+    const uint8_t *row = in + (size_t) i * stride;
+    for (int c = 0; c < nc; c++)
+      sum[c] += row[c];
   }
 }
 
@@ -103,7 +127,7 @@ mn_f32_global_average (int hw, int channels, const float *in, float *out, float 
  * The raw sum and the zero points are not invariant under the +128 storage
  * shift, so int8 tensors are shifted back to int8 first. */
 void
-mn_q8_mean_hw (int hw, int channels, const uint8_t *in, uint8_t *out,
+mn_q8_mean_hw (int hw, int channels, size_t stride, const uint8_t *in, uint8_t *out,
                const mn_q8_pool_params *p)
 {
   const int32_t shift_back = p->is_int8 ? 128 : 0;
@@ -121,16 +145,18 @@ mn_q8_mean_hw (int hw, int channels, const uint8_t *in, uint8_t *out,
   real_scale = in_scale / (num_elements * out_scale);
   mn_quantize_multiplier ((double) real_scale, &multiplier, &shift);
 
-  for (int c = 0; c < channels; c++) {
-    int32_t acc = 0;
-    for (int i = 0; i < hw; i++)
-      acc += in[(size_t) i * channels + c];
-    acc -= shift_back * hw;
-    acc = mn_multiply_by_quantized_multiplier (acc, multiplier, shift) + bias;
-    /* clamp to the type's range, back to storage, then the activation */
-    acc = acc < -shift_back ? -shift_back : acc;
-    acc = acc > 255 - shift_back ? 255 - shift_back : acc;
-    out[c] = mn_clamp_u8 (acc + shift_back, p->out_min, p->out_max);
+  int32_t sum[POOL_BLOCK];
+  for (int c0 = 0; c0 < channels; c0 += POOL_BLOCK) {
+    const int nc = channels - c0 < POOL_BLOCK ? channels - c0 : POOL_BLOCK;
+    sum_u8_channels (hw, nc, stride, in + c0, sum);
+    for (int c = 0; c < nc; c++) {
+      int32_t acc = sum[c] - shift_back * hw;
+      acc = mn_multiply_by_quantized_multiplier (acc, multiplier, shift) + bias;
+      /* clamp to the type's range, back to storage, then the activation */
+      acc = acc < -shift_back ? -shift_back : acc;
+      acc = acc > 255 - shift_back ? 255 - shift_back : acc;
+      out[c0 + c] = mn_clamp_u8 (acc + shift_back, p->out_min, p->out_max);
+    }
   }
 }
 
@@ -138,18 +164,20 @@ mn_q8_mean_hw (int hw, int channels, const uint8_t *in, uint8_t *out,
  * uint8 the sum is never negative and (sum + hw / 2) / hw is the same).
  * TFLite requires equal input and output scale and zero point here. */
 void
-mn_q8_global_avgpool (int hw, int channels, const uint8_t *in, uint8_t *out,
+mn_q8_global_avgpool (int hw, int channels, size_t stride, const uint8_t *in, uint8_t *out,
                       const mn_q8_pool_params *p)
 {
   const int32_t shift_back = p->is_int8 ? 128 : 0;
+  int32_t sum[POOL_BLOCK];
 
-  for (int c = 0; c < channels; c++) {
-    int32_t acc = 0;
-    for (int i = 0; i < hw; i++)
-      acc += in[(size_t) i * channels + c];
-    acc -= shift_back * hw;
-    acc = acc > 0 ? (acc + hw / 2) / hw : (acc - hw / 2) / hw;
-    out[c] = mn_clamp_u8 (acc + shift_back, p->out_min, p->out_max);
+  for (int c0 = 0; c0 < channels; c0 += POOL_BLOCK) {
+    const int nc = channels - c0 < POOL_BLOCK ? channels - c0 : POOL_BLOCK;
+    sum_u8_channels (hw, nc, stride, in + c0, sum);
+    for (int c = 0; c < nc; c++) {
+      int32_t acc = sum[c] - shift_back * hw;
+      acc = acc > 0 ? (acc + hw / 2) / hw : (acc - hw / 2) / hw;
+      out[c0 + c] = mn_clamp_u8 (acc + shift_back, p->out_min, p->out_max);
+    }
   }
 }
 
@@ -245,23 +273,20 @@ mn_q8_dequantize (size_t n, const uint8_t *in, float *out, double scale, int32_t
 }
 
 /* round (x / scale) + zero point, the division and rounding in float like
- * TFLite's AffineQuantize; the clamp makes the storage shift harmless. */
+ * TFLite's AffineQuantize; the clamp makes the storage shift harmless.
+ * roundf () is written out so that the loop vectorises: after the clamp to
+ * +-1e6 the truncation is exact and so is the fraction r - trunc (r). */
 void
 mn_q8_quantize (size_t n, const float *in, uint8_t *out, double scale, int32_t zero_point,
                 uint8_t out_min, uint8_t out_max)
 {
   const float s = (float) scale;
   for (size_t i = 0; i < n; i++) {
-    const float r = roundf (in[i] / s);
-    int32_t q;
-    if (r != r)
-      q = 0;
-    else if (r > 1e6f)
-      q = 1000000;
-    else if (r < -1e6f)
-      q = -1000000;
-    else
-      q = (int32_t) r;
+    float r = in[i] / s;
+    r = r != r ? 0.f : r > 1e6f ? 1e6f : r < -1e6f ? -1e6f : r;
+    int32_t q = (int32_t) r;
+    const float frac = r - (float) q;
+    q += (frac >= 0.5f) - (frac <= -0.5f);
     out[i] = mn_clamp_u8 (q + zero_point, out_min, out_max);
   }
 }

@@ -36,9 +36,11 @@ void mn_q8_add (size_t n, const uint8_t *a, const uint8_t *b, uint8_t *out,
                 const mn_q8_add_params *p);
 
 /* Mean over H and W of an NHWC image (MEAN axes [1,2], and AVERAGE_POOL_2D
- * whose VALID filter covers the whole map): out[c] for c < channels. */
-void mn_f32_global_average (int hw, int channels, const float *in, float *out, float out_min,
-                            float out_max);
+ * whose VALID filter covers the whole map): out[c] for c < channels, pixel
+ * p's channel c at in[p * stride + c] (stride >= channels: a caller may
+ * take any range of a wider tensor's channels). */
+void mn_f32_global_average (int hw, int channels, size_t stride, const float *in, float *out,
+                            float out_min, float out_max);
 
 typedef struct {
   bool is_int8;                    /* tensors are int8 stored + 128 */
@@ -54,13 +56,14 @@ typedef struct {
  * in the tensor's own domain, MBQM by QuantizeMultiplier (in_scale /
  * (hw * out_scale)) (float arithmetic), plus out_zp - round (in_zp *
  * in_scale / out_scale), clamped.  (keep_dims = false takes TFLite's
- * reference QuantizedMeanOrSum path, which rounds differently.) */
-void mn_q8_mean_hw (int hw, int channels, const uint8_t *in, uint8_t *out,
+ * reference QuantizedMeanOrSum path, which rounds differently.)  stride as
+ * for mn_f32_global_average (). */
+void mn_q8_mean_hw (int hw, int channels, size_t stride, const uint8_t *in, uint8_t *out,
                     const mn_q8_pool_params *p);
 /* TFLite's quantised AVERAGE_POOL_2D over the whole map (same scale in and
  * out: sum, divide with rounding half away from zero, clamp). */
-void mn_q8_global_avgpool (int hw, int channels, const uint8_t *in, uint8_t *out,
-                           const mn_q8_pool_params *p);
+void mn_q8_global_avgpool (int hw, int channels, size_t stride, const uint8_t *in,
+                           uint8_t *out, const mn_q8_pool_params *p);
 
 /* Softmax over the last dimension (rows x n). */
 void mn_f32_softmax (int rows, int n, const float *in, float *out, float beta);

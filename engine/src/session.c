@@ -25,6 +25,8 @@ struct mn_session {
   size_t *offsets;          /* per storage tensor; SIZE_MAX if none */
   float *scores;
   uint8_t input_lut[256];   /* pixel -> quantised input, uint8 domain */
+  bool input_identity;      /* input_lut[p] == p */
+  float input_lut_f32[256]; /* pixel -> normalised float input */
   float input_mean, input_std;
 };
 
@@ -127,8 +129,12 @@ static void
 build_input_lut (mn_session *s)
 {
   const mn_tensor *in = &s->model->graph.tensors[s->model->graph.input];
-  if (in->type == MN_DTYPE_FLOAT32)
+  if (in->type == MN_DTYPE_FLOAT32) {
+    const float inv = 1.f / s->input_std;
+    for (int p = 0; p < 256; p++)
+      s->input_lut_f32[p] = ((float) p - s->input_mean) * inv;
     return;
+  }
   const double scale = in->scales[0];
   const int32_t zp = mn_domain_zero_point (in, 0);
   bool identity = true;
@@ -144,6 +150,7 @@ build_input_lut (mn_session *s)
    * is the identity too. */
   for (int p = 0; p < 256; p++)
     s->input_lut[p] = (uint8_t) (identity ? p : q[p]);
+  s->input_identity = identity;
 }
 
 mn_status
@@ -212,7 +219,20 @@ split (int total, int parts, int index, int *begin, int *end)
   *end = *begin + base + (index < extra ? 1 : 0);
 }
 
-/* The heavy steps, split across the team. */
+/* Thread tid's share of n elements of esz bytes, in whole 64-byte lines
+ * (the arena's tensors are 64-byte aligned), so that threads never write
+ * the same cache line. */
+static void
+split_lines (size_t n, size_t esz, int nth, int tid, size_t *begin, size_t *end)
+{
+  const size_t line = 64 / esz;
+  size_t chunk = (n + (size_t) nth - 1) / (size_t) nth;
+  chunk = (chunk + line - 1) / line * line;
+  *begin = chunk * (size_t) tid < n ? chunk * (size_t) tid : n;
+  *end = *begin + chunk < n ? *begin + chunk : n;
+}
+
+/* The steps, split across the team. */
 static void
 run_parallel_step (const mn_session *s, const mn_step *st, int tid, int nth)
 {
@@ -271,12 +291,8 @@ run_parallel_step (const mn_session *s, const mn_step *st, int tid, int nth)
     }
     case MN_STEP_F32_ADD:
     case MN_STEP_Q8_ADD: {
-      /* split in 64-byte multiples so threads never share a cache line */
-      size_t chunk = (st->count + (size_t) nth - 1) / (size_t) nth;
-      chunk = (chunk + 15) & ~(size_t) 15;
-      size_t lo = chunk * (size_t) tid, hi = lo + chunk;
-      if (hi > st->count)
-        hi = st->count;
+      size_t lo, hi;
+      split_lines (st->count, st->kind == MN_STEP_F32_ADD ? sizeof (float) : 1, nth, tid, &lo, &hi);
       if (lo >= hi)
         return;
       const void *in1 = tensor_ptr (s, st->in1);
@@ -286,6 +302,49 @@ run_parallel_step (const mn_session *s, const mn_step *st, int tid, int nth)
       else
         k->q8_add (hi - lo, (const uint8_t *) in + lo, (const uint8_t *) in1 + lo,
                    (uint8_t *) out + lo, &st->add);
+      return;
+    }
+    case MN_STEP_F32_MEAN:
+    case MN_STEP_Q8_MEAN:
+    case MN_STEP_Q8_AVGPOOL: {
+      /* by channels: each thread sums all pixels of its own channels */
+      const size_t esz = st->kind == MN_STEP_F32_MEAN ? sizeof (float) : 1;
+      size_t c0, c1;
+      split_lines ((size_t) st->channels, esz, nth, tid, &c0, &c1);
+      if (c0 >= c1)
+        return;
+      const int nc = (int) (c1 - c0);
+      const size_t stride = (size_t) st->channels;
+      if (st->kind == MN_STEP_F32_MEAN)
+        mn_f32_global_average (st->rows, nc, stride, (const float *) in + c0, (float *) out + c0,
+                               st->f_min, st->f_max);
+      else if (st->kind == MN_STEP_Q8_MEAN)
+        mn_q8_mean_hw (st->rows, nc, stride, (const uint8_t *) in + c0, (uint8_t *) out + c0,
+                       &st->pool);
+      else
+        mn_q8_global_avgpool (st->rows, nc, stride, (const uint8_t *) in + c0,
+                              (uint8_t *) out + c0, &st->pool);
+      return;
+    }
+    case MN_STEP_QUANTIZE:
+    case MN_STEP_DEQUANTIZE:
+    case MN_STEP_REQUANTIZE: {
+      size_t lo, hi;
+      /* split by the float side's elements, so no float line is shared */
+      split_lines (st->count, st->kind == MN_STEP_REQUANTIZE ? 1 : sizeof (float), nth, tid, &lo,
+                   &hi);
+      if (lo >= hi)
+        return;
+      if (st->kind == MN_STEP_QUANTIZE)
+        mn_q8_quantize (hi - lo, (const float *) in + lo, (uint8_t *) out + lo, st->out_scale,
+                        st->out_zero_point, 0, 255);
+      else if (st->kind == MN_STEP_DEQUANTIZE)
+        mn_q8_dequantize (hi - lo, (const uint8_t *) in + lo, (float *) out + lo, st->in_scale,
+                          st->in_zero_point);
+      else
+        mn_q8_requantize (hi - lo, (const uint8_t *) in + lo, (uint8_t *) out + lo,
+                          st->in_zero_point, st->multiplier[0], st->shift[0],
+                          st->out_zero_point, 0, 255);
       return;
     }
     default:
@@ -305,6 +364,12 @@ is_parallel (mn_step_kind kind)
     case MN_STEP_Q8_GEMM:
     case MN_STEP_F32_ADD:
     case MN_STEP_Q8_ADD:
+    case MN_STEP_F32_MEAN:
+    case MN_STEP_Q8_MEAN:
+    case MN_STEP_Q8_AVGPOOL:
+    case MN_STEP_QUANTIZE:
+    case MN_STEP_DEQUANTIZE:
+    case MN_STEP_REQUANTIZE:
       return true;
     default:
       return false;
@@ -317,15 +382,6 @@ run_serial_step (const mn_session *s, const mn_step *st)
   const void *in = tensor_ptr (s, st->in0);
   void *out = tensor_ptr (s, st->out);
   switch (st->kind) {
-    case MN_STEP_F32_MEAN:
-      mn_f32_global_average (st->rows, st->channels, in, out, st->f_min, st->f_max);
-      break;
-    case MN_STEP_Q8_MEAN:
-      mn_q8_mean_hw (st->rows, st->channels, in, out, &st->pool);
-      break;
-    case MN_STEP_Q8_AVGPOOL:
-      mn_q8_global_avgpool (st->rows, st->channels, in, out, &st->pool);
-      break;
     case MN_STEP_F32_SOFTMAX:
       mn_f32_softmax (st->rows, st->channels, in, out, st->beta);
       break;
@@ -333,16 +389,6 @@ run_serial_step (const mn_session *s, const mn_step *st)
       (st->out_is_int8 ? mn_q8_softmax_int8 : mn_q8_softmax) (
           st->rows, st->channels, in, out, st->in_scale, st->beta, st->out_scale,
           st->out_zero_point);
-      break;
-    case MN_STEP_QUANTIZE:
-      mn_q8_quantize (st->count, in, out, st->out_scale, st->out_zero_point, 0, 255);
-      break;
-    case MN_STEP_DEQUANTIZE:
-      mn_q8_dequantize (st->count, in, out, st->in_scale, st->in_zero_point);
-      break;
-    case MN_STEP_REQUANTIZE:
-      mn_q8_requantize (st->count, in, out, st->in_zero_point, st->multiplier[0], st->shift[0],
-                        st->out_zero_point, 0, 255);
       break;
     case MN_STEP_PAD:
       mn_pad_nhwc (st->pad_dims, st->pad_before, st->pad_after, st->elem_size, in, out,
@@ -353,24 +399,27 @@ run_serial_step (const mn_session *s, const mn_step *st)
   }
 }
 
+/* Image rows [y0, y1) into the input tensor, through the pixel tables. */
 static void
-write_input (mn_session *s, const uint8_t *rgb, size_t stride)
+write_input_rows (const mn_session *s, const uint8_t *rgb, size_t stride, int y0, int y1)
 {
   const mn_graph *g = &s->model->graph;
   const mn_tensor *t = &g->tensors[g->input];
-  const int h = t->dims[1], w = t->dims[2];
+  const size_t row = (size_t) t->dims[2] * 3;
   void *dst = tensor_ptr (s, g->input);
-  if (t->type == MN_DTYPE_FLOAT32) {
-    float *f = dst;
-    const float inv = 1.f / s->input_std;
-    for (int y = 0; y < h; y++)
-      for (int x = 0; x < w * 3; x++)
-        *f++ = ((float) rgb[(size_t) y * stride + (size_t) x] - s->input_mean) * inv;
-  } else {
-    uint8_t *q = dst;
-    for (int y = 0; y < h; y++)
-      for (int x = 0; x < w * 3; x++)
-        *q++ = s->input_lut[rgb[(size_t) y * stride + (size_t) x]];
+  for (int y = y0; y < y1; y++) {
+    const uint8_t *src = rgb + (size_t) y * stride;
+    if (t->type == MN_DTYPE_FLOAT32) {
+      float *f = (float *) dst + (size_t) y * row;
+      for (size_t x = 0; x < row; x++)
+        f[x] = s->input_lut_f32[src[x]];
+    } else if (s->input_identity) {
+      memcpy ((uint8_t *) dst + (size_t) y * row, src, row);
+    } else {
+      uint8_t *q = (uint8_t *) dst + (size_t) y * row;
+      for (size_t x = 0; x < row; x++)
+        q[x] = s->input_lut[src[x]];
+    }
   }
 }
 
@@ -402,8 +451,10 @@ read_output (mn_session *s, mn_result *r)
   r->num_classes = n;
 }
 
+/* One run; rgb (stride bytes a row) is written to the input first, in the
+ * same parallel region, unless it is NULL (the input already holds it). */
 static void
-execute (mn_session *s, mn_result *out)
+execute (mn_session *s, const uint8_t *rgb, size_t stride, mn_result *out)
 {
   const mn_plan *p = &s->model->plan;
   mn_step_barrier barrier;
@@ -412,6 +463,13 @@ execute (mn_session *s, mn_result *out)
   {
     const int tid = omp_get_thread_num ();
     const int nth = omp_get_num_threads ();
+    if (rgb) {
+      int y0, y1;
+      split (s->model->graph.tensors[s->model->graph.input].dims[1], nth, tid, &y0, &y1);
+      write_input_rows (s, rgb, stride, y0, y1);
+      if (nth > 1)
+        mn_step_barrier_wait (&barrier, (unsigned) nth);
+    }
     for (int i = 0; i < p->num_steps; i++) {
       const mn_step *st = &p->steps[i];
       if (is_parallel (st->kind))
@@ -438,8 +496,7 @@ mn_session_run (mn_session *s, const uint8_t *rgb, size_t stride, mn_result *out
     return mn_log_error (&s->model->log, MN_ERR_INVALID_ARG,
                          "mn_session_run: stride %zu is less than width %d x 3", stride,
                          t->dims[2]);
-  write_input (s, rgb, stride);
-  execute (s, out);
+  execute (s, rgb, stride, out);
   return MN_OK;
 }
 
@@ -459,7 +516,7 @@ mn_session_run_tensor (mn_session *s, const void *input, size_t size, mn_result 
   if (t->type == MN_DTYPE_INT8) /* into the uint8 domain */
     for (size_t i = 0; i < size; i++)
       dst[i] ^= 0x80;
-  execute (s, out);
+  execute (s, NULL, 0, out);
   return MN_OK;
 }
 

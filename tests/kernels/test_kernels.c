@@ -1140,7 +1140,7 @@ test_q8_mean_pool (void)
       nat[i] = in[i] - sh;
 
     /* MEAN */
-    mn_q8_mean_hw (hw, ch, in, out, &p);
+    mn_q8_mean_hw (hw, ch, (size_t) ch, in, out, &p);
     naive_mean (hw, ch, nat, p.in_zero_point - sh, (float) p.in_scale, p.out_zero_point - sh,
                 (float) p.out_scale, p.is_int8, want);
     int bad = -1, far = -1;
@@ -1160,12 +1160,18 @@ test_q8_mean_pool (void)
            p.out_zero_point, bad, bad >= 0 ? out[bad] : 0, bad >= 0 ? want[bad] + sh : 0);
     check (far < 0, "q8_mean_hw %s hw %d ch %d: channel %d far from the float mean",
            p.is_int8 ? "int8" : "uint8", hw, ch, far);
+    /* a channel range of the tensor, as the executor splits it */
+    int c0 = rnd_range (0, ch - 1), c1 = rnd_range (c0 + 1, ch);
+    uint8_t part[1280];
+    mn_q8_mean_hw (hw, c1 - c0, (size_t) ch, in + c0, part, &p);
+    check (memcmp (part, out + c0, (size_t) (c1 - c0)) == 0,
+           "q8_mean_hw channels [%d, %d) of %d differ from the whole call", c0, c1, ch);
 
     /* AVERAGE_POOL (same scale): half away from zero in the native domain */
     p.out_zero_point = p.in_zero_point;
     if (rnd () % 2)
       p.out_min = (uint8_t) rnd_range (0, 100), p.out_max = (uint8_t) rnd_range (150, 255);
-    mn_q8_global_avgpool (hw, ch, in, out, &p);
+    mn_q8_global_avgpool (hw, ch, (size_t) ch, in, out, &p);
     bad = -1;
     for (int c = 0; c < ch; c++) {
       int32_t acc = 0;
@@ -1179,6 +1185,10 @@ test_q8_mean_pool (void)
     }
     check (bad < 0, "q8_global_avgpool %s hw %d ch %d: channel %d", p.is_int8 ? "int8" : "uint8",
            hw, ch, bad);
+    c0 = rnd_range (0, ch - 1), c1 = rnd_range (c0 + 1, ch);
+    mn_q8_global_avgpool (hw, c1 - c0, (size_t) ch, in + c0, part, &p);
+    check (memcmp (part, out + c0, (size_t) (c1 - c0)) == 0,
+           "q8_global_avgpool channels [%d, %d) of %d differ from the whole call", c0, c1, ch);
   }
 
   /* Rounding of negative sums in int8: -6 / 4 = -1.5 -> -2; -5 / 4 -> -1;
@@ -1192,14 +1202,14 @@ test_q8_mean_pool (void)
       uint8_t x[4], y;
       for (int i = 0; i < 4; i++)
         x[i] = (uint8_t) (v[k][i] + 128);
-      mn_q8_global_avgpool (4, 1, x, &y, &p);
+      mn_q8_global_avgpool (4, 1, 1, x, &y, &p);
       check (y == want8[k] + 128, "avgpool int8 rounding of sum %d/4: got %d want %d",
              v[k][0] + v[k][1] + v[k][2] + v[k][3], y - 128, want8[k]);
     }
     /* the same bytes as uint8: (sum + 2) / 4 */
     p.is_int8 = false;
     uint8_t x[4] = { 127, 126, 125, 128 }, y;  /* sum 506: 126.5 -> 127 */
-    mn_q8_global_avgpool (4, 1, x, &y, &p);
+    mn_q8_global_avgpool (4, 1, 1, x, &y, &p);
     check (y == 127, "avgpool uint8 rounding: got %d want 127", y);
   }
   free (in), free (nat);
@@ -1429,7 +1439,7 @@ test_f32_ops (void)
   /* global average over 7x7x1280 */
   float *x = xmalloc (49 * 1280 * 4), y[1280];
   fill_f32 (x, 49 * 1280, 5.0f);
-  mn_f32_global_average (49, 1280, x, y, -INFINITY, INFINITY);
+  mn_f32_global_average (49, 1280, 1280, x, y, -INFINITY, INFINITY);
   ok = true;
   for (int c = 0; c < 1280; c++) {
     double s = 0, m = 0;
@@ -1438,6 +1448,11 @@ test_f32_ops (void)
     ok = ok && fabs (y[c] - s / 49) <= 1e-5 * m / 49 + 1e-30;
   }
   check (ok, "f32_global_average 7x7x1280");
+  /* channels [300, 777) with the tensor's stride: the same floats */
+  float part[477];
+  mn_f32_global_average (49, 477, 1280, x + 300, part, -INFINITY, INFINITY);
+  check (memcmp (part, y + 300, sizeof part) == 0,
+         "f32_global_average channels [300, 777) differ from the whole call");
   free (x);
 }
 
