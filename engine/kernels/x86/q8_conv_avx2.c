@@ -6,9 +6,10 @@
  * Per call the weight rows are re-paired on the stack ((row 2g, row 2g + 1)
  * interleaved: the shape vpmaddwd wants).  Per output pixel the receptive
  * field is gathered once as int16 (x - x_zp), zero for padding taps (the C
- * twin skips them: they add nothing either way), then up to 4 panels at a
- * time take a run of 32-bit broadcast + vpmaddwd + vpaddd, one broadcast
- * for all of them.  Requantisation is
+ * twin skips them: they add nothing either way), then two pixels and up to
+ * 4 panels at a time take a run of 32-bit broadcast + vpmaddwd + vpaddd,
+ * one broadcast for all panels and one weight load for both pixels.
+ * Requantisation is
  * q8_requant_avx2.h.  Receptive fields over MAX_KK values go to the C twin. */
 #include <immintrin.h>
 #include <stdbool.h>
@@ -88,40 +89,116 @@ bcast_pair (const int16_t *p)
   return _mm256_set1_epi32 (v);
 }
 
-/* One output pixel, np (1..4, constant after inlining) panels from pan:
- * each broadcast pair of the receptive field feeds np vpmaddwd, so the np
- * accumulator chains run side by side; then requantise, narrow, store nc
- * channels.  w: the panels' paired weights, groups vectors each. */
+/* Stores nc (<= 32) bytes of u. */
 static ALWAYS_INLINE void
-panels_pixel (const int np, int groups, const int16_t *abuf, const __m256i *w, const uint8_t *pan,
-              size_t pb, const mn_q8_rq8 *q, __m256i zp, __m256i lo, __m256i hi, uint8_t *o, int nc)
+store_channels (uint8_t *o, __m256i u, int nc)
 {
-  __m256i acc[PB], r[PB];
-
-  UNROLL_PB
-  for (int j = 0; j < np; j++)
-    acc[j] = _mm256_loadu_si256 ((const __m256i *) (pan + (size_t) j * pb));
-  for (int gi = 0; gi < groups; gi++) {
-    const __m256i x = bcast_pair (abuf + 2 * gi);
-    UNROLL_PB
-    for (int j = 0; j < np; j++)
-      acc[j] = _mm256_add_epi32 (acc[j], _mm256_madd_epi16 (x, w[(size_t) j * groups + gi]));
-  }
-  UNROLL_PB
-  for (int j = 0; j < np; j++)
-    r[j] = mn_q8_requant8 (true, acc[j], &q[j], zp);
-  UNROLL_PB
-  for (int j = np; j < PB; j++)
-    r[j] = r[0];
-  const __m256i u = mn_q8_narrow2x16 (r[0], r[1], r[2], r[3], lo, hi);
   if (nc == 32) {
     _mm256_storeu_si256 ((__m256i *) o, u);
-  } else if (nc == 16) {
+  } else if (nc == 16 || nc == 24) {
     _mm_storeu_si128 ((__m128i *) o, _mm256_castsi256_si128 (u));
+    if (nc == 24)
+      _mm_storel_epi64 ((__m128i *) (o + 16), _mm256_extracti128_si256 (u, 1));
+  } else if (nc == 8) {
+    _mm_storel_epi64 ((__m128i *) o, _mm256_castsi256_si128 (u));
   } else {
     uint8_t t[32];
     _mm256_storeu_si256 ((__m256i *) t, u);
     memcpy (o, t, (size_t) nc);
+  }
+}
+
+/* npx (1 or 2) output pixels (receptive fields abuf[0..npx), outputs o[]),
+ * np (1..4) panels from pan; all constants after inlining.  Each weight
+ * vector is loaded once for both pixels and each broadcast pair feeds np
+ * vpmaddwd, so up to 8 accumulator chains run side by side; then
+ * requantise, narrow, store nc channels a pixel.  w: the panels' paired
+ * weights, groups vectors each. */
+static ALWAYS_INLINE void
+panels_pixels (const bool general, const int npx, const int np, int groups,
+               const int16_t *const *abuf, const __m256i *w, const uint8_t *pan, size_t pb,
+               const mn_q8_rq8 *q, __m256i zp, __m256i lo, __m256i hi, uint8_t *const *o, int nc)
+{
+  __m256i acc[2][PB], r[PB];
+
+  UNROLL_PB
+  for (int j = 0; j < np; j++) {
+    acc[0][j] = _mm256_loadu_si256 ((const __m256i *) (pan + (size_t) j * pb));
+    acc[1][j] = acc[0][j];
+  }
+  for (int gi = 0; gi < groups; gi++) {
+    const __m256i x0 = bcast_pair (abuf[0] + 2 * gi);
+    const __m256i x1 = npx > 1 ? bcast_pair (abuf[1] + 2 * gi) : x0;
+    UNROLL_PB
+    for (int j = 0; j < np; j++) {
+      const __m256i wj = _mm256_load_si256 (&w[(size_t) j * groups + gi]);
+      acc[0][j] = _mm256_add_epi32 (acc[0][j], _mm256_madd_epi16 (x0, wj));
+      if (npx > 1)
+        acc[1][j] = _mm256_add_epi32 (acc[1][j], _mm256_madd_epi16 (x1, wj));
+    }
+  }
+  for (int px = 0; px < npx; px++) {
+    UNROLL_PB
+    for (int j = 0; j < np; j++)
+      r[j] = mn_q8_requant8 (general, acc[px][j], &q[j], zp);
+    UNROLL_PB
+    for (int j = np; j < PB; j++)
+      r[j] = r[0];
+    store_channels (o[px], mn_q8_narrow2x16 (r[0], r[1], r[2], r[3], lo, hi), nc);
+  }
+}
+
+static ALWAYS_INLINE void
+panels_any (const bool general, const int npx, int np, int groups, const int16_t *const *abuf,
+            const __m256i *w, const uint8_t *pan, size_t pb, const mn_q8_rq8 *q, __m256i zp,
+            __m256i lo, __m256i hi, uint8_t *const *o, int nc)
+{
+  switch (np) {
+    case 4:
+      panels_pixels (general, npx, 4, groups, abuf, w, pan, pb, q, zp, lo, hi, o, nc);
+      break;
+    case 3:
+      panels_pixels (general, npx, 3, groups, abuf, w, pan, pb, q, zp, lo, hi, o, nc);
+      break;
+    case 2:
+      panels_pixels (general, npx, 2, groups, abuf, w, pan, pb, q, zp, lo, hi, o, nc);
+      break;
+    default:
+      panels_pixels (general, npx, 1, groups, abuf, w, pan, pb, q, zp, lo, hi, o, nc);
+      break;
+  }
+}
+
+/* Output rows [oy_begin, oy_end), pixels two at a time, panels [p0, p1)
+ * whose paired weights are in wbuf and constants in qbuf. */
+static ALWAYS_INLINE void
+conv_rows (const bool general, const mn_conv_geom *g, const uint8_t *in, const uint8_t *in_end,
+           int32_t in_zero_point, const void *packed, uint8_t *out, int oy_begin, int oy_end,
+           int p0, int p1, int groups, size_t pb, const __m256i *wbuf, const mn_q8_rq8 *qbuf,
+           int16_t (*abuf)[MAX_KK + 16], __m256i zp, __m256i lo, __m256i hi)
+{
+  const int16_t *const a[2] = { abuf[0], abuf[1] };
+
+  for (int oy = oy_begin; oy < oy_end; oy++) {
+    for (int ox = 0; ox < g->out_w; ox += 2) {
+      const int npx = g->out_w - ox < 2 ? 1 : 2;
+      uint8_t *o = out + ((size_t) oy * g->out_w + ox) * g->out_c;
+      gather (g, in, in_end, in_zero_point, oy, ox, abuf[0]);
+      if (npx > 1)
+        gather (g, in, in_end, in_zero_point, oy, ox + 1, abuf[1]);
+
+      for (int p = p0; p < p1; p += PB) {
+        const int np = p1 - p < PB ? p1 - p : PB;
+        const __m256i *w = wbuf + (size_t) (p - p0) * groups;
+        const uint8_t *pan = (const uint8_t *) packed + (size_t) p * pb;
+        const int c0 = p * NR, nc = g->out_c - c0 < np * NR ? g->out_c - c0 : np * NR;
+        uint8_t *const op[2] = { o + c0, o + g->out_c + c0 };
+        if (npx == 2)
+          panels_any (general, 2, np, groups, a, w, pan, pb, &qbuf[p - p0], zp, lo, hi, op, nc);
+        else
+          panels_any (general, 1, np, groups, a, w, pan, pb, &qbuf[p - p0], zp, lo, hi, op, nc);
+      }
+    }
   }
 }
 
@@ -135,7 +212,7 @@ mn_q8_conv_avx2 (const mn_conv_geom *g, const uint8_t *in, int32_t in_zero_point
   const int panels = (g->out_c + NR - 1) / NR;
   __m256i wbuf[WBUF_VECS];
   mn_q8_rq8 qbuf[MAX_CHUNK];
-  int16_t abuf[MAX_KK + 16] __attribute__ ((aligned (32)));
+  int16_t abuf[2][MAX_KK + 16] __attribute__ ((aligned (32)));
 
   if (oy_begin >= oy_end)
     return;
@@ -172,32 +249,11 @@ mn_q8_conv_avx2 (const mn_conv_geom *g, const uint8_t *in, int32_t in_zero_point
       mn_q8_rq8_load (&qbuf[p - p0], rq, p * NR, g->out_c - p * NR < NR ? g->out_c - p * NR : NR);
     }
 
-    for (int oy = oy_begin; oy < oy_end; oy++) {
-      for (int ox = 0; ox < g->out_w; ox++) {
-        uint8_t *o = out + ((size_t) oy * g->out_w + ox) * g->out_c;
-        gather (g, in, in_end, in_zero_point, oy, ox, abuf);
-
-        for (int p = p0; p < p1; p += PB) {
-          const int np = p1 - p < PB ? p1 - p : PB;
-          const __m256i *w = wbuf + (size_t) (p - p0) * groups;
-          const uint8_t *pan = (const uint8_t *) packed + (size_t) p * pb;
-          const int c0 = p * NR, nc = g->out_c - c0 < np * NR ? g->out_c - c0 : np * NR;
-          switch (np) {
-            case 4:
-              panels_pixel (4, groups, abuf, w, pan, pb, &qbuf[p - p0], zp, lo, hi, o + c0, nc);
-              break;
-            case 3:
-              panels_pixel (3, groups, abuf, w, pan, pb, &qbuf[p - p0], zp, lo, hi, o + c0, nc);
-              break;
-            case 2:
-              panels_pixel (2, groups, abuf, w, pan, pb, &qbuf[p - p0], zp, lo, hi, o + c0, nc);
-              break;
-            default:
-              panels_pixel (1, groups, abuf, w, pan, pb, &qbuf[p - p0], zp, lo, hi, o + c0, nc);
-              break;
-          }
-        }
-      }
-    }
+    if (mn_q8_rq_general (rq, p0 * NR, p1 * NR < g->out_c ? p1 * NR : g->out_c))
+      conv_rows (true, g, in, in_end, in_zero_point, packed, out, oy_begin, oy_end, p0, p1,
+                 groups, pb, wbuf, qbuf, abuf, zp, lo, hi);
+    else
+      conv_rows (false, g, in, in_end, in_zero_point, packed, out, oy_begin, oy_end, p0, p1,
+                 groups, pb, wbuf, qbuf, abuf, zp, lo, hi);
   }
 }
