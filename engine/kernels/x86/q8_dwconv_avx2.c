@@ -5,10 +5,17 @@
  * Depth multiplier 1 (every MobileNet); anything else, or more than
  * MAX_TAPS taps, goes to the C twin.
  *
- * 16 channels at a time, taps in pairs: the bytes of two taps are
- * interleaved (vpunpcklbw) and zero-extended to int16 pairs, so one
- * vpmaddwd against the pre-interleaved weight pairs adds two taps of 8
- * channels into int32 (an odd last tap is paired with zeros).  The input
+ * 16 channels at a time, taps in pairs: each tap's 16 bytes are
+ * zero-extended straight from memory (vpmovzxbw's load form: on Zen 3 the
+ * register form is a lane-crossing op at under one a cycle, on the port
+ * vpmaddwd needs) and the two taps' int16 interleaved in-lane (vpunpcklwd /
+ * vpunpckhwd), so one vpmaddwd against the pre-interleaved weight pairs
+ * adds two taps into int32 (an odd last tap is paired with zeros).  The
+ * in-lane interleave leaves channels 0-3 and 8-11 in one accumulator and
+ * 4-7 and 12-15 in the other; weights, biases and requantisation constants
+ * are prepared in that order, and the narrowing (vpackssdw) puts the
+ * channels back in order.  Blocks of 8 channels, and a last partial block,
+ * interleave the bytes first (vpunpcklbw) and keep channels in order.  The input
  * zero point is folded into the bias, acc = bias - x_zp * sum (w) +
  * sum (x * w), and padding taps read a vector of x_zp bytes, so they add
  * x_zp * w - x_zp * w = 0, exactly as the C twin skips them (the identity
@@ -32,10 +39,34 @@
 
 /* Everything one 16-channel block needs, prepared once per call. */
 typedef struct {
-  __m256i w[MAX_PAIRS][2];    /* pairs (w[2p][j], w[2p + 1][j]), channels 0-7 and 8-15 */
+  /* pairs (w[2p][j], w[2p + 1][j]): full blocks channels 0-3 + 8-11 and
+   * 4-7 + 12-15, other blocks channels 0-7 and 8-15; bias and q likewise */
+  __m256i w[MAX_PAIRS][2];
   __m256i bias[2];            /* bias - x_zp * sum_t w[t] */
   mn_q8_rq8 q[2];
 } dw_block;
+
+/* The 128-bit halves (lo of a, lo of b) and (hi of a, hi of b): channels
+ * 0-7 / 8-15 in order to the full blocks' 0-3 + 8-11 / 4-7 + 12-15. */
+static void
+split_halves (__m256i *a, __m256i *b)
+{
+  const __m256i lo = _mm256_permute2x128_si256 (*a, *b, 0x20);
+  const __m256i hi = _mm256_permute2x128_si256 (*a, *b, 0x31);
+  *a = lo;
+  *b = hi;
+}
+
+static void
+split_rq8 (mn_q8_rq8 *a, mn_q8_rq8 *b)
+{
+  split_halves (&a->mult, &b->mult);
+  split_halves (&a->mult_odd, &b->mult_odd);
+  split_halves (&a->left, &b->left);
+  split_halves (&a->right, &b->right);
+  split_halves (&a->mask, &b->mask);
+  split_halves (&a->thr, &b->thr);
+}
 
 static size_t
 panel_bytes (const mn_conv_geom *g)
@@ -78,6 +109,12 @@ prepare_block (dw_block *b, const mn_conv_geom *g, const void *packed, int c0, i
     mn_q8_rq8_load (&b->q[1], rq, c0 + NR, nc - NR);
   else
     b->q[1] = b->q[0];
+  if (nc == 16) {
+    for (int t = 0; t < taps; t += 2)
+      split_halves (&b->w[t / 2][0], &b->w[t / 2][1]);
+    split_halves (&b->bias[0], &b->bias[1]);
+    split_rq8 (&b->q[0], &b->q[1]);
+  }
 }
 
 /* The bytes of one tap for channels [c0, c0 + nc): 16 (or 8) loaded
@@ -103,6 +140,14 @@ static ALWAYS_INLINE void
 dw_pair (const bool two, const int ncc, int nc, const uint8_t *pa, const uint8_t *pb,
          const __m256i *w, __m256i *acc0, __m256i *acc1)
 {
+  if (ncc == 16) {
+    const __m256i xa = _mm256_cvtepu8_epi16 (_mm_loadu_si128 ((const __m128i *) pa));
+    const __m256i xb = two ? _mm256_cvtepu8_epi16 (_mm_loadu_si128 ((const __m128i *) pb))
+                           : _mm256_setzero_si256 ();
+    *acc0 = _mm256_add_epi32 (*acc0, _mm256_madd_epi16 (_mm256_unpacklo_epi16 (xa, xb), w[0]));
+    *acc1 = _mm256_add_epi32 (*acc1, _mm256_madd_epi16 (_mm256_unpackhi_epi16 (xa, xb), w[1]));
+    return;
+  }
   const int ldn = ncc ? ncc : nc;
   const __m128i xa = load_tap (ldn, pa);
   const __m128i xb = two ? load_tap (ldn, pb) : _mm_setzero_si128 ();
@@ -118,10 +163,16 @@ dw_store (const bool general, const int ncc, int nc, __m256i acc0, __m256i acc1,
 {
   const __m256i r0 = mn_q8_requant8 (general, acc0, &b->q[0], zp);
   const __m256i r1 = ncc != 8 ? mn_q8_requant8 (general, acc1, &b->q[1], zp) : r0;
-  const __m128i u = _mm256_castsi256_si128 (mn_q8_narrow2x16 (r0, r1, r0, r1, lo, hi));
-  if (ncc == 16)
+  if (ncc == 16) {
+    /* lanes (0-3, 4-7 | 8-11, 12-15) as int16, then 16 bytes in order */
+    const __m256i w16 = _mm256_packs_epi32 (r0, r1);
+    __m128i u = _mm_packus_epi16 (_mm256_castsi256_si128 (w16), _mm256_extracti128_si256 (w16, 1));
+    u = _mm_min_epu8 (_mm_max_epu8 (u, _mm256_castsi256_si128 (lo)), _mm256_castsi256_si128 (hi));
     _mm_storeu_si128 ((__m128i *) o, u);
-  else if (ncc == 8)
+    return;
+  }
+  const __m128i u = _mm256_castsi256_si128 (mn_q8_narrow2x16 (r0, r1, r0, r1, lo, hi));
+  if (ncc == 8)
     _mm_storel_epi64 ((__m128i *) o, u);
   else {
     uint8_t t[16];
