@@ -35,10 +35,12 @@ mn_f32_gemm_pack (int n, int k, const float *w, const float *bias, float *packed
   }
 }
 
-/* C[i][n] = clamp (bias[n] + sum_kk A[i][kk] * W[n][kk]), summed in kk order. */
+/* C[i][n] = clamp (bias[n] + sum_kk A[i][kk] * W[n][kk]) (+ R[i][n]), summed
+ * in kk order. */
 void
 mn_f32_gemm_c (int m, int n, int k, int n_begin, int n_end, const float *a, size_t a_stride,
-               const float *packed, float *c, size_t c_stride, float out_min, float out_max)
+               const float *packed, float *c, size_t c_stride, const float *residual,
+               float out_min, float out_max)
 {
   if (n_end > n)
     n_end = n;
@@ -64,6 +66,8 @@ mn_f32_gemm_c (int m, int n, int k, int n_begin, int n_end, const float *a, size
         float v = acc[j];
         v = v < out_min ? out_min : v;
         v = v > out_max ? out_max : v;
+        if (residual)
+          v += residual[(size_t) i * c_stride + n0 + j];
         crow[j] = v;
       }
     }

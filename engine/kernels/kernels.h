@@ -49,10 +49,14 @@ typedef struct {
 size_t mn_f32_gemm_packed_size (int n, int k);          /* in floats */
 void mn_f32_gemm_pack (int n, int k, const float *w, const float *bias, float *packed);
 /* Rows [0, m) of A (stride a_stride floats) into C (stride c_stride floats),
- * output channels [n_begin, n_end) where n_begin is a multiple of NR. */
+ * output channels [n_begin, n_end) where n_begin is a multiple of NR.
+ * residual, when not NULL, has C's shape and stride and is added after the
+ * clamp: C = clamp (A W + b) + R, a residual ADD (without activation)
+ * fused into the store, with the same float operations as the two ops. */
 typedef void (*mn_f32_gemm_fn) (int m, int n, int k, int n_begin, int n_end,
                                 const float *a, size_t a_stride, const float *packed,
-                                float *c, size_t c_stride, float out_min, float out_max);
+                                float *c, size_t c_stride, const float *residual,
+                                float out_min, float out_max);
 
 /* General convolution (any kernel size, stride, padding; used for the first
  * layer).  Packed layout: per panel of MN_F32_CONV_NR output channels:
@@ -133,7 +137,8 @@ void mn_kernels_init (mn_kernel_table *t, unsigned cpu_mask);
 
 /* Portable C twins, by name, for tests. */
 void mn_f32_gemm_c (int m, int n, int k, int n_begin, int n_end, const float *a, size_t a_stride,
-                    const float *packed, float *c, size_t c_stride, float out_min, float out_max);
+                    const float *packed, float *c, size_t c_stride, const float *residual,
+                    float out_min, float out_max);
 void mn_f32_conv_c (const mn_conv_geom *g, const float *in, const float *packed, float *out,
                     int oy_begin, int oy_end, float out_min, float out_max);
 void mn_f32_dwconv_c (const mn_conv_geom *g, const float *in, const float *packed, float *out,

@@ -715,6 +715,48 @@ plan_node (const mn_graph *g, const mn_node *nd, mn_step *s, const mn_logger *lo
                nd->file_index);
 }
 
+/* Whether any step other than skip reads a tensor stored in storage. */
+static bool
+storage_read_elsewhere (const mn_plan *p, int storage, int skip)
+{
+  for (int i = 0; i < p->num_steps; i++) {
+    const mn_step *st = &p->steps[i];
+    if (i == skip)
+      continue;
+    if (p->tensors[st->in0].storage == storage
+        || (st->in1 >= 0 && p->tensors[st->in1].storage == storage))
+      return true;
+  }
+  return false;
+}
+
+/* A float pointwise convolution or fully connected layer whose output
+ * only feeds the next step, an ADD without activation of two same-shape
+ * tensors: the GEMM adds the ADD's other input as it stores (in1 holds
+ * it) and writes the ADD's output; the ADD step goes.  The float
+ * operations are the same, so the results are too, and the GEMM's output
+ * never goes through memory. */
+static void
+fuse_residual_adds (const mn_graph *g, mn_plan *p)
+{
+  for (int i = 0; i + 1 < p->num_steps; i++) {
+    mn_step *gemm = &p->steps[i], *add = &p->steps[i + 1];
+    if (gemm->kind != MN_STEP_F32_GEMM || add->kind != MN_STEP_F32_ADD || gemm->in1 >= 0
+        || !isinf (add->f_min) || !isinf (add->f_max) || add->f_min > 0 || add->f_max < 0)
+      continue;
+    const int t = gemm->out, ts = p->tensors[t].storage;
+    const int other = add->in0 == t ? add->in1 : add->in1 == t ? add->in0 : -1;
+    if (other < 0 || p->tensors[other].storage == ts || ts == p->tensors[g->output].storage
+        || add->count != (size_t) gemm->m * (size_t) gemm->n
+        || storage_read_elsewhere (p, ts, i + 1))
+      continue;
+    gemm->in1 = other;
+    gemm->out = add->out;
+    memmove (add, add + 1, sizeof *add * (size_t) (p->num_steps - i - 2));
+    p->num_steps--;
+  }
+}
+
 mn_status
 mn_plan_build (const mn_graph *g, mn_plan *p, const mn_logger *log)
 {
@@ -778,6 +820,7 @@ mn_plan_build (const mn_graph *g, mn_plan *p, const mn_logger *log)
     p->node_macs[i] = step_macs (s);
     p->total_macs += p->node_macs[i];
   }
+  fuse_residual_adds (g, p);
   return MN_OK;
 
 no_memory:

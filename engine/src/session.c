@@ -283,7 +283,10 @@ run_parallel_step (const mn_session *s, const mn_step *st, int tid, int nth)
       uint8_t *c = (uint8_t *) out + (size_t) m0 * st->n * esz;
       if (st->kind == MN_STEP_F32_GEMM)
         k->f32_gemm (m1 - m0, st->n, st->k, n0, n1, (const float *) a, (size_t) st->k,
-                     st->packed, (float *) c, (size_t) st->n, st->f_min, st->f_max);
+                     st->packed, (float *) c, (size_t) st->n,
+                     st->in1 >= 0 ? (const float *) tensor_ptr (s, st->in1) + (size_t) m0 * st->n
+                                  : NULL,
+                     st->f_min, st->f_max);
       else
         k->q8_gemm (m1 - m0, st->n, st->k, n0, n1, a, (size_t) st->k, st->packed, c,
                     (size_t) st->n, &st->rq);

@@ -1315,6 +1315,31 @@ tb_add (const tb_quant *q, int h, int w, int c, int activation)
 }
 
 tb_model *
+tb_residual (const tb_quant *q, int h, int w, int c, int conv_activation, int add_activation)
+{
+  tb_model *m = tb_model_new ();
+  uint32_t s = q->seed;
+  int32_t dims[4] = { 1, h, w, c };
+  int32_t w_dims[4] = { c, 1, 1, c };
+  int x, y, z, wt, bt, op;
+  float mid_scale = q->in_scale * 1.5f;
+  int32_t mid_zp = q->type == TFL_TYPE_UINT8 ? q->in_zero_point - 3 : q->in_zero_point + 3;
+
+  x = act_tensor (m, q, "input", 4, dims, q->in_scale, q->in_zero_point);
+  make_weights (m, q, &s, 4, w_dims, 0, &wt, &bt);
+  y = act_tensor (m, q, "branch", 4, dims, mid_scale, mid_zp);
+  op = tb_op3 (m, TFL_OP_CONV_2D, x, wt, bt, y);
+  tb_op_options (m, op)->stride_w = tb_op_options (m, op)->stride_h = 1;
+  tb_op_options (m, op)->padding = TFL_PADDING_VALID;
+  tb_op_options (m, op)->activation = conv_activation;
+  z = act_tensor (m, q, "output", 4, dims, q->out_scale, q->out_zero_point);
+  op = tb_op2 (m, TFL_OP_ADD, y, x, z);
+  tb_op_options (m, op)->activation = add_activation;
+  tb_io (m, x, z);
+  return m;
+}
+
+tb_model *
 tb_mean (const tb_quant *q, int h, int w, int c, bool keep_dims)
 {
   tb_model *m = tb_model_new ();

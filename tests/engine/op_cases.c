@@ -89,6 +89,37 @@ emit (const char *name, tb_model *tb, int type)
   mn_model_unref (&m);
 }
 
+/* How many steps the engine plans for the model (-1: it does not load). */
+static int
+planned_steps (tb_model *tb)
+{
+  size_t size = 0;
+  uint8_t *file = tb_model_finish (tb, &size);
+  mn_model *m = NULL;
+  mn_config c;
+  mn_config_default (&c);
+  int n = -1;
+  if (file && mn_model_load_memory (file, size, &c, &m) == MN_OK)
+    n = m->plan.num_steps;
+  mn_model_unref (&m);
+  free (file);
+  return n;
+}
+
+/* A 1x1 convolution and a residual ADD: fused into one step in float when
+ * the ADD has no activation (fused says so), two steps otherwise. */
+static void
+residual_case (const tb_quant *q, int type, const char *tag, const char *what, int conv_act,
+               int add_act, bool fused)
+{
+  char name[128];
+  snprintf (name, sizeof name, "%s_residual_%s", tag, what);
+  tb_model *tb = tb_residual (q, 6, 5, 24, conv_act, add_act);
+  const int steps = planned_steps (tb), want = type == TFL_TYPE_FLOAT32 && fused ? 1 : 2;
+  CHECK (steps == want, "%s: %d planned steps, want %d", name, steps, want);
+  emit (name, tb, type);
+}
+
 static void
 cases_for (int type, const char *tag)
 {
@@ -127,6 +158,11 @@ cases_for (int type, const char *tag)
   q.seed = 9;
   snprintf (name, sizeof name, "%s_add", tag);
   emit (name, tb_add (&q, 4, 5, 7, TFL_ACT_NONE), type);
+  q.seed = 10;
+  residual_case (&q, type, tag, "plain", TFL_ACT_NONE, TFL_ACT_NONE, true);
+  residual_case (&q, type, tag, "conv_relu6", TFL_ACT_RELU6, TFL_ACT_NONE, true);
+  residual_case (&q, type, tag, "add_relu", TFL_ACT_NONE, TFL_ACT_RELU, false);
+  q.seed = 9;
   snprintf (name, sizeof name, "%s_mean", tag);
   emit (name, tb_mean (&q, 5, 5, 11, false), type);
   snprintf (name, sizeof name, "%s_mean_keepdims", tag);

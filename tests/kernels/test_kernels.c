@@ -785,11 +785,13 @@ test_f32_convs (void)
   test_f32_conv_case (&g, false, "f32_conv");
 }
 
+/* with_res: a residual (C's shape and stride) added after the clamp. */
 static void
-test_f32_gemm_case (int m, int n, int k, size_t extra_a, size_t extra_c)
+test_f32_gemm_case (int m, int n, int k, size_t extra_a, size_t extra_c, bool with_res)
 {
   const size_t a_stride = (size_t) k + extra_a, c_stride = (size_t) n + extra_c;
   float *a = xmalloc (m * a_stride * 4), *w = xmalloc ((size_t) n * k * 4);
+  float *res = NULL;
   float *bias = xmalloc (n * 4), *packed = xmalloc (mn_f32_gemm_packed_size (n, k) * 4), lo, hi;
   double *ref = xmalloc ((size_t) m * n * 8), *mag = xmalloc ((size_t) m * n * 8);
   gbuf gout;
@@ -802,6 +804,10 @@ test_f32_gemm_case (int m, int n, int k, size_t extra_a, size_t extra_c)
   fill_f32 (w, (size_t) n * k, 1.0f);
   fill_f32 (bias, n, 1.0f);
   rnd_f32_clamp (&lo, &hi);
+  if (with_res) {
+    res = xmalloc (out_n * 4);
+    fill_f32 (res, out_n, 4.0f);
+  }
   mn_f32_gemm_pack (n, k, w, bias, packed);
   for (int i = 0; i < m; i++)
     for (int j = 0; j < n; j++) {
@@ -810,7 +816,12 @@ test_f32_gemm_case (int m, int n, int k, size_t extra_a, size_t extra_c)
         const double t = (double) a[i * a_stride + kk] * w[(size_t) j * k + kk];
         acc += t, mg += fabs (t);
       }
-      ref[(size_t) i * n + j] = acc < lo ? lo : acc > hi ? hi : acc;
+      acc = acc < lo ? lo : acc > hi ? hi : acc;
+      if (res) {
+        acc += res[i * c_stride + j];
+        mg += fabs (res[i * c_stride + j]);
+      }
+      ref[(size_t) i * n + j] = acc;
       mag[(size_t) i * n + j] = mg;
     }
 
@@ -822,12 +833,12 @@ test_f32_gemm_case (int m, int n, int k, size_t extra_a, size_t extra_c)
       int bi = -1, bj = -1;
       greset (&gout);
       if (pass == 0) {
-        fns[f] (m, n, k, 0, n, a, a_stride, packed, c, c_stride, lo, hi);
+        fns[f] (m, n, k, 0, n, a, a_stride, packed, c, c_stride, res, lo, hi);
       } else {
-        fns[f] (m, n, k, nb, n, a, a_stride, packed, c, c_stride, lo, hi);
+        fns[f] (m, n, k, nb, n, a, a_stride, packed, c, c_stride, res, lo, hi);
         for (int i = 0; i < m && ok; i++)
           ok = gbody_untouched (&gout, i * c_stride * 4, (i * c_stride + nb) * 4);
-        fns[f] (m, n, k, 0, nb, a, a_stride, packed, c, c_stride, lo, hi);
+        fns[f] (m, n, k, 0, nb, a, a_stride, packed, c, c_stride, res, lo, hi);
       }
       for (int i = 0; i < m && bi < 0; i++) {
         for (int j = 0; j < n; j++)
@@ -839,14 +850,14 @@ test_f32_gemm_case (int m, int n, int k, size_t extra_a, size_t extra_c)
           ok = false;
       }
       check (ok && bi < 0 && gguards_ok (&gout),
-             "f32_gemm_%s m %d n %d k %d pass %d split %d: %s%s%s [%d][%d]", names[f], m, n, k,
-             pass, nb, bi >= 0 ? "outside tolerance " : "", ok ? "" : "wrote outside ",
+             "f32_gemm_%s m %d n %d k %d%s pass %d split %d: %s%s%s [%d][%d]", names[f], m, n, k,
+             res ? " residual" : "", pass, nb, bi >= 0 ? "outside tolerance " : "", ok ? "" : "wrote outside ",
              gguards_ok (&gout) ? "" : "guard bytes written", bi, bj);
     }
   }
 
   gfree (&gout);
-  free (a), free (w), free (bias), free (packed), free (ref), free (mag);
+  free (a), free (w), free (bias), free (packed), free (ref), free (mag), free (res);
 }
 
 static void
@@ -856,14 +867,16 @@ test_f32_gemm (void)
   static const int ks[] = { 1, 2, 3, 7, 16, 17, 33 };
   for (int t = 0; t < 200; t++)
     test_f32_gemm_case (rnd_range (1, 12), pick (ns, 8), pick (ks, 7),
-                        rnd () % 3 == 0 ? rnd_range (1, 5) : 0, rnd () % 3 == 0 ? rnd_range (1, 5) : 0);
+                        rnd () % 3 == 0 ? rnd_range (1, 5) : 0, rnd () % 3 == 0 ? rnd_range (1, 5) : 0,
+                        rnd () % 2 == 0);
   /* one row across several whole panels (the fully connected path) */
   for (int t = 0; t < 20; t++)
     test_f32_gemm_case (1, pick ((const int[]) { 64, 65, 72, 79, 80, 128, 136, 150 }, 8),
-                        pick (ks, 7), rnd () % 3 == 0 ? rnd_range (1, 5) : 0, 0);
-  test_f32_gemm_case (1, 1001, 1280, 0, 0);
-  test_f32_gemm_case (49, 1280, 320, 0, 0);
-  test_f32_gemm_case (3136, 24, 144, 0, 0);
+                        pick (ks, 7), rnd () % 3 == 0 ? rnd_range (1, 5) : 0, 0, rnd () % 2 == 0);
+  test_f32_gemm_case (1, 1001, 1280, 0, 0, false);
+  test_f32_gemm_case (49, 1280, 320, 0, 0, false);
+  test_f32_gemm_case (3136, 24, 144, 0, 0, false);
+  test_f32_gemm_case (3136, 24, 144, 0, 0, true);   /* V2's first residual block */
 }
 
 /* ---- requantisation helpers ----------------------------------------------------------- */

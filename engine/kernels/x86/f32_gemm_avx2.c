@@ -11,6 +11,9 @@
  *
  * A single row (fully connected) takes 4 panels at a time.
  *
+ * A residual (a following ADD fused by the planner) is added to each
+ * clamped output vector before it is stored.
+ *
  * Cache blocking: rows are taken in blocks whose slice of A fits in L2;
  * within a block the panels are the outer loop, so one panel of weights
  * (k * 64 bytes) is reused by every row tile of the block from L1/L2.
@@ -34,12 +37,25 @@
 
 void mn_f32_gemm_minmax_6x16_avx2 (int m, int n, int k, int n_begin, int n_end,
                                    const float *a, size_t a_stride, const float *packed,
-                                   float *c, size_t c_stride, float out_min, float out_max);
+                                   float *c, size_t c_stride, const float *residual,
+                                   float out_min, float out_max);
 
-/* mr rows by 16 channels (nr live, 9..16). mr is a constant after inlining. */
+/* clamp (acc), plus the residual's 8 floats at r (masked: the live lanes)
+ * when there is one. */
+static ALWAYS_INLINE __m256
+finish (__m256 acc, const float *r, bool masked, __m256i mask, __m256 vmin, __m256 vmax)
+{
+  const __m256 v = _mm256_min_ps (vmax, _mm256_max_ps (vmin, acc));
+  if (!r)
+    return v;
+  return _mm256_add_ps (v, masked ? _mm256_maskload_ps (r, mask) : _mm256_loadu_ps (r));
+}
+
+/* mr rows by 16 channels (nr live, 9..16). mr is a constant after inlining.
+ * res: the residual at the tile's first output, or NULL. */
 static ALWAYS_INLINE void
 tile_16 (const int mr, int k, int nr, const float *a, size_t a_stride, const float *panel,
-         float *c, size_t c_stride, __m256 vmin, __m256 vmax)
+         float *c, size_t c_stride, const float *res, __m256 vmin, __m256 vmax)
 {
   __m256 acc0[MR], acc1[MR];
   const float *ar[MR];
@@ -63,28 +79,24 @@ tile_16 (const int mr, int k, int nr, const float *a, size_t a_stride, const flo
       acc1[r] = _mm256_fmadd_ps (x, w1, acc1[r]);
     }
   }
-  if (nr == NR) {
-    UNROLL_MR
-    for (int r = 0; r < mr; r++) {
-      float *cr = c + (size_t) r * c_stride;
-      _mm256_storeu_ps (cr, _mm256_min_ps (vmax, _mm256_max_ps (vmin, acc0[r])));
-      _mm256_storeu_ps (cr + 8, _mm256_min_ps (vmax, _mm256_max_ps (vmin, acc1[r])));
-    }
-  } else {
-    const __m256i mask = mn_f32_lane_mask (nr - 8);
-    UNROLL_MR
-    for (int r = 0; r < mr; r++) {
-      float *cr = c + (size_t) r * c_stride;
-      _mm256_storeu_ps (cr, _mm256_min_ps (vmax, _mm256_max_ps (vmin, acc0[r])));
-      _mm256_maskstore_ps (cr + 8, mask, _mm256_min_ps (vmax, _mm256_max_ps (vmin, acc1[r])));
-    }
+  const __m256i mask = mn_f32_lane_mask (nr - 8);
+  UNROLL_MR
+  for (int r = 0; r < mr; r++) {
+    float *cr = c + (size_t) r * c_stride;
+    const float *rr = res ? res + (size_t) r * c_stride : NULL;
+    _mm256_storeu_ps (cr, finish (acc0[r], rr, false, mask, vmin, vmax));
+    const __m256 v1 = finish (acc1[r], rr ? rr + 8 : NULL, nr < NR, mask, vmin, vmax);
+    if (nr == NR)
+      _mm256_storeu_ps (cr + 8, v1);
+    else
+      _mm256_maskstore_ps (cr + 8, mask, v1);
   }
 }
 
 /* mr rows by the first 8 channels of a panel (nr live, 1..8). */
 static ALWAYS_INLINE void
 tile_8 (const int mr, int k, int nr, const float *a, size_t a_stride, const float *panel,
-        float *c, size_t c_stride, __m256 vmin, __m256 vmax)
+        float *c, size_t c_stride, const float *res, __m256 vmin, __m256 vmax)
 {
   __m256 acc[MR];
   const float *ar[MR];
@@ -104,17 +116,15 @@ tile_8 (const int mr, int k, int nr, const float *a, size_t a_stride, const floa
     for (int r = 0; r < mr; r++)
       acc[r] = _mm256_fmadd_ps (_mm256_broadcast_ss (ar[r] + kk), w0, acc[r]);
   }
-  if (nr == 8) {
-    UNROLL_MR
-    for (int r = 0; r < mr; r++)
-      _mm256_storeu_ps (c + (size_t) r * c_stride,
-                        _mm256_min_ps (vmax, _mm256_max_ps (vmin, acc[r])));
-  } else {
-    const __m256i mask = mn_f32_lane_mask (nr);
-    UNROLL_MR
-    for (int r = 0; r < mr; r++)
-      _mm256_maskstore_ps (c + (size_t) r * c_stride, mask,
-                           _mm256_min_ps (vmax, _mm256_max_ps (vmin, acc[r])));
+  const __m256i mask = mn_f32_lane_mask (nr);
+  UNROLL_MR
+  for (int r = 0; r < mr; r++) {
+    const __m256 v = finish (acc[r], res ? res + (size_t) r * c_stride : NULL, nr < 8, mask,
+                             vmin, vmax);
+    if (nr == 8)
+      _mm256_storeu_ps (c + (size_t) r * c_stride, v);
+    else
+      _mm256_maskstore_ps (c + (size_t) r * c_stride, mask, v);
   }
 }
 
@@ -122,73 +132,78 @@ tile_8 (const int mr, int k, int nr, const float *a, size_t a_stride, const floa
  * constants after inlining. */
 static ALWAYS_INLINE void
 tile (const bool wide, const int mr, int k, int nr, const float *a, size_t a_stride,
-      const float *panel, float *c, size_t c_stride, __m256 vmin, __m256 vmax)
+      const float *panel, float *c, size_t c_stride, const float *res, __m256 vmin, __m256 vmax)
 {
   if (wide)
-    tile_16 (mr, k, nr, a, a_stride, panel, c, c_stride, vmin, vmax);
+    tile_16 (mr, k, nr, a, a_stride, panel, c, c_stride, res, vmin, vmax);
   else
-    tile_8 (mr, k, nr, a, a_stride, panel, c, c_stride, vmin, vmax);
+    tile_8 (mr, k, nr, a, a_stride, panel, c, c_stride, res, vmin, vmax);
 }
 
 /* Rows [0, m) of one panel. */
 static ALWAYS_INLINE void
 panel_rows (const bool wide, int m, int k, int nr, const float *a, size_t a_stride,
-            const float *panel, float *c, size_t c_stride, __m256 vmin, __m256 vmax)
+            const float *panel, float *c, size_t c_stride, const float *res, __m256 vmin,
+            __m256 vmax)
 {
   /* Full tiles, but a remainder of 1 or 2 rows (2 or 4 accumulators: FMA
    * latency bound) joins the last full tile as 4 + 3 or 4 + 4 rows. */
   int tiles = m / MR, rest = m % MR;
   if (tiles > 0 && rest > 0 && rest < 3)
     tiles--, rest += MR;
-  for (int t = 0; t < tiles; t++, a += MR * a_stride, c += MR * c_stride)
-    tile (wide, MR, k, nr, a, a_stride, panel, c, c_stride, vmin, vmax);
+  /* res advances with c, by offsets: no arithmetic on a NULL res */
+  size_t off = 0;
+#define RES (res ? res + off : NULL)
+  for (int t = 0; t < tiles; t++, a += MR * a_stride, c += MR * c_stride, off += MR * c_stride)
+    tile (wide, MR, k, nr, a, a_stride, panel, c, c_stride, RES, vmin, vmax);
   if (rest > 5) {
-    tile (wide, 4, k, nr, a, a_stride, panel, c, c_stride, vmin, vmax);
-    a += 4 * a_stride, c += 4 * c_stride, rest -= 4;
+    tile (wide, 4, k, nr, a, a_stride, panel, c, c_stride, RES, vmin, vmax);
+    a += 4 * a_stride, c += 4 * c_stride, off += 4 * c_stride, rest -= 4;
   }
   switch (rest) {
   case 5:
-    tile (wide, 5, k, nr, a, a_stride, panel, c, c_stride, vmin, vmax);
+    tile (wide, 5, k, nr, a, a_stride, panel, c, c_stride, RES, vmin, vmax);
     break;
   case 4:
-    tile (wide, 4, k, nr, a, a_stride, panel, c, c_stride, vmin, vmax);
+    tile (wide, 4, k, nr, a, a_stride, panel, c, c_stride, RES, vmin, vmax);
     break;
   case 3:
-    tile (wide, 3, k, nr, a, a_stride, panel, c, c_stride, vmin, vmax);
+    tile (wide, 3, k, nr, a, a_stride, panel, c, c_stride, RES, vmin, vmax);
     break;
   case 2:
-    tile (wide, 2, k, nr, a, a_stride, panel, c, c_stride, vmin, vmax);
+    tile (wide, 2, k, nr, a, a_stride, panel, c, c_stride, RES, vmin, vmax);
     break;
   case 1:
-    tile (wide, 1, k, nr, a, a_stride, panel, c, c_stride, vmin, vmax);
+    tile (wide, 1, k, nr, a, a_stride, panel, c, c_stride, RES, vmin, vmax);
     break;
   default:
     break;
   }
+#undef RES
 }
 
 /* A panel with more than 8 live channels. */
 static void
 panel_16 (int m, int k, int nr, const float *a, size_t a_stride, const float *panel, float *c,
-          size_t c_stride, __m256 vmin, __m256 vmax)
+          size_t c_stride, const float *res, __m256 vmin, __m256 vmax)
 {
-  panel_rows (true, m, k, nr, a, a_stride, panel, c, c_stride, vmin, vmax);
+  panel_rows (true, m, k, nr, a, a_stride, panel, c, c_stride, res, vmin, vmax);
 }
 
 /* A panel with at most 8 live channels. */
 static void
 panel_8 (int m, int k, int nr, const float *a, size_t a_stride, const float *panel, float *c,
-         size_t c_stride, __m256 vmin, __m256 vmax)
+         size_t c_stride, const float *res, __m256 vmin, __m256 vmax)
 {
-  panel_rows (false, m, k, nr, a, a_stride, panel, c, c_stride, vmin, vmax);
+  panel_rows (false, m, k, nr, a, a_stride, panel, c, c_stride, res, vmin, vmax);
 }
 
 /* One row by PANELS1 full panels (fully connected layers, m == 1): 8
  * independent FMA chains instead of 2, and 8 weight streams in flight. */
 #define PANELS1 4
 static void
-row_4x16 (int k, const float *a, const float *panel, size_t panel_floats, float *c, __m256 vmin,
-          __m256 vmax)
+row_4x16 (int k, const float *a, const float *panel, size_t panel_floats, float *c,
+          const float *res, __m256 vmin, __m256 vmax)
 {
   __m256 acc[PANELS1][2];
   const float *w[PANELS1];
@@ -210,15 +225,18 @@ row_4x16 (int k, const float *a, const float *panel, size_t panel_floats, float 
   }
   UNROLL_MR
   for (int p = 0; p < PANELS1; p++) {
-    _mm256_storeu_ps (c + p * NR, _mm256_min_ps (vmax, _mm256_max_ps (vmin, acc[p][0])));
-    _mm256_storeu_ps (c + p * NR + 8, _mm256_min_ps (vmax, _mm256_max_ps (vmin, acc[p][1])));
+    const __m256i no_mask = _mm256_setzero_si256 ();
+    _mm256_storeu_ps (c + p * NR, finish (acc[p][0], res ? res + p * NR : NULL, false, no_mask,
+                                          vmin, vmax));
+    _mm256_storeu_ps (c + p * NR + 8, finish (acc[p][1], res ? res + p * NR + 8 : NULL, false,
+                                              no_mask, vmin, vmax));
   }
 }
 
 void
 mn_f32_gemm_minmax_6x16_avx2 (int m, int n, int k, int n_begin, int n_end, const float *a,
                               size_t a_stride, const float *packed, float *c, size_t c_stride,
-                              float out_min, float out_max)
+                              const float *residual, float out_min, float out_max)
 {
   const __m256 vmin = _mm256_set1_ps (out_min), vmax = _mm256_set1_ps (out_max);
   const size_t panel_floats = (size_t) NR * ((size_t) k + 1);
@@ -229,20 +247,22 @@ mn_f32_gemm_minmax_6x16_avx2 (int m, int n, int k, int n_begin, int n_end, const
   if (m == 1) /* whole groups of full panels first; the rest below */
     for (; n_begin + PANELS1 * NR <= n_end; n_begin += PANELS1 * NR)
       row_4x16 (k, a, packed + (size_t) (n_begin / NR) * panel_floats, panel_floats, c + n_begin,
-                vmin, vmax);
+                residual ? residual + n_begin : NULL, vmin, vmax);
   mb = mb < MR ? MR : mb - mb % MR;
   for (int i0 = 0; i0 < m; i0 += mb) {
     const int rows = m - i0 < mb ? m - i0 : mb;
     const float *ab = a + (size_t) i0 * a_stride;
     float *cb = c + (size_t) i0 * c_stride;
+    const float *rb = residual ? residual + (size_t) i0 * c_stride : NULL;
 
     for (int n0 = n_begin; n0 < n_end; n0 += NR) {
       const float *panel = packed + (size_t) (n0 / NR) * panel_floats;
       const int nr = n_end - n0 < NR ? n_end - n0 : NR;
+      const float *rp = rb ? rb + n0 : NULL;
       if (nr > 8)
-        panel_16 (rows, k, nr, ab, a_stride, panel, cb + n0, c_stride, vmin, vmax);
+        panel_16 (rows, k, nr, ab, a_stride, panel, cb + n0, c_stride, rp, vmin, vmax);
       else
-        panel_8 (rows, k, nr, ab, a_stride, panel, cb + n0, c_stride, vmin, vmax);
+        panel_8 (rows, k, nr, ab, a_stride, panel, cb + n0, c_stride, rp, vmin, vmax);
     }
   }
 }
