@@ -26,6 +26,9 @@
 #define NR MN_F32_DW_NR
 /* Output pixels side by side: 4 accumulators, inputs shared between them. */
 #define STRIP 4
+/* Inside the image, stride 1 rows go WIDE_STRIP pixels at a time: 10
+ * input vectors a kernel row feed 24 FMAs instead of 6 feeding 12. */
+#define WIDE_STRIP 8
 
 #define UNROLL _Pragma ("GCC unroll 9")
 
@@ -60,7 +63,7 @@ dw3x3_strip (const int width, const int stride, const bool check, const bool all
              int nv, const float *panel, float *o, size_t oc, bool masked, __m256i mask, __m256 vmin,
              __m256 vmax)
 {
-  __m256 acc[STRIP];
+  __m256 acc[WIDE_STRIP];
   const __m256 bias = _mm256_loadu_ps (panel);
 
   UNROLL
@@ -137,8 +140,9 @@ dw3x3_column (const mn_conv_geom *g, const int width, const int stride, const bo
   }
 }
 
-/* One output row in strips of STRIP pixels (the last one narrower); strips
- * touching the padding check their input columns. */
+/* One output row: at stride 1 the left padding column, then WIDE_STRIP
+ * strips inside; the rest in strips of STRIP pixels (the last one
+ * narrower), those touching the padding checking their input columns. */
 static ALWAYS_INLINE void
 dw3x3_row (const mn_conv_geom *g, const int stride, const float *const rows[3],
            const float *packed, float *orow, int ox_lo, int ox_hi, __m256i tail_mask,
@@ -146,7 +150,15 @@ dw3x3_row (const mn_conv_geom *g, const int stride, const float *const rows[3],
 {
   const size_t oc = (size_t) g->out_c;
 
-  for (int ox = 0; ox < g->out_w; ox += STRIP) {
+  int ox = 0;
+  if (stride == 1 && ox_lo + WIDE_STRIP <= ox_hi) {
+    for (; ox < ox_lo; ox++)   /* the left padding column */
+      dw3x3_column (g, 1, stride, true, rows, packed, orow + ox * oc, ox, tail_mask, vmin, vmax);
+    for (; ox + WIDE_STRIP <= ox_hi; ox += WIDE_STRIP)
+      dw3x3_column (g, WIDE_STRIP, stride, false, rows, packed, orow + ox * oc, ox, tail_mask,
+                    vmin, vmax);
+  }
+  for (; ox < g->out_w; ox += STRIP) {
     const int width = g->out_w - ox < STRIP ? g->out_w - ox : STRIP;
     float *o = orow + ox * oc;
     if (width == STRIP && ox >= ox_lo && ox + STRIP <= ox_hi)
