@@ -81,6 +81,22 @@ gather (const mn_conv_geom *g, const uint8_t *in, const uint8_t *in_end, int32_t
   dst[(size_t) g->k_h * run] = 0;
 }
 
+/* gather () for a pixel whose taps are all inside the image, when a
+ * kernel row's run of values is at most 16 (the first layer: 3 x 3): one
+ * widening load a kernel row, no checks.  s: the first tap; the caller
+ * makes sure the last row's 16-byte load stays inside the input.  Each
+ * row's store spills past its run into the next row's, written after. */
+static ALWAYS_INLINE void
+gather_inside16 (const mn_conv_geom *g, const uint8_t *s, size_t row_bytes, int run,
+                 __m256i vzp, int16_t *dst)
+{
+  for (int ky = 0; ky < g->k_h; ky++, s += row_bytes, dst += run)
+    _mm256_storeu_si256 ((__m256i *) dst,
+                         _mm256_sub_epi16 (_mm256_cvtepu8_epi16 (_mm_loadu_si128 ((const __m128i *) s)),
+                                           vzp));
+  dst[0] = 0;   /* one zero past an odd end (dst is at k_h * run) */
+}
+
 static ALWAYS_INLINE __m256i
 bcast_pair (const int16_t *p)
 {
@@ -178,14 +194,29 @@ conv_rows (const bool general, const mn_conv_geom *g, const uint8_t *in, const u
            int16_t (*abuf)[MAX_KK + 16], __m256i zp, __m256i lo, __m256i hi)
 {
   const int16_t *const a[2] = { abuf[0], abuf[1] };
+  const int run = g->k_w * g->in_c;
+  const size_t row_bytes = (size_t) g->in_w * g->in_c, px_bytes = (size_t) g->stride_w * g->in_c;
+  const __m256i vzp = _mm256_set1_epi16 ((short) in_zero_point);
 
   for (int oy = oy_begin; oy < oy_end; oy++) {
+    const int iy0 = oy * g->stride_h - g->pad_top;
+    const bool rows_inside = run <= 16 && iy0 >= 0 && iy0 + g->k_h <= g->in_h;
     for (int ox = 0; ox < g->out_w; ox += 2) {
       const int npx = g->out_w - ox < 2 ? 1 : 2;
       uint8_t *o = out + ((size_t) oy * g->out_w + ox) * g->out_c;
-      gather (g, in, in_end, in_zero_point, oy, ox, abuf[0]);
-      if (npx > 1)
-        gather (g, in, in_end, in_zero_point, oy, ox + 1, abuf[1]);
+      const int ix0 = ox * g->stride_w - g->pad_left;
+      const uint8_t *s = in + (ptrdiff_t) iy0 * (ptrdiff_t) row_bytes + (ptrdiff_t) ix0 * g->in_c;
+      /* both pixels' taps inside, and the last 16-byte load too */
+      if (rows_inside && ix0 >= 0 && (ox + npx - 1) * g->stride_w - g->pad_left + g->k_w <= g->in_w
+          && s + (size_t) (g->k_h - 1) * row_bytes + (size_t) (npx - 1) * px_bytes + 16 <= in_end) {
+        gather_inside16 (g, s, row_bytes, run, vzp, abuf[0]);
+        if (npx > 1)
+          gather_inside16 (g, s + px_bytes, row_bytes, run, vzp, abuf[1]);
+      } else {
+        gather (g, in, in_end, in_zero_point, oy, ox, abuf[0]);
+        if (npx > 1)
+          gather (g, in, in_end, in_zero_point, oy, ox + 1, abuf[1]);
+      }
 
       for (int p = p0; p < p1; p += PB) {
         const int np = p1 - p < PB ? p1 - p : PB;
