@@ -2,12 +2,14 @@
  *
  * Session creation plans one arena by liveness (tensors whose lifetimes do
  * not overlap share bytes) and allocates everything a run needs, so a run
- * never allocates.  A run is one OpenMP parallel region: every thread walks
- * the steps, takes its share of each heavy step (output rows, pixels or
- * channel panels), and meets the others at a barrier (step_barrier.h: a
- * short spin, then it yields the core, so a busy pipeline does not stall on
- * OpenMP's long spins); small steps run on one thread.  Each output element is computed by the same code whatever the
- * split, so results are bitwise identical for any thread count.
+ * never allocates.  A run is one OpenMP parallel region: every thread
+ * writes its rows of the input image, then walks the steps, takes its share
+ * of each step (output rows, pixels, channel panels, channels or elements)
+ * and meets the others at a barrier (step_barrier.h: a short spin, then it
+ * yields the core, so a busy pipeline does not stall on OpenMP's long
+ * spins); softmax and pad run on one thread.  Each output element is
+ * computed by the same code whatever the split, so results are bitwise
+ * identical for any thread count.
  */
 #include <math.h>
 #include <omp.h>

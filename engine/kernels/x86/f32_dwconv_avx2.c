@@ -76,15 +76,20 @@ dw3x3_strip (const int width, const int stride, const bool check, const bool all
     const float *r = rows[v], *wr = panel + NR + (all_rows ? v : kys[v]) * 3 * NR;
     const __m256 w0 = _mm256_loadu_ps (wr), w1 = _mm256_loadu_ps (wr + NR),
                  w2 = _mm256_loadu_ps (wr + 2 * NR);
-    /* one pointer stepping along the row: with an offset register per
-     * column (up to 9 at stride 2) the loop runs out of registers */
-    const float *xp = r + (ptrdiff_t) ix0 * (ptrdiff_t) cs;
+    /* Inside the image, one pointer stepping along the row: with an
+     * offset register per column (up to 9 at stride 2) the loop runs out
+     * of registers.  Strips at the edges form addresses of columns inside
+     * only. */
+    const float *xp = check ? r : r + (size_t) ix0 * cs;
     UNROLL
-    for (int j = 0; j < (width - 1) * stride + 3; j++, xp += cs) {
-      __asm__ ("" : "+r" (xp));
+    for (int j = 0; j < (width - 1) * stride + 3; j++) {
       if (check && (ix0 + j < 0 || ix0 + j >= in_w))
         continue;
-      const __m256 x = load_x (xp, masked, mask);
+      if (!check && j > 0) {
+        xp += cs;
+        __asm__ ("" : "+r" (xp));
+      }
+      const __m256 x = load_x (check ? r + (size_t) (ix0 + j) * cs : xp, masked, mask);
       UNROLL
       for (int p = 0; p < width; p++) {
         const int kx = j - p * stride;

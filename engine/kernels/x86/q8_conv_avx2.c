@@ -9,7 +9,8 @@
  * twin skips them: they add nothing either way), then two pixels and up to
  * 4 panels at a time take a run of 32-bit broadcast + vpmaddwd + vpaddd,
  * one broadcast for all panels and one weight load for both pixels.
- * Requantisation is
+ * Pixels inside the image whose kernel rows hold at most 16 values (the
+ * first layer) gather with one widening load a row.  Requantisation is
  * q8_requant_avx2.h.  Receptive fields over MAX_KK values go to the C twin. */
 #include <immintrin.h>
 #include <stdbool.h>
@@ -205,10 +206,14 @@ conv_rows (const bool general, const mn_conv_geom *g, const uint8_t *in, const u
       const int npx = g->out_w - ox < 2 ? 1 : 2;
       uint8_t *o = out + ((size_t) oy * g->out_w + ox) * g->out_c;
       const int ix0 = ox * g->stride_w - g->pad_left;
-      const uint8_t *s = in + (ptrdiff_t) iy0 * (ptrdiff_t) row_bytes + (ptrdiff_t) ix0 * g->in_c;
-      /* both pixels' taps inside, and the last 16-byte load too */
+      /* both pixels' taps inside, and the last 16-byte load too (offsets
+       * from in: no pointer is formed outside the input) */
+      const size_t first = rows_inside && ix0 >= 0
+                               ? (size_t) iy0 * row_bytes + (size_t) ix0 * g->in_c : 0;
       if (rows_inside && ix0 >= 0 && (ox + npx - 1) * g->stride_w - g->pad_left + g->k_w <= g->in_w
-          && s + (size_t) (g->k_h - 1) * row_bytes + (size_t) (npx - 1) * px_bytes + 16 <= in_end) {
+          && first + (size_t) (g->k_h - 1) * row_bytes + (size_t) (npx - 1) * px_bytes + 16
+                 <= (size_t) (in_end - in)) {
+        const uint8_t *s = in + first;
         gather_inside16 (g, s, row_bytes, run, vzp, abuf[0]);
         if (npx > 1)
           gather_inside16 (g, s + px_bytes, row_bytes, run, vzp, abuf[1]);
