@@ -1291,6 +1291,16 @@ tb_fully_connected (const tb_quant *q, int cin, int cout, int activation)
   return m;
 }
 
+/* The branch of a residual block: [1,h,w,c] with a third quantisation of
+ * its own (scale 1.5x the input's, zero point 3 off), so that the ADD
+ * rescales both inputs. */
+static int
+branch_tensor (tb_model *m, const tb_quant *q, const int32_t dims[4])
+{
+  const int32_t zp = q->type == TFL_TYPE_UINT8 ? q->in_zero_point - 3 : q->in_zero_point + 3;
+  return act_tensor (m, q, "branch", 4, dims, q->in_scale * 1.5f, zp);
+}
+
 tb_model *
 tb_add (const tb_quant *q, int h, int w, int c, int activation)
 {
@@ -1299,12 +1309,10 @@ tb_add (const tb_quant *q, int h, int w, int c, int activation)
   int32_t dims[4] = { 1, h, w, c };
   int32_t w_dims[4] = { 1, 1, 1, c };
   int x, y, z, wt, bt, op;
-  float mid_scale = q->in_scale * 1.5f;
-  int32_t mid_zp = q->type == TFL_TYPE_UINT8 ? q->in_zero_point - 3 : q->in_zero_point + 3;
 
   x = act_tensor (m, q, "input", 4, dims, q->in_scale, q->in_zero_point);
   make_weights (m, q, &s, 4, w_dims, 3, &wt, &bt);
-  y = act_tensor (m, q, "branch", 4, dims, mid_scale, mid_zp);
+  y = branch_tensor (m, q, dims);
   op = tb_op3 (m, TFL_OP_DEPTHWISE_CONV_2D, x, wt, bt, y);
   tb_op_options (m, op)->depth_multiplier = 1;
   z = act_tensor (m, q, "output", 4, dims, q->out_scale, q->out_zero_point);
@@ -1315,26 +1323,33 @@ tb_add (const tb_quant *q, int h, int w, int c, int activation)
 }
 
 tb_model *
-tb_residual (const tb_quant *q, int h, int w, int c, int conv_activation, int add_activation)
+tb_residual (const tb_quant *q, int h, int w, int c, int conv_activation, int add_activation,
+             bool branch_read_twice)
 {
   tb_model *m = tb_model_new ();
   uint32_t s = q->seed;
   int32_t dims[4] = { 1, h, w, c };
   int32_t w_dims[4] = { c, 1, 1, c };
   int x, y, z, wt, bt, op;
-  float mid_scale = q->in_scale * 1.5f;
-  int32_t mid_zp = q->type == TFL_TYPE_UINT8 ? q->in_zero_point - 3 : q->in_zero_point + 3;
+  tb_options *o;
 
   x = act_tensor (m, q, "input", 4, dims, q->in_scale, q->in_zero_point);
   make_weights (m, q, &s, 4, w_dims, 0, &wt, &bt);
-  y = act_tensor (m, q, "branch", 4, dims, mid_scale, mid_zp);
+  y = branch_tensor (m, q, dims);
   op = tb_op3 (m, TFL_OP_CONV_2D, x, wt, bt, y);
-  tb_op_options (m, op)->stride_w = tb_op_options (m, op)->stride_h = 1;
-  tb_op_options (m, op)->padding = TFL_PADDING_VALID;
-  tb_op_options (m, op)->activation = conv_activation;
-  z = act_tensor (m, q, "output", 4, dims, q->out_scale, q->out_zero_point);
+  o = tb_op_options (m, op);
+  o->stride_w = o->stride_h = 1;
+  o->padding = TFL_PADDING_VALID;
+  o->activation = conv_activation;
+  z = act_tensor (m, q, branch_read_twice ? "sum" : "output", 4, dims, q->out_scale,
+                  q->out_zero_point);
   op = tb_op2 (m, TFL_OP_ADD, y, x, z);
   tb_op_options (m, op)->activation = add_activation;
+  if (branch_read_twice) {   /* output = ADD (sum, branch): the branch has two readers */
+    const int sum = z;
+    z = act_tensor (m, q, "output", 4, dims, q->out_scale, q->out_zero_point);
+    tb_op2 (m, TFL_OP_ADD, sum, y, z);
+  }
   tb_io (m, x, z);
   return m;
 }

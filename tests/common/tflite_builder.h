@@ -145,9 +145,10 @@ tb_model *tb_fully_connected (const tb_quant *q, int cin, int cout, int activati
 tb_model *tb_add (const tb_quant *q, int h, int w, int c, int activation);
 /* input [1,h,w,c] -> CONV_2D 1x1 (c -> c, conv_activation) -> y;
  * ADD(y, input, add_activation) -> output: a residual block's tail, which
- * the float planner fuses when the ADD has no activation. */
+ * the float planner fuses when the ADD has no activation and y no other
+ * reader.  branch_read_twice: the sum goes on through ADD(sum, y). */
 tb_model *tb_residual (const tb_quant *q, int h, int w, int c, int conv_activation,
-                       int add_activation);
+                       int add_activation, bool branch_read_twice);
 /* input [1,h,w,c] -> MEAN over axes 1,2 -> [1,c] or [1,1,1,c] */
 tb_model *tb_mean (const tb_quant *q, int h, int w, int c, bool keep_dims);
 /* input [1,h,w,c] -> AVERAGE_POOL_2D (filter fh x fw) -> output */

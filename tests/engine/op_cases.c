@@ -106,16 +106,18 @@ planned_steps (tb_model *tb)
   return n;
 }
 
-/* A 1x1 convolution and a residual ADD: fused into one step in float when
- * the ADD has no activation (fused says so), two steps otherwise. */
+/* A 1x1 convolution and a residual ADD (and, with twice, a second ADD
+ * reading the convolution's output): in float the first ADD is fused into
+ * the convolution's step when fused says so. */
 static void
 residual_case (const tb_quant *q, int type, const char *tag, const char *what, int conv_act,
-               int add_act, bool fused)
+               int add_act, bool twice, bool fused)
 {
   char name[128];
   snprintf (name, sizeof name, "%s_residual_%s", tag, what);
-  tb_model *tb = tb_residual (q, 6, 5, 24, conv_act, add_act);
-  const int steps = planned_steps (tb), want = type == TFL_TYPE_FLOAT32 && fused ? 1 : 2;
+  tb_model *tb = tb_residual (q, 6, 5, 24, conv_act, add_act, twice);
+  const int ops = twice ? 3 : 2;
+  const int steps = planned_steps (tb), want = type == TFL_TYPE_FLOAT32 && fused ? ops - 1 : ops;
   CHECK (steps == want, "%s: %d planned steps, want %d", name, steps, want);
   emit (name, tb, type);
 }
@@ -159,9 +161,10 @@ cases_for (int type, const char *tag)
   snprintf (name, sizeof name, "%s_add", tag);
   emit (name, tb_add (&q, 4, 5, 7, TFL_ACT_NONE), type);
   q.seed = 10;
-  residual_case (&q, type, tag, "plain", TFL_ACT_NONE, TFL_ACT_NONE, true);
-  residual_case (&q, type, tag, "conv_relu6", TFL_ACT_RELU6, TFL_ACT_NONE, true);
-  residual_case (&q, type, tag, "add_relu", TFL_ACT_NONE, TFL_ACT_RELU, false);
+  residual_case (&q, type, tag, "plain", TFL_ACT_NONE, TFL_ACT_NONE, false, true);
+  residual_case (&q, type, tag, "conv_relu6", TFL_ACT_RELU6, TFL_ACT_NONE, false, true);
+  residual_case (&q, type, tag, "add_relu", TFL_ACT_NONE, TFL_ACT_RELU, false, false);
+  residual_case (&q, type, tag, "branch_twice", TFL_ACT_NONE, TFL_ACT_NONE, true, false);
   q.seed = 9;
   snprintf (name, sizeof name, "%s_mean", tag);
   emit (name, tb_mean (&q, 5, 5, 11, false), type);
