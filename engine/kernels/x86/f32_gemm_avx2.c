@@ -40,6 +40,14 @@ void mn_f32_gemm_minmax_6x16_avx2 (int m, int n, int k, int n_begin, int n_end,
                                    float *c, size_t c_stride, const float *residual,
                                    float out_min, float out_max);
 
+/* The residual n floats further on, or NULL without one (no arithmetic
+ * on a NULL pointer). */
+static ALWAYS_INLINE const float *
+res_at (const float *res, size_t n)
+{
+  return res ? res + n : NULL;
+}
+
 /* clamp (acc), plus the residual's 8 floats at r (masked: the live lanes)
  * when there is one. */
 static ALWAYS_INLINE __m256
@@ -83,9 +91,9 @@ tile_16 (const int mr, int k, int nr, const float *a, size_t a_stride, const flo
   UNROLL_MR
   for (int r = 0; r < mr; r++) {
     float *cr = c + (size_t) r * c_stride;
-    const float *rr = res ? res + (size_t) r * c_stride : NULL;
+    const float *rr = res_at (res, (size_t) r * c_stride);
     _mm256_storeu_ps (cr, finish (acc0[r], rr, false, mask, vmin, vmax));
-    const __m256 v1 = finish (acc1[r], rr ? rr + 8 : NULL, nr < NR, mask, vmin, vmax);
+    const __m256 v1 = finish (acc1[r], res_at (rr, 8), nr < NR, mask, vmin, vmax);
     if (nr == NR)
       _mm256_storeu_ps (cr + 8, v1);
     else
@@ -119,7 +127,7 @@ tile_8 (const int mr, int k, int nr, const float *a, size_t a_stride, const floa
   const __m256i mask = mn_f32_lane_mask (nr);
   UNROLL_MR
   for (int r = 0; r < mr; r++) {
-    const __m256 v = finish (acc[r], res ? res + (size_t) r * c_stride : NULL, nr < 8, mask,
+    const __m256 v = finish (acc[r], res_at (res, (size_t) r * c_stride), nr < 8, mask,
                              vmin, vmax);
     if (nr == 8)
       _mm256_storeu_ps (c + (size_t) r * c_stride, v);
@@ -151,35 +159,34 @@ panel_rows (const bool wide, int m, int k, int nr, const float *a, size_t a_stri
   int tiles = m / MR, rest = m % MR;
   if (tiles > 0 && rest > 0 && rest < 3)
     tiles--, rest += MR;
-  /* res advances with c, by offsets: no arithmetic on a NULL res */
-  size_t off = 0;
-#define RES (res ? res + off : NULL)
-  for (int t = 0; t < tiles; t++, a += MR * a_stride, c += MR * c_stride, off += MR * c_stride)
-    tile (wide, MR, k, nr, a, a_stride, panel, c, c_stride, RES, vmin, vmax);
+  for (int t = 0; t < tiles; t++, a += MR * a_stride, c += MR * c_stride) {
+    tile (wide, MR, k, nr, a, a_stride, panel, c, c_stride, res, vmin, vmax);
+    res = res_at (res, MR * c_stride);
+  }
   if (rest > 5) {
-    tile (wide, 4, k, nr, a, a_stride, panel, c, c_stride, RES, vmin, vmax);
-    a += 4 * a_stride, c += 4 * c_stride, off += 4 * c_stride, rest -= 4;
+    tile (wide, 4, k, nr, a, a_stride, panel, c, c_stride, res, vmin, vmax);
+    a += 4 * a_stride, c += 4 * c_stride, rest -= 4;
+    res = res_at (res, 4 * c_stride);
   }
   switch (rest) {
   case 5:
-    tile (wide, 5, k, nr, a, a_stride, panel, c, c_stride, RES, vmin, vmax);
+    tile (wide, 5, k, nr, a, a_stride, panel, c, c_stride, res, vmin, vmax);
     break;
   case 4:
-    tile (wide, 4, k, nr, a, a_stride, panel, c, c_stride, RES, vmin, vmax);
+    tile (wide, 4, k, nr, a, a_stride, panel, c, c_stride, res, vmin, vmax);
     break;
   case 3:
-    tile (wide, 3, k, nr, a, a_stride, panel, c, c_stride, RES, vmin, vmax);
+    tile (wide, 3, k, nr, a, a_stride, panel, c, c_stride, res, vmin, vmax);
     break;
   case 2:
-    tile (wide, 2, k, nr, a, a_stride, panel, c, c_stride, RES, vmin, vmax);
+    tile (wide, 2, k, nr, a, a_stride, panel, c, c_stride, res, vmin, vmax);
     break;
   case 1:
-    tile (wide, 1, k, nr, a, a_stride, panel, c, c_stride, RES, vmin, vmax);
+    tile (wide, 1, k, nr, a, a_stride, panel, c, c_stride, res, vmin, vmax);
     break;
   default:
     break;
   }
-#undef RES
 }
 
 /* A panel with more than 8 live channels. */
@@ -226,9 +233,9 @@ row_4x16 (int k, const float *a, const float *panel, size_t panel_floats, float 
   UNROLL_MR
   for (int p = 0; p < PANELS1; p++) {
     const __m256i no_mask = _mm256_setzero_si256 ();
-    _mm256_storeu_ps (c + p * NR, finish (acc[p][0], res ? res + p * NR : NULL, false, no_mask,
+    _mm256_storeu_ps (c + p * NR, finish (acc[p][0], res_at (res, (size_t) p * NR), false, no_mask,
                                           vmin, vmax));
-    _mm256_storeu_ps (c + p * NR + 8, finish (acc[p][1], res ? res + p * NR + 8 : NULL, false,
+    _mm256_storeu_ps (c + p * NR + 8, finish (acc[p][1], res_at (res, (size_t) p * NR + 8), false,
                                               no_mask, vmin, vmax));
   }
 }
@@ -247,18 +254,18 @@ mn_f32_gemm_minmax_6x16_avx2 (int m, int n, int k, int n_begin, int n_end, const
   if (m == 1) /* whole groups of full panels first; the rest below */
     for (; n_begin + PANELS1 * NR <= n_end; n_begin += PANELS1 * NR)
       row_4x16 (k, a, packed + (size_t) (n_begin / NR) * panel_floats, panel_floats, c + n_begin,
-                residual ? residual + n_begin : NULL, vmin, vmax);
+                res_at (residual, (size_t) n_begin), vmin, vmax);
   mb = mb < MR ? MR : mb - mb % MR;
   for (int i0 = 0; i0 < m; i0 += mb) {
     const int rows = m - i0 < mb ? m - i0 : mb;
     const float *ab = a + (size_t) i0 * a_stride;
     float *cb = c + (size_t) i0 * c_stride;
-    const float *rb = residual ? residual + (size_t) i0 * c_stride : NULL;
+    const float *rb = res_at (residual, (size_t) i0 * c_stride);
 
     for (int n0 = n_begin; n0 < n_end; n0 += NR) {
       const float *panel = packed + (size_t) (n0 / NR) * panel_floats;
       const int nr = n_end - n0 < NR ? n_end - n0 : NR;
-      const float *rp = rb ? rb + n0 : NULL;
+      const float *rp = res_at (rb, (size_t) n0);
       if (nr > 8)
         panel_16 (rows, k, nr, ab, a_stride, panel, cb + n0, c_stride, rp, vmin, vmax);
       else
