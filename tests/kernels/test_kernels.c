@@ -209,18 +209,36 @@ typedef struct {
   mn_requant rq;
 } rq_params;
 
+/* A multiplier below one half: a right shift of at least 1. */
+static double
+rnd_real_multiplier_below_half (void)
+{
+  double m;
+  do
+    m = rnd_real_multiplier ();
+  while (!(m < 0.5));
+  return m;
+}
+
+/* Half the per-channel sets have right shifts only, so that with a ReLU-like
+ * clamp (a third of the cases) the SIMD twins' one-rounding requantisation
+ * runs on distinct per-channel constants; otherwise one channel of 16 with
+ * a multiplier above one sends nearly every set to the general form. */
 static void
 rq_init (rq_params *p, int n)
 {
-  const bool per_channel = rnd () % 2;
+  const bool per_channel = rnd () % 2, right_only = rnd () % 2;
   const double common = rnd_real_multiplier ();
   int32_t lo, hi;
 
   p->mult = xmalloc (sizeof (int32_t) * n);
   p->shift = xmalloc (sizeof (int32_t) * n);
-  for (int i = 0; i < n; i++)
-    mn_quantize_multiplier (per_channel ? rnd_real_multiplier () : common, &p->mult[i],
-                            &p->shift[i]);
+  for (int i = 0; i < n; i++) {
+    const double m = !per_channel ? common
+                     : right_only ? rnd_real_multiplier_below_half ()
+                                  : rnd_real_multiplier ();
+    mn_quantize_multiplier (m, &p->mult[i], &p->shift[i]);
+  }
   p->rq.multiplier = p->mult;
   p->rq.shift = p->shift;
   p->rq.out_zero_point = rnd_zero_point ();
@@ -649,7 +667,8 @@ test_q8_gemm (void)
  * clamp (MBQM (bias, M, shift) + zp) for extreme int32 values, shifts from
  * -31 to +7 and per-channel multipliers.  16..40 channels and 1..6 rows reach
  * both the narrow and the wide-n paths, and the all-right-shift fast
- * requantisation as well as the general one. */
+ * requantisation, the one-rounding form for clamps from the zero point up
+ * (every fourth set) and the general one. */
 static void
 test_q8_requant_extremes (void)
 {
@@ -661,6 +680,7 @@ test_q8_requant_extremes (void)
   for (int t = 0; t < 200; t++) {
     const int n = rnd_range (1, 40), k = rnd_range (1, 3), m = rnd_range (1, 6);
     const bool left = t % 2 == 1;   /* allow multipliers above one */
+    const bool clamped = t % 4 == 2; /* right shifts only, clamp from the zero point up */
     uint8_t *a = xmalloc ((size_t) m * k), *w = xmalloc ((size_t) n * k);
     uint8_t *c = xmalloc ((size_t) m * n);
     int32_t *bias = xmalloc (sizeof (int32_t) * n), *w_zp = xmalloc (sizeof (int32_t) * n);
@@ -674,13 +694,14 @@ test_q8_requant_extremes (void)
       w_zp[j] = rnd_range (0, 255);
       memset (w + (size_t) j * k, w_zp[j], (size_t) k);
       bias[j] = rnd () % 2 ? special[rnd () % (unsigned) nspecial] : (int32_t) rnd ();
-      mn_quantize_multiplier (ldexp (0.5 + 0.5 * rnd_unit (), rnd_range (-31, left ? 7 : 0)),
+      mn_quantize_multiplier (ldexp (0.5 + 0.5 * rnd_unit (),
+                                     rnd_range (-31, left ? 7 : clamped ? -1 : 0)),
                               &mult[j], &shift[j]);
     }
     rq.multiplier = mult;
     rq.shift = shift;
     rq.out_zero_point = rnd_range (0, 255);
-    rq.out_min = (uint8_t) rnd_range (0, 128);
+    rq.out_min = (uint8_t) (clamped ? rnd_range (rq.out_zero_point, 255) : rnd_range (0, 128));
     rq.out_max = (uint8_t) rnd_range (rq.out_min, 255);
     mn_q8_gemm_pack (n, k, w, w_zp, bias, rnd_zero_point (), packed);
     ktab->q8_gemm (m, n, k, 0, n, a, (size_t) k, packed, c, (size_t) n, &rq);

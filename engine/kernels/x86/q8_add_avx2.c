@@ -29,18 +29,18 @@ sum8 (const uint8_t *a, const uint8_t *b, const int32_t *at, const int32_t *bt)
 }
 
 static ALWAYS_INLINE __m256i
-add32 (const bool general, const uint8_t *a, const uint8_t *b, const mn_q8_add_params *p,
+add32 (const mn_q8_rq_mode mode, const uint8_t *a, const uint8_t *b, const mn_q8_add_params *p,
        const mn_q8_rq8 *q, __m256i zp, __m256i lo, __m256i hi)
 {
-  const __m256i r0 = mn_q8_requant8 (general, sum8 (a, b, p->a_table, p->b_table), q, zp);
-  const __m256i r1 = mn_q8_requant8 (general, sum8 (a + 8, b + 8, p->a_table, p->b_table), q, zp);
-  const __m256i r2 = mn_q8_requant8 (general, sum8 (a + 16, b + 16, p->a_table, p->b_table), q, zp);
-  const __m256i r3 = mn_q8_requant8 (general, sum8 (a + 24, b + 24, p->a_table, p->b_table), q, zp);
+  const __m256i r0 = mn_q8_requant8 (mode, sum8 (a, b, p->a_table, p->b_table), q, zp);
+  const __m256i r1 = mn_q8_requant8 (mode, sum8 (a + 8, b + 8, p->a_table, p->b_table), q, zp);
+  const __m256i r2 = mn_q8_requant8 (mode, sum8 (a + 16, b + 16, p->a_table, p->b_table), q, zp);
+  const __m256i r3 = mn_q8_requant8 (mode, sum8 (a + 24, b + 24, p->a_table, p->b_table), q, zp);
   return mn_q8_narrow2x16 (r0, r1, r2, r3, lo, hi);
 }
 
 static ALWAYS_INLINE void
-add_body (const bool general, size_t n, const uint8_t *a, const uint8_t *b, uint8_t *out,
+add_body (const mn_q8_rq_mode mode, size_t n, const uint8_t *a, const uint8_t *b, uint8_t *out,
           const mn_q8_add_params *p, const mn_q8_rq8 *q)
 {
   const __m256i zp = _mm256_set1_epi32 (p->out_zero_point);
@@ -49,12 +49,12 @@ add_body (const bool general, size_t n, const uint8_t *a, const uint8_t *b, uint
   size_t i = 0;
 
   for (; i + 32 <= n; i += 32)
-    _mm256_storeu_si256 ((__m256i *) (out + i), add32 (general, a + i, b + i, p, q, zp, lo, hi));
+    _mm256_storeu_si256 ((__m256i *) (out + i), add32 (mode, a + i, b + i, p, q, zp, lo, hi));
   if (i < n) {
     uint8_t ta[32] = { 0 }, tb[32] = { 0 }, to[32];
     memcpy (ta, a + i, n - i);
     memcpy (tb, b + i, n - i);
-    _mm256_storeu_si256 ((__m256i *) to, add32 (general, ta, tb, p, q, zp, lo, hi));
+    _mm256_storeu_si256 ((__m256i *) to, add32 (mode, ta, tb, p, q, zp, lo, hi));
     memcpy (out + i, to, n - i);
   }
 }
@@ -74,8 +74,14 @@ mn_q8_add_avx2 (size_t n, const uint8_t *a, const uint8_t *b, uint8_t *out,
   if (n == 0)
     return;
   mn_q8_rq8_load (&q, &rq, 0, 8);
-  if (mn_q8_rq_general (&rq, 0, 1))
-    add_body (true, n, a, b, out, p, &q);
-  else
-    add_body (false, n, a, b, out, p, &q);
+  switch (mn_q8_rq_mode_of (&rq, 0, 1)) {
+    case MN_Q8_RQ_GENERAL:
+      add_body (MN_Q8_RQ_GENERAL, n, a, b, out, p, &q);
+      break;
+    case MN_Q8_RQ_CLAMPED:
+      add_body (MN_Q8_RQ_CLAMPED, n, a, b, out, p, &q);
+      break;
+    default:
+      add_body (MN_Q8_RQ_PLAIN, n, a, b, out, p, &q);
+  }
 }

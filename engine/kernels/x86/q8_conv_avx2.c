@@ -132,7 +132,7 @@ store_channels (uint8_t *o, __m256i u, int nc)
  * requantise, narrow, store nc channels a pixel.  w: the panels' paired
  * weights, groups vectors each. */
 static ALWAYS_INLINE void
-panels_pixels (const bool general, const int npx, const int np, int groups,
+panels_pixels (const mn_q8_rq_mode mode, const int npx, const int np, int groups,
                const int16_t *const *abuf, const __m256i *w, const uint8_t *pan, size_t pb,
                const mn_q8_rq8 *q, __m256i zp, __m256i lo, __m256i hi, uint8_t *const *o, int nc)
 {
@@ -157,7 +157,7 @@ panels_pixels (const bool general, const int npx, const int np, int groups,
   for (int px = 0; px < npx; px++) {
     UNROLL_PB
     for (int j = 0; j < np; j++)
-      r[j] = mn_q8_requant8 (general, acc[px][j], &q[j], zp);
+      r[j] = mn_q8_requant8 (mode, acc[px][j], &q[j], zp);
     UNROLL_PB
     for (int j = np; j < PB; j++)
       r[j] = r[0];
@@ -166,22 +166,22 @@ panels_pixels (const bool general, const int npx, const int np, int groups,
 }
 
 static ALWAYS_INLINE void
-panels_any (const bool general, const int npx, int np, int groups, const int16_t *const *abuf,
+panels_any (const mn_q8_rq_mode mode, const int npx, int np, int groups, const int16_t *const *abuf,
             const __m256i *w, const uint8_t *pan, size_t pb, const mn_q8_rq8 *q, __m256i zp,
             __m256i lo, __m256i hi, uint8_t *const *o, int nc)
 {
   switch (np) {
     case 4:
-      panels_pixels (general, npx, 4, groups, abuf, w, pan, pb, q, zp, lo, hi, o, nc);
+      panels_pixels (mode, npx, 4, groups, abuf, w, pan, pb, q, zp, lo, hi, o, nc);
       break;
     case 3:
-      panels_pixels (general, npx, 3, groups, abuf, w, pan, pb, q, zp, lo, hi, o, nc);
+      panels_pixels (mode, npx, 3, groups, abuf, w, pan, pb, q, zp, lo, hi, o, nc);
       break;
     case 2:
-      panels_pixels (general, npx, 2, groups, abuf, w, pan, pb, q, zp, lo, hi, o, nc);
+      panels_pixels (mode, npx, 2, groups, abuf, w, pan, pb, q, zp, lo, hi, o, nc);
       break;
     default:
-      panels_pixels (general, npx, 1, groups, abuf, w, pan, pb, q, zp, lo, hi, o, nc);
+      panels_pixels (mode, npx, 1, groups, abuf, w, pan, pb, q, zp, lo, hi, o, nc);
       break;
   }
 }
@@ -189,7 +189,7 @@ panels_any (const bool general, const int npx, int np, int groups, const int16_t
 /* Output rows [oy_begin, oy_end), pixels two at a time, panels [p0, p1)
  * whose paired weights are in wbuf and constants in qbuf. */
 static ALWAYS_INLINE void
-conv_rows (const bool general, const mn_conv_geom *g, const uint8_t *in, const uint8_t *in_end,
+conv_rows (const mn_q8_rq_mode mode, const mn_conv_geom *g, const uint8_t *in, const uint8_t *in_end,
            int32_t in_zero_point, const void *packed, uint8_t *out, int oy_begin, int oy_end,
            int p0, int p1, int groups, size_t pb, const __m256i *wbuf, const mn_q8_rq8 *qbuf,
            int16_t (*abuf)[MAX_KK + 16], __m256i zp, __m256i lo, __m256i hi)
@@ -230,9 +230,9 @@ conv_rows (const bool general, const mn_conv_geom *g, const uint8_t *in, const u
         const int c0 = p * NR, nc = g->out_c - c0 < np * NR ? g->out_c - c0 : np * NR;
         uint8_t *const op[2] = { o + c0, o + g->out_c + c0 };
         if (npx == 2)
-          panels_any (general, 2, np, groups, a, w, pan, pb, &qbuf[p - p0], zp, lo, hi, op, nc);
+          panels_any (mode, 2, np, groups, a, w, pan, pb, &qbuf[p - p0], zp, lo, hi, op, nc);
         else
-          panels_any (general, 1, np, groups, a, w, pan, pb, &qbuf[p - p0], zp, lo, hi, op, nc);
+          panels_any (mode, 1, np, groups, a, w, pan, pb, &qbuf[p - p0], zp, lo, hi, op, nc);
       }
     }
   }
@@ -285,11 +285,18 @@ mn_q8_conv_avx2 (const mn_conv_geom *g, const uint8_t *in, int32_t in_zero_point
       mn_q8_rq8_load (&qbuf[p - p0], rq, p * NR, g->out_c - p * NR < NR ? g->out_c - p * NR : NR);
     }
 
-    if (mn_q8_rq_general (rq, p0 * NR, p1 * NR < g->out_c ? p1 * NR : g->out_c))
-      conv_rows (true, g, in, in_end, in_zero_point, packed, out, oy_begin, oy_end, p0, p1,
-                 groups, pb, wbuf, qbuf, abuf, zp, lo, hi);
-    else
-      conv_rows (false, g, in, in_end, in_zero_point, packed, out, oy_begin, oy_end, p0, p1,
-                 groups, pb, wbuf, qbuf, abuf, zp, lo, hi);
+    switch (mn_q8_rq_mode_of (rq, p0 * NR, p1 * NR < g->out_c ? p1 * NR : g->out_c)) {
+      case MN_Q8_RQ_GENERAL:
+        conv_rows (MN_Q8_RQ_GENERAL, g, in, in_end, in_zero_point, packed, out, oy_begin, oy_end,
+                   p0, p1, groups, pb, wbuf, qbuf, abuf, zp, lo, hi);
+        break;
+      case MN_Q8_RQ_CLAMPED:
+        conv_rows (MN_Q8_RQ_CLAMPED, g, in, in_end, in_zero_point, packed, out, oy_begin, oy_end,
+                   p0, p1, groups, pb, wbuf, qbuf, abuf, zp, lo, hi);
+        break;
+      default:
+        conv_rows (MN_Q8_RQ_PLAIN, g, in, in_end, in_zero_point, packed, out, oy_begin, oy_end,
+                   p0, p1, groups, pb, wbuf, qbuf, abuf, zp, lo, hi);
+    }
   }
 }

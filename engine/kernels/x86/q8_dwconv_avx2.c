@@ -66,6 +66,10 @@ split_rq8 (mn_q8_rq8 *a, mn_q8_rq8 *b)
   split_halves (&a->right, &b->right);
   split_halves (&a->mask, &b->mask);
   split_halves (&a->thr, &b->thr);
+  split_halves (&a->round_even, &b->round_even);
+  split_halves (&a->round_odd, &b->round_odd);
+  split_halves (&a->shift_even, &b->shift_even);
+  split_halves (&a->shift_odd, &b->shift_odd);
 }
 
 static size_t
@@ -158,11 +162,11 @@ dw_pair (const bool two, const int ncc, int nc, const uint8_t *pa, const uint8_t
 
 /* Requantise and store one pixel of one block. */
 static ALWAYS_INLINE void
-dw_store (const bool general, const int ncc, int nc, __m256i acc0, __m256i acc1,
+dw_store (const mn_q8_rq_mode mode, const int ncc, int nc, __m256i acc0, __m256i acc1,
           const dw_block *b, uint8_t *o, __m256i zp, __m256i lo, __m256i hi)
 {
-  const __m256i r0 = mn_q8_requant8 (general, acc0, &b->q[0], zp);
-  const __m256i r1 = ncc != 8 ? mn_q8_requant8 (general, acc1, &b->q[1], zp) : r0;
+  const __m256i r0 = mn_q8_requant8 (mode, acc0, &b->q[0], zp);
+  const __m256i r1 = ncc != 8 ? mn_q8_requant8 (mode, acc1, &b->q[1], zp) : r0;
   if (ncc == 16) {
     /* lanes (0-3, 4-7 | 8-11, 12-15) as int16, then 16 bytes in order */
     const __m256i w16 = _mm256_packs_epi32 (r0, r1);
@@ -184,7 +188,7 @@ dw_store (const bool general, const int ncc, int nc, __m256i acc0, __m256i acc1,
 /* One output pixel; tp[t] points at tap t's channel c0 (or at the
  * zero-point vector). */
 static ALWAYS_INLINE void
-dw_pixel (const bool general, const int taps, const int ncc, int nc, const uint8_t *const *tp,
+dw_pixel (const mn_q8_rq_mode mode, const int taps, const int ncc, int nc, const uint8_t *const *tp,
           const dw_block *b, uint8_t *o, __m256i zp, __m256i lo, __m256i hi)
 {
   __m256i acc0 = b->bias[0], acc1 = b->bias[1];
@@ -192,13 +196,13 @@ dw_pixel (const bool general, const int taps, const int ncc, int nc, const uint8
   for (int t = 0; t < taps; t += 2)
     dw_pair (t + 1 < taps, ncc, nc, tp[t], t + 1 < taps ? tp[t + 1] : NULL, b->w[t / 2], &acc0,
              &acc1);
-  dw_store (general, ncc, nc, acc0, acc1, b, o, zp, lo, hi);
+  dw_store (mode, ncc, nc, acc0, acc1, b, o, zp, lo, hi);
 }
 
 /* One 3x3 output pixel inside the image: rows r0..r2 at the first column,
  * c the byte step between columns. */
 static ALWAYS_INLINE void
-dw_pixel_3x3 (const bool general, const int ncc, const uint8_t *r0, const uint8_t *r1,
+dw_pixel_3x3 (const mn_q8_rq_mode mode, const int ncc, const uint8_t *r0, const uint8_t *r1,
               const uint8_t *r2, ptrdiff_t c, const dw_block *b, uint8_t *o, __m256i zp,
               __m256i lo, __m256i hi)
 {
@@ -208,13 +212,13 @@ dw_pixel_3x3 (const bool general, const int ncc, const uint8_t *r0, const uint8_
   dw_pair (true, ncc, ncc, r1 + c, r1 + 2 * c, b->w[2], &acc0, &acc1);
   dw_pair (true, ncc, ncc, r2, r2 + c, b->w[3], &acc0, &acc1);
   dw_pair (false, ncc, ncc, r2 + 2 * c, NULL, b->w[4], &acc0, &acc1);
-  dw_store (general, ncc, ncc, acc0, acc1, b, o, zp, lo, hi);
+  dw_store (mode, ncc, ncc, acc0, acc1, b, o, zp, lo, hi);
 }
 
 /* Output row oy of one block: interior pixels of 3x3 kernels by row
  * pointers, the rest through per-tap pointers. */
 static ALWAYS_INLINE void
-dw_row (const bool general, const int taps, const int ncc, int nc, const mn_conv_geom *g,
+dw_row (const mn_q8_rq_mode mode, const int taps, const int ncc, int nc, const mn_conv_geom *g,
         const uint8_t *in, int c0, const uint8_t *zpv, const dw_block *b, uint8_t *out, int oy,
         const ptrdiff_t *off, int ox_lo, int ox_hi, __m256i zp, __m256i lo, __m256i hi)
 {
@@ -241,7 +245,7 @@ dw_row (const bool general, const int taps, const int ncc, int nc, const mn_conv
         const size_t oc = (size_t) g->out_c;
         uint8_t *o = orow + (size_t) ox * oc;
         for (; ox < ox_hi; ox++, base += step, o += oc)
-          dw_pixel_3x3 (general, ncc, base, base + rs, base + 2 * rs, c, b, o, zp, lo, hi);
+          dw_pixel_3x3 (mode, ncc, base, base + rs, base + 2 * rs, c, b, o, zp, lo, hi);
         continue;
       }
 #pragma GCC unroll 25
@@ -264,32 +268,32 @@ dw_row (const bool general, const int taps, const int ncc, int nc, const mn_conv
         }
       }
     }
-    dw_pixel (general, taps, ncc, nc, tp, b, orow + (size_t) ox * g->out_c, zp, lo, hi);
+    dw_pixel (mode, taps, ncc, nc, tp, b, orow + (size_t) ox * g->out_c, zp, lo, hi);
     ox++;
   }
 }
 
 static ALWAYS_INLINE void
-dw_rows_any (const bool general, const mn_conv_geom *g, const uint8_t *in, int c0, int nc,
+dw_rows_any (const mn_q8_rq_mode mode, const mn_conv_geom *g, const uint8_t *in, int c0, int nc,
              const uint8_t *zpv, const dw_block *b, uint8_t *out, int oy, const ptrdiff_t *off,
              int ox_lo, int ox_hi, __m256i zp, __m256i lo, __m256i hi)
 {
   const int taps = g->k_h * g->k_w;
   if (taps == 9 && nc == 16)
-    dw_row (general, 9, 16, 16, g, in, c0, zpv, b, out, oy, off, ox_lo, ox_hi, zp, lo, hi);
+    dw_row (mode, 9, 16, 16, g, in, c0, zpv, b, out, oy, off, ox_lo, ox_hi, zp, lo, hi);
   else if (taps == 9 && nc == 8)
-    dw_row (general, 9, 8, 8, g, in, c0, zpv, b, out, oy, off, ox_lo, ox_hi, zp, lo, hi);
+    dw_row (mode, 9, 8, 8, g, in, c0, zpv, b, out, oy, off, ox_lo, ox_hi, zp, lo, hi);
   else if (nc == 16)
-    dw_row (general, taps, 16, 16, g, in, c0, zpv, b, out, oy, off, ox_lo, ox_hi, zp, lo, hi);
+    dw_row (mode, taps, 16, 16, g, in, c0, zpv, b, out, oy, off, ox_lo, ox_hi, zp, lo, hi);
   else if (nc == 8)
-    dw_row (general, taps, 8, 8, g, in, c0, zpv, b, out, oy, off, ox_lo, ox_hi, zp, lo, hi);
+    dw_row (mode, taps, 8, 8, g, in, c0, zpv, b, out, oy, off, ox_lo, ox_hi, zp, lo, hi);
   else
-    dw_row (general, taps, 0, nc, g, in, c0, zpv, b, out, oy, off, ox_lo, ox_hi, zp, lo, hi);
+    dw_row (mode, taps, 0, nc, g, in, c0, zpv, b, out, oy, off, ox_lo, ox_hi, zp, lo, hi);
 }
 
 /* Rows [oy_begin, oy_end), channels in chunks of CHUNK_BLOCKS blocks. */
 static ALWAYS_INLINE void
-dw_body (const bool general, const mn_conv_geom *g, const uint8_t *in, int32_t in_zero_point,
+dw_body (const mn_q8_rq_mode mode, const mn_conv_geom *g, const uint8_t *in, int32_t in_zero_point,
          const void *packed, uint8_t *out, int oy_begin, int oy_end, const mn_requant *rq,
          const ptrdiff_t *off, const uint8_t *zpv, int ox_lo, int ox_hi)
 {
@@ -305,7 +309,7 @@ dw_body (const bool general, const mn_conv_geom *g, const uint8_t *in, int32_t i
                      in_zero_point, rq);
     for (int oy = oy_begin; oy < oy_end; oy++)
       for (int c0 = cc; c0 < cend; c0 += 16)
-        dw_rows_any (general, g, in, c0, cend - c0 < 16 ? cend - c0 : 16, zpv,
+        dw_rows_any (mode, g, in, c0, cend - c0 < 16 ? cend - c0 : 16, zpv,
                      &blocks[(c0 - cc) / 16], out, oy, off, ox_lo, ox_hi, zp, lo, hi);
   }
 }
@@ -338,8 +342,17 @@ mn_q8_dwconv_16c_avx2 (const mn_conv_geom *g, const uint8_t *in, int32_t in_zero
   while (ox_hi > ox_lo && (ox_hi - 1) * g->stride_w - g->pad_left + g->k_w > g->in_w)
     ox_hi--;
 
-  if (mn_q8_rq_general (rq, 0, g->out_c))
-    dw_body (true, g, in, in_zero_point, packed, out, oy_begin, oy_end, rq, off, zpv, ox_lo, ox_hi);
-  else
-    dw_body (false, g, in, in_zero_point, packed, out, oy_begin, oy_end, rq, off, zpv, ox_lo, ox_hi);
+  switch (mn_q8_rq_mode_of (rq, 0, g->out_c)) {
+    case MN_Q8_RQ_GENERAL:
+      dw_body (MN_Q8_RQ_GENERAL, g, in, in_zero_point, packed, out, oy_begin, oy_end, rq, off, zpv,
+               ox_lo, ox_hi);
+      break;
+    case MN_Q8_RQ_CLAMPED:
+      dw_body (MN_Q8_RQ_CLAMPED, g, in, in_zero_point, packed, out, oy_begin, oy_end, rq, off, zpv,
+               ox_lo, ox_hi);
+      break;
+    default:
+      dw_body (MN_Q8_RQ_PLAIN, g, in, in_zero_point, packed, out, oy_begin, oy_end, rq, off, zpv,
+               ox_lo, ox_hi);
+  }
 }

@@ -112,18 +112,18 @@ ukernel (const int mr, const int np, int groups, const int16_t *ab, size_t ab_st
 
 /* Requantise, narrow and store mr rows of nc (<= 16) channels. */
 static ALWAYS_INLINE void
-store_rows (const bool general, const int mr, __m256i acc[MR][2], const mn_q8_rq8 *q0, const mn_q8_rq8 *q1, __m256i zp,
+store_rows (const mn_q8_rq_mode mode, const int mr, __m256i acc[MR][2], const mn_q8_rq8 *q0, const mn_q8_rq8 *q1, __m256i zp,
             __m256i lo, __m256i hi, uint8_t *c, size_t c_stride, int nc)
 {
   /* unrolled: acc then stays in registers instead of being parked on the stack */
 #pragma GCC unroll 2
   for (int i = 0; i < mr; i += 2) {
-    const __m256i a0 = mn_q8_requant8 (general, acc[i][0], q0, zp);
-    const __m256i a1 = nc > 8 ? mn_q8_requant8 (general, acc[i][1], q1, zp) : a0;
+    const __m256i a0 = mn_q8_requant8 (mode, acc[i][0], q0, zp);
+    const __m256i a1 = nc > 8 ? mn_q8_requant8 (mode, acc[i][1], q1, zp) : a0;
     __m256i b0 = a0, b1 = a1;
     if (i + 1 < mr) {
-      b0 = mn_q8_requant8 (general, acc[i + 1][0], q0, zp);
-      b1 = nc > 8 ? mn_q8_requant8 (general, acc[i + 1][1], q1, zp) : b0;
+      b0 = mn_q8_requant8 (mode, acc[i + 1][0], q0, zp);
+      b1 = nc > 8 ? mn_q8_requant8 (mode, acc[i + 1][1], q1, zp) : b0;
     }
     const __m256i u = mn_q8_narrow2x16 (a0, a1, b0, b1, lo, hi);
     uint8_t *d = c + (size_t) i * c_stride;
@@ -148,7 +148,7 @@ store_rows (const bool general, const int mr, __m256i acc[MR][2], const mn_q8_rq
 /* mr rows starting at row r0 of the block (widened in ab, or chunked from a
  * when k > KC_MAX), np panels starting at panel pointer p0. */
 static ALWAYS_INLINE void
-tile (const bool general, const int mr, const int np, int k, const int16_t *ab, size_t ab_stride, const uint8_t *a,
+tile (const mn_q8_rq_mode mode, const int mr, const int np, int k, const int16_t *ab, size_t ab_stride, const uint8_t *a,
       size_t a_stride, int16_t *chunk_buf, const uint8_t *p0, size_t pb, const mn_q8_rq8 *q0,
       const mn_q8_rq8 *q1, __m256i zp, __m256i lo, __m256i hi, uint8_t *c, size_t c_stride, int nc)
 {
@@ -172,33 +172,33 @@ tile (const bool general, const int mr, const int np, int k, const int16_t *ab, 
                w1 + (size_t) k0 * NR, acc);
     }
   }
-  store_rows (general, mr, acc, q0, q1, zp, lo, hi, c, c_stride, nc);
+  store_rows (mode, mr, acc, q0, q1, zp, lo, hi, c, c_stride, nc);
 }
 
 static ALWAYS_INLINE void
-tile_any_mr (const bool general, int mr, const int np, int k, const int16_t *ab, size_t ab_stride, const uint8_t *a,
+tile_any_mr (const mn_q8_rq_mode mode, int mr, const int np, int k, const int16_t *ab, size_t ab_stride, const uint8_t *a,
              size_t a_stride, int16_t *chunk_buf, const uint8_t *p0, size_t pb,
              const mn_q8_rq8 *q0, const mn_q8_rq8 *q1, __m256i zp, __m256i lo, __m256i hi,
              uint8_t *c, size_t c_stride, int nc)
 {
   switch (mr) {
     case 4:
-      tile (general, 4, np, k, ab, ab_stride, a, a_stride, chunk_buf, p0, pb, q0, q1, zp, lo, hi, c, c_stride, nc);
+      tile (mode, 4, np, k, ab, ab_stride, a, a_stride, chunk_buf, p0, pb, q0, q1, zp, lo, hi, c, c_stride, nc);
       break;
     case 3:
-      tile (general, 3, np, k, ab, ab_stride, a, a_stride, chunk_buf, p0, pb, q0, q1, zp, lo, hi, c, c_stride, nc);
+      tile (mode, 3, np, k, ab, ab_stride, a, a_stride, chunk_buf, p0, pb, q0, q1, zp, lo, hi, c, c_stride, nc);
       break;
     case 2:
-      tile (general, 2, np, k, ab, ab_stride, a, a_stride, chunk_buf, p0, pb, q0, q1, zp, lo, hi, c, c_stride, nc);
+      tile (mode, 2, np, k, ab, ab_stride, a, a_stride, chunk_buf, p0, pb, q0, q1, zp, lo, hi, c, c_stride, nc);
       break;
     default:
-      tile (general, 1, np, k, ab, ab_stride, a, a_stride, chunk_buf, p0, pb, q0, q1, zp, lo, hi, c, c_stride, nc);
+      tile (mode, 1, np, k, ab, ab_stride, a, a_stride, chunk_buf, p0, pb, q0, q1, zp, lo, hi, c, c_stride, nc);
       break;
   }
 }
 
 static ALWAYS_INLINE void
-gemm_body (const bool general, int m, int k, int n_begin, int n_end, const uint8_t *a,
+gemm_body (const mn_q8_rq_mode mode, int m, int k, int n_begin, int n_end, const uint8_t *a,
            size_t a_stride, const void *packed, uint8_t *c, size_t c_stride, const mn_requant *rq)
 {
   int16_t abuf[ABUF_ELEMS] __attribute__ ((aligned (32)));
@@ -237,17 +237,17 @@ gemm_body (const bool general, int m, int k, int n_begin, int n_end, const uint8
         uint8_t *ci = c + (size_t) (m0 + i) * c_stride + n0;
         if (nc > NR) {
           if (nc == 2 * NR)
-            tile_any_mr (general, mr, 2, k, ab, kpad, ai, a_stride, abuf, p0, pb, &q0, &q1, zp, lo, hi,
+            tile_any_mr (mode, mr, 2, k, ab, kpad, ai, a_stride, abuf, p0, pb, &q0, &q1, zp, lo, hi,
                          ci, c_stride, 16);
           else
-            tile_any_mr (general, mr, 2, k, ab, kpad, ai, a_stride, abuf, p0, pb, &q0, &q1, zp, lo, hi,
+            tile_any_mr (mode, mr, 2, k, ab, kpad, ai, a_stride, abuf, p0, pb, &q0, &q1, zp, lo, hi,
                          ci, c_stride, nc);
         } else {
           if (nc == NR)
-            tile_any_mr (general, mr, 1, k, ab, kpad, ai, a_stride, abuf, p0, pb, &q0, &q1, zp, lo, hi,
+            tile_any_mr (mode, mr, 1, k, ab, kpad, ai, a_stride, abuf, p0, pb, &q0, &q1, zp, lo, hi,
                          ci, c_stride, 8);
           else
-            tile_any_mr (general, mr, 1, k, ab, kpad, ai, a_stride, abuf, p0, pb, &q0, &q1, zp, lo, hi,
+            tile_any_mr (mode, mr, 1, k, ab, kpad, ai, a_stride, abuf, p0, pb, &q0, &q1, zp, lo, hi,
                          ci, c_stride, nc);
         }
       }
@@ -264,8 +264,14 @@ mn_q8_gemm_4x16_avx2 (int m, int n, int k, int n_begin, int n_end, const uint8_t
     n_end = n;
   if (m <= 0 || n_begin >= n_end || k <= 0)
     return;
-  if (mn_q8_rq_general (rq, n_begin, n_end))
-    gemm_body (true, m, k, n_begin, n_end, a, a_stride, packed, c, c_stride, rq);
-  else
-    gemm_body (false, m, k, n_begin, n_end, a, a_stride, packed, c, c_stride, rq);
+  switch (mn_q8_rq_mode_of (rq, n_begin, n_end)) {
+    case MN_Q8_RQ_GENERAL:
+      gemm_body (MN_Q8_RQ_GENERAL, m, k, n_begin, n_end, a, a_stride, packed, c, c_stride, rq);
+      break;
+    case MN_Q8_RQ_CLAMPED:
+      gemm_body (MN_Q8_RQ_CLAMPED, m, k, n_begin, n_end, a, a_stride, packed, c, c_stride, rq);
+      break;
+    default:
+      gemm_body (MN_Q8_RQ_PLAIN, m, k, n_begin, n_end, a, a_stride, packed, c, c_stride, rq);
+  }
 }

@@ -31,6 +31,10 @@ typedef struct {
   __m256i right;      /* max (-shift, 0) */
   __m256i mask;       /* (1 << right) - 1 */
   __m256i thr;        /* mask >> 1 */
+  /* the clamped form (mn_q8_requant8_clamped ()): per 64-bit lane, the even
+   * and the odd channel's rounding constant 2^30 + 2^(30 + right) and
+   * shift 31 + right (even) and right - 1 (odd) */
+  __m256i round_even, round_odd, shift_even, shift_odd;
 } mn_q8_rq8;
 
 /* Channels [c0, c0 + nr) of rq, nr <= 8; missing lanes get multiplier 0. */
@@ -56,27 +60,70 @@ mn_q8_rq8_load (mn_q8_rq8 *p, const mn_requant *rq, int c0, int nr)
   p->mask = _mm256_sub_epi32 (_mm256_sllv_epi32 (_mm256_set1_epi32 (1), p->right),
                               _mm256_set1_epi32 (1));
   p->thr = _mm256_srai_epi32 (p->mask, 1);
+  /* the clamped form's constants, one 64-bit lane per channel pair */
+  const __m256i one = _mm256_set1_epi64x (1), low = _mm256_set1_epi64x (0xffffffff);
+  const __m256i r_even = _mm256_and_si256 (p->right, low);
+  const __m256i r_odd = _mm256_srli_epi64 (p->right, 32);
+  const __m256i half = _mm256_set1_epi64x (1ll << 30), bit30 = _mm256_set1_epi64x (30);
+  p->round_even = _mm256_add_epi64 (half, _mm256_sllv_epi64 (one, _mm256_add_epi64 (r_even, bit30)));
+  p->round_odd = _mm256_add_epi64 (half, _mm256_sllv_epi64 (one, _mm256_add_epi64 (r_odd, bit30)));
+  /* a zero multiplier gives 0 whatever the shift: no rounding constant */
+  p->round_even = _mm256_andnot_si256 (_mm256_cmpeq_epi64 (_mm256_and_si256 (m, low), zero),
+                                       p->round_even);
+  p->round_odd = _mm256_andnot_si256 (_mm256_cmpeq_epi64 (p->mult_odd, zero), p->round_odd);
+  p->shift_even = _mm256_add_epi64 (r_even, _mm256_set1_epi64x (31));
+  p->shift_odd = _mm256_sub_epi64 (r_odd, one);   /* -1 (all ones) for right 0: shifts out all */
 }
 
-/* Whether channels [c0, c1) need the general requantisation: a left shift
- * (multiplier above one) or the saturating multiplier INT32_MIN (which
- * mn_quantize_multiplier () never makes).  Otherwise mn_q8_requant8 () may
- * skip both, with the same results. */
-static inline bool
-mn_q8_rq_general (const mn_requant *rq, int c0, int c1)
+/* Which requantisation channels [c0, c1) of rq can take, each exact:
+ * - GENERAL: a left shift (multiplier above one) or the saturating
+ *   multiplier INT32_MIN (which mn_quantize_multiplier () never makes);
+ * - CLAMPED: right shifts of at least 1 and multipliers > 0 (or a zero
+ *   multiplier, whatever its shift: TFLite's "nothing gets through"), and an output
+ *   clamp starting at or above the zero point (ReLU, ReLU6): one rounding
+ *   instead of two, see mn_q8_requant8_clamped ();
+ * - PLAIN: the rest (right shifts, any clamp). */
+typedef enum { MN_Q8_RQ_PLAIN, MN_Q8_RQ_GENERAL, MN_Q8_RQ_CLAMPED } mn_q8_rq_mode;
+
+static inline mn_q8_rq_mode
+mn_q8_rq_mode_of (const mn_requant *rq, int c0, int c1)
 {
-  for (int c = c0; c < c1; c++)
+  bool clamped = rq->out_zero_point <= rq->out_min;
+  for (int c = c0; c < c1; c++) {
     if (rq->shift[c] > 0 || rq->multiplier[c] == INT32_MIN)
-      return true;
-  return false;
+      return MN_Q8_RQ_GENERAL;
+    if (rq->multiplier[c] != 0 && (rq->shift[c] > -1 || rq->multiplier[c] < 0))
+      clamped = false;
+  }
+  return clamped ? MN_Q8_RQ_CLAMPED : MN_Q8_RQ_PLAIN;
+}
+
+/* mn_q8_requant8 () for lanes whose output clamp starts at or above the
+ * zero point (ReLU, ReLU6) and whose right shift is at least 1, multiplier
+ * non-negative.  For acc >= 0 TFLite's two roundings are one:
+ * floor ((acc * m + 2^30 + 2^(30 + right)) / 2^(31 + right)).  For acc < 0 TFLite's
+ * result is <= 0, which the clamp turns into out_min; so is this one's 0. */
+static inline __attribute__ ((always_inline)) __m256i
+mn_q8_requant8_clamped (__m256i acc, const mn_q8_rq8 *p, __m256i zp)
+{
+  const __m256i x = _mm256_max_epi32 (acc, _mm256_setzero_si256 ());
+  __m256i even = _mm256_add_epi64 (_mm256_mul_epu32 (x, p->mult), p->round_even);
+  __m256i odd = _mm256_add_epi64 (_mm256_mul_epu32 (_mm256_srli_epi64 (x, 32), p->mult_odd), p->round_odd);
+  even = _mm256_srlv_epi64 (even, p->shift_even);   /* the result in the low dword */
+  odd = _mm256_srlv_epi64 (odd, p->shift_odd);      /* the result in the high dword */
+  return _mm256_add_epi32 (_mm256_blend_epi32 (even, odd, 0xAA), zp);
 }
 
 /* mn_multiply_by_quantized_multiplier () on 8 lanes, plus zp (wrapping,
- * as the C twins' int32 addition).  general: a compile-time constant, see
- * mn_q8_rq_general (). */
+ * as the C twins' int32 addition); with mode CLAMPED, values the clamp
+ * turns into the same bytes.  mode: a compile-time constant, see
+ * mn_q8_rq_mode_of (). */
 static inline __attribute__ ((always_inline)) __m256i
-mn_q8_requant8 (const bool general, __m256i acc, const mn_q8_rq8 *p, __m256i zp)
+mn_q8_requant8 (const mn_q8_rq_mode mode, __m256i acc, const mn_q8_rq8 *p, __m256i zp)
 {
+  if (mode == MN_Q8_RQ_CLAMPED)
+    return mn_q8_requant8_clamped (acc, p, zp);
+  const bool general = mode == MN_Q8_RQ_GENERAL;
   const __m256i nudge = _mm256_set1_epi64x (1ll << 30);
   const __m256i x = general ? _mm256_sllv_epi32 (acc, p->left) : acc;
   __m256i even = _mm256_add_epi64 (_mm256_mul_epi32 (x, p->mult), nudge);
