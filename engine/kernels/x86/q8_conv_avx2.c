@@ -189,8 +189,8 @@ panels_any (const mn_q8_rq_mode mode, const int npx, int np, int groups, const i
 /* Output rows [oy_begin, oy_end), pixels two at a time, panels [p0, p1)
  * whose paired weights are in wbuf and constants in qbuf. */
 static ALWAYS_INLINE void
-conv_rows (const mn_q8_rq_mode mode, const mn_conv_geom *g, const uint8_t *in, const uint8_t *in_end,
-           int32_t in_zero_point, const void *packed, uint8_t *out, int oy_begin, int oy_end,
+conv_rows (const mn_q8_rq_mode mode, const mn_conv_geom *g, const uint8_t *in,
+           const uint8_t *in_end, int32_t in_zero_point, const void *packed, uint8_t *out, int oy_begin, int oy_end,
            int p0, int p1, int groups, size_t pb, const __m256i *wbuf, const mn_q8_rq8 *qbuf,
            int16_t (*abuf)[MAX_KK + 16], __m256i zp, __m256i lo, __m256i hi)
 {

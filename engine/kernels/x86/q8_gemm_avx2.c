@@ -112,8 +112,9 @@ ukernel (const int mr, const int np, int groups, const int16_t *ab, size_t ab_st
 
 /* Requantise, narrow and store mr rows of nc (<= 16) channels. */
 static ALWAYS_INLINE void
-store_rows (const mn_q8_rq_mode mode, const int mr, __m256i acc[MR][2], const mn_q8_rq8 *q0, const mn_q8_rq8 *q1, __m256i zp,
-            __m256i lo, __m256i hi, uint8_t *c, size_t c_stride, int nc)
+store_rows (const mn_q8_rq_mode mode, const int mr, __m256i acc[MR][2], const mn_q8_rq8 *q0,
+            const mn_q8_rq8 *q1, __m256i zp, __m256i lo, __m256i hi, uint8_t *c, size_t c_stride,
+            int nc)
 {
   /* unrolled: acc then stays in registers instead of being parked on the stack */
 #pragma GCC unroll 2
@@ -148,9 +149,10 @@ store_rows (const mn_q8_rq_mode mode, const int mr, __m256i acc[MR][2], const mn
 /* mr rows starting at row r0 of the block (widened in ab, or chunked from a
  * when k > KC_MAX), np panels starting at panel pointer p0. */
 static ALWAYS_INLINE void
-tile (const mn_q8_rq_mode mode, const int mr, const int np, int k, const int16_t *ab, size_t ab_stride, const uint8_t *a,
-      size_t a_stride, int16_t *chunk_buf, const uint8_t *p0, size_t pb, const mn_q8_rq8 *q0,
-      const mn_q8_rq8 *q1, __m256i zp, __m256i lo, __m256i hi, uint8_t *c, size_t c_stride, int nc)
+tile (const mn_q8_rq_mode mode, const int mr, const int np, int k, const int16_t *ab,
+      size_t ab_stride, const uint8_t *a, size_t a_stride, int16_t *chunk_buf, const uint8_t *p0,
+      size_t pb, const mn_q8_rq8 *q0, const mn_q8_rq8 *q1, __m256i zp, __m256i lo, __m256i hi,
+      uint8_t *c, size_t c_stride, int nc)
 {
   const int32_t *b0 = (const int32_t *) p0;
   const int32_t *b1 = np > 1 ? (const int32_t *) (p0 + pb) : b0;
@@ -176,23 +178,28 @@ tile (const mn_q8_rq_mode mode, const int mr, const int np, int k, const int16_t
 }
 
 static ALWAYS_INLINE void
-tile_any_mr (const mn_q8_rq_mode mode, int mr, const int np, int k, const int16_t *ab, size_t ab_stride, const uint8_t *a,
-             size_t a_stride, int16_t *chunk_buf, const uint8_t *p0, size_t pb,
+tile_any_mr (const mn_q8_rq_mode mode, int mr, const int np, int k, const int16_t *ab,
+             size_t ab_stride, const uint8_t *a, size_t a_stride, int16_t *chunk_buf,
+             const uint8_t *p0, size_t pb,
              const mn_q8_rq8 *q0, const mn_q8_rq8 *q1, __m256i zp, __m256i lo, __m256i hi,
              uint8_t *c, size_t c_stride, int nc)
 {
   switch (mr) {
     case 4:
-      tile (mode, 4, np, k, ab, ab_stride, a, a_stride, chunk_buf, p0, pb, q0, q1, zp, lo, hi, c, c_stride, nc);
+      tile (mode, 4, np, k, ab, ab_stride, a, a_stride, chunk_buf, p0, pb, q0, q1, zp, lo, hi, c,
+            c_stride, nc);
       break;
     case 3:
-      tile (mode, 3, np, k, ab, ab_stride, a, a_stride, chunk_buf, p0, pb, q0, q1, zp, lo, hi, c, c_stride, nc);
+      tile (mode, 3, np, k, ab, ab_stride, a, a_stride, chunk_buf, p0, pb, q0, q1, zp, lo, hi, c,
+            c_stride, nc);
       break;
     case 2:
-      tile (mode, 2, np, k, ab, ab_stride, a, a_stride, chunk_buf, p0, pb, q0, q1, zp, lo, hi, c, c_stride, nc);
+      tile (mode, 2, np, k, ab, ab_stride, a, a_stride, chunk_buf, p0, pb, q0, q1, zp, lo, hi, c,
+            c_stride, nc);
       break;
     default:
-      tile (mode, 1, np, k, ab, ab_stride, a, a_stride, chunk_buf, p0, pb, q0, q1, zp, lo, hi, c, c_stride, nc);
+      tile (mode, 1, np, k, ab, ab_stride, a, a_stride, chunk_buf, p0, pb, q0, q1, zp, lo, hi, c,
+            c_stride, nc);
       break;
   }
 }

@@ -65,7 +65,8 @@ mn_q8_rq8_load (mn_q8_rq8 *p, const mn_requant *rq, int c0, int nr)
   const __m256i r_even = _mm256_and_si256 (p->right, low);
   const __m256i r_odd = _mm256_srli_epi64 (p->right, 32);
   const __m256i half = _mm256_set1_epi64x (1ll << 30), bit30 = _mm256_set1_epi64x (30);
-  p->round_even = _mm256_add_epi64 (half, _mm256_sllv_epi64 (one, _mm256_add_epi64 (r_even, bit30)));
+  p->round_even =
+      _mm256_add_epi64 (half, _mm256_sllv_epi64 (one, _mm256_add_epi64 (r_even, bit30)));
   p->round_odd = _mm256_add_epi64 (half, _mm256_sllv_epi64 (one, _mm256_add_epi64 (r_odd, bit30)));
   /* a zero multiplier gives 0 whatever the shift: no rounding constant */
   p->round_even = _mm256_andnot_si256 (_mm256_cmpeq_epi64 (_mm256_and_si256 (m, low), zero),
@@ -79,9 +80,9 @@ mn_q8_rq8_load (mn_q8_rq8 *p, const mn_requant *rq, int c0, int nr)
  * - GENERAL: a left shift (multiplier above one) or the saturating
  *   multiplier INT32_MIN (which mn_quantize_multiplier () never makes);
  * - CLAMPED: right shifts of at least 1 and multipliers > 0 (or a zero
- *   multiplier, whatever its shift: TFLite's "nothing gets through"), and an output
- *   clamp starting at or above the zero point (ReLU, ReLU6): one rounding
- *   instead of two, see mn_q8_requant8_clamped ();
+ *   multiplier, whatever its shift: TFLite's "nothing gets through"), and
+ *   an output clamp starting at or above the zero point (ReLU, ReLU6): one
+ *   rounding instead of two, see mn_q8_requant8_clamped ();
  * - PLAIN: the rest (right shifts, any clamp). */
 typedef enum { MN_Q8_RQ_PLAIN, MN_Q8_RQ_GENERAL, MN_Q8_RQ_CLAMPED } mn_q8_rq_mode;
 
@@ -101,14 +102,16 @@ mn_q8_rq_mode_of (const mn_requant *rq, int c0, int c1)
 /* mn_q8_requant8 () for lanes whose output clamp starts at or above the
  * zero point (ReLU, ReLU6) and whose right shift is at least 1, multiplier
  * non-negative.  For acc >= 0 TFLite's two roundings are one:
- * floor ((acc * m + 2^30 + 2^(30 + right)) / 2^(31 + right)).  For acc < 0 TFLite's
- * result is <= 0, which the clamp turns into out_min; so is this one's 0. */
+ * floor ((acc * m + 2^30 + 2^(30 + right)) / 2^(31 + right)).  For acc < 0
+ * TFLite's result is <= 0 and this form's is 0: the clamp turns both into
+ * out_min. */
 static inline __attribute__ ((always_inline)) __m256i
 mn_q8_requant8_clamped (__m256i acc, const mn_q8_rq8 *p, __m256i zp)
 {
   const __m256i x = _mm256_max_epi32 (acc, _mm256_setzero_si256 ());
   __m256i even = _mm256_add_epi64 (_mm256_mul_epu32 (x, p->mult), p->round_even);
-  __m256i odd = _mm256_add_epi64 (_mm256_mul_epu32 (_mm256_srli_epi64 (x, 32), p->mult_odd), p->round_odd);
+  __m256i odd =
+      _mm256_add_epi64 (_mm256_mul_epu32 (_mm256_srli_epi64 (x, 32), p->mult_odd), p->round_odd);
   even = _mm256_srlv_epi64 (even, p->shift_even);   /* the result in the low dword */
   odd = _mm256_srlv_epi64 (odd, p->shift_odd);      /* the result in the high dword */
   return _mm256_add_epi32 (_mm256_blend_epi32 (even, odd, 0xAA), zp);
