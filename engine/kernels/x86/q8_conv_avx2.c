@@ -190,8 +190,8 @@ panels_any (const mn_q8_rq_mode mode, const int npx, int np, int groups, const i
  * whose paired weights are in wbuf and constants in qbuf. */
 static ALWAYS_INLINE void
 conv_rows (const mn_q8_rq_mode mode, const mn_conv_geom *g, const uint8_t *in,
-           const uint8_t *in_end, int32_t in_zero_point, const void *packed, uint8_t *out, int oy_begin, int oy_end,
-           int p0, int p1, int groups, size_t pb, const __m256i *wbuf, const mn_q8_rq8 *qbuf,
+           const uint8_t *in_end, int32_t in_zero_point, const void *packed, uint8_t *out,
+           int oy_begin, int oy_end, int p0, int p1, int groups, size_t pb, const __m256i *wbuf, const mn_q8_rq8 *qbuf,
            int16_t (*abuf)[MAX_KK + 16], __m256i zp, __m256i lo, __m256i hi)
 {
   const int16_t *const a[2] = { abuf[0], abuf[1] };
@@ -208,9 +208,10 @@ conv_rows (const mn_q8_rq_mode mode, const mn_conv_geom *g, const uint8_t *in,
       const int ix0 = ox * g->stride_w - g->pad_left;
       /* both pixels' taps inside, and the last 16-byte load too (offsets
        * from in: no pointer is formed outside the input) */
-      const size_t first = rows_inside && ix0 >= 0
-                               ? (size_t) iy0 * row_bytes + (size_t) ix0 * g->in_c : 0;
-      if (rows_inside && ix0 >= 0 && (ox + npx - 1) * g->stride_w - g->pad_left + g->k_w <= g->in_w
+      const bool taps_inside = rows_inside && ix0 >= 0
+                               && (ox + npx - 1) * g->stride_w - g->pad_left + g->k_w <= g->in_w;
+      const size_t first = taps_inside ? (size_t) iy0 * row_bytes + (size_t) ix0 * g->in_c : 0;
+      if (taps_inside
           && first + (size_t) (g->k_h - 1) * row_bytes + (size_t) (npx - 1) * px_bytes + 16
                  <= (size_t) (in_end - in)) {
         const uint8_t *s = in + first;

@@ -23,7 +23,8 @@
 
 #include "kernels.h"
 
-/* Per-channel constants for 8 output channels. */
+/* Per-channel constants for 8 output channels.  Only __m256i members:
+ * the depthwise kernel permutes the struct as an array of vectors. */
 typedef struct {
   __m256i mult;       /* Q31 multiplier */
   __m256i mult_odd;   /* the odd lanes' multipliers moved to the even dwords */
