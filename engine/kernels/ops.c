@@ -105,16 +105,44 @@ mn_f32_global_average (int hw, int channels, size_t stride, const float *in, flo
   }
 }
 
-/* sum[c] = sum over the hw pixels of in[pixel * stride + c], c < nc */
+/* A uint8-domain pool: each channel's sum over the hw pixels, in the
+ * tensor's own domain (int8 tensors shifted back by 128), through finish ()
+ * to its output in that domain, then back to storage and clamped to the
+ * activation. */
+typedef struct {
+  int hw;
+  int32_t shift_back;              /* 128 for int8 stored + 128, else 0 */
+  int32_t multiplier, shift, bias; /* MEAN's requantisation */
+} u8_pool;
+
 static void
-sum_u8_channels (int hw, int nc, size_t stride, const uint8_t *in, int32_t *sum)
+pool_u8 (int channels, size_t stride, const uint8_t *in, uint8_t *out, const u8_pool *pool,
+         int32_t (*finish) (int32_t sum, const u8_pool *pool), uint8_t out_min, uint8_t out_max)
 {
-  memset (sum, 0, sizeof (int32_t) * (size_t) nc);
-  for (int i = 0; i < hw; i++) {
-    const uint8_t *row = in + (size_t) i * stride;
-    for (int c = 0; c < nc; c++)
-      sum[c] += row[c];
+  int32_t sum[POOL_BLOCK];
+  for (int c0 = 0; c0 < channels; c0 += POOL_BLOCK) {
+    const int nc = channels - c0 < POOL_BLOCK ? channels - c0 : POOL_BLOCK;
+    memset (sum, 0, sizeof (int32_t) * (size_t) nc);
+    for (int i = 0; i < pool->hw; i++) {
+      const uint8_t *row = in + (size_t) i * stride + c0;
+      for (int c = 0; c < nc; c++)
+        sum[c] += row[c];
+    }
+    for (int c = 0; c < nc; c++) {
+      const int32_t v = finish (sum[c] - pool->shift_back * pool->hw, pool);
+      out[c0 + c] = mn_clamp_u8 (v + pool->shift_back, out_min, out_max);
+    }
   }
+}
+
+/* MEAN: requantised, then clamped to the type's range. */
+static int32_t
+mean_finish (int32_t sum, const u8_pool *pool)
+{
+  int32_t acc = mn_multiply_by_quantized_multiplier (sum, pool->multiplier, pool->shift)
+                + pool->bias;
+  acc = acc < -pool->shift_back ? -pool->shift_back : acc;
+  return acc > 255 - pool->shift_back ? 255 - pool->shift_back : acc;
 }
 
 /* TFLite's optimised 4-D MEAN over axes {1, 2} for uint8 and int8 alike,
@@ -130,34 +158,26 @@ void
 mn_q8_mean_hw (int hw, int channels, size_t stride, const uint8_t *in, uint8_t *out,
                const mn_q8_pool_params *p)
 {
-  const int32_t shift_back = p->is_int8 ? 128 : 0;
-  const int32_t in_zp = p->in_zero_point - shift_back;
-  const int32_t out_zp = p->out_zero_point - shift_back;
+  u8_pool pool = { .hw = hw, .shift_back = p->is_int8 ? 128 : 0 };
+  const int32_t in_zp = p->in_zero_point - pool.shift_back;
+  const int32_t out_zp = p->out_zero_point - pool.shift_back;
   const float in_scale = (float) p->in_scale;
   const float out_scale = (float) p->out_scale;
-  const float num_elements = (float) hw;
   float temp = (float) in_zp * in_scale / out_scale;
-  int32_t bias, multiplier, shift;
-  float real_scale;
 
   temp = temp > 0 ? temp + 0.5f : temp - 0.5f;
-  bias = out_zp - (int32_t) temp;
-  real_scale = in_scale / (num_elements * out_scale);
-  mn_quantize_multiplier ((double) real_scale, &multiplier, &shift);
+  pool.bias = out_zp - (int32_t) temp;
+  mn_quantize_multiplier ((double) (in_scale / ((float) hw * out_scale)), &pool.multiplier,
+                          &pool.shift);
+  pool_u8 (channels, stride, in, out, &pool, mean_finish, p->out_min, p->out_max);
+}
 
-  int32_t sum[POOL_BLOCK];
-  for (int c0 = 0; c0 < channels; c0 += POOL_BLOCK) {
-    const int nc = channels - c0 < POOL_BLOCK ? channels - c0 : POOL_BLOCK;
-    sum_u8_channels (hw, nc, stride, in + c0, sum);
-    for (int c = 0; c < nc; c++) {
-      int32_t acc = sum[c] - shift_back * hw;
-      acc = mn_multiply_by_quantized_multiplier (acc, multiplier, shift) + bias;
-      /* clamp to the type's range, back to storage, then the activation */
-      acc = acc < -shift_back ? -shift_back : acc;
-      acc = acc > 255 - shift_back ? 255 - shift_back : acc;
-      out[c0 + c] = mn_clamp_u8 (acc + shift_back, p->out_min, p->out_max);
-    }
-  }
+/* AVERAGE_POOL: divided, rounding half away from zero. */
+static int32_t
+avgpool_finish (int32_t sum, const u8_pool *pool)
+{
+  const int hw = pool->hw;
+  return sum > 0 ? (sum + hw / 2) / hw : (sum - hw / 2) / hw;
 }
 
 /* Sum, then divide rounding half away from zero (TFLite's int8 pool; for
@@ -167,18 +187,8 @@ void
 mn_q8_global_avgpool (int hw, int channels, size_t stride, const uint8_t *in, uint8_t *out,
                       const mn_q8_pool_params *p)
 {
-  const int32_t shift_back = p->is_int8 ? 128 : 0;
-  int32_t sum[POOL_BLOCK];
-
-  for (int c0 = 0; c0 < channels; c0 += POOL_BLOCK) {
-    const int nc = channels - c0 < POOL_BLOCK ? channels - c0 : POOL_BLOCK;
-    sum_u8_channels (hw, nc, stride, in + c0, sum);
-    for (int c = 0; c < nc; c++) {
-      int32_t acc = sum[c] - shift_back * hw;
-      acc = acc > 0 ? (acc + hw / 2) / hw : (acc - hw / 2) / hw;
-      out[c0 + c] = mn_clamp_u8 (acc + shift_back, p->out_min, p->out_max);
-    }
-  }
+  const u8_pool pool = { .hw = hw, .shift_back = p->is_int8 ? 128 : 0 };
+  pool_u8 (channels, stride, in, out, &pool, avgpool_finish, p->out_min, p->out_max);
 }
 
 /* ---- SOFTMAX ------------------------------------------------------------ */
