@@ -742,7 +742,7 @@ fuse_residual_adds (const mn_graph *g, mn_plan *p)
   for (int i = 0; i + 1 < p->num_steps; i++) {
     mn_step *gemm = &p->steps[i], *add = &p->steps[i + 1];
     if (gemm->kind != MN_STEP_F32_GEMM || add->kind != MN_STEP_F32_ADD || gemm->in1 >= 0
-        || !isinf (add->f_min) || !isinf (add->f_max) || add->f_min > 0 || add->f_max < 0)
+        || add->f_min != -INFINITY || add->f_max != INFINITY)
       continue;
     const int t = gemm->out, ts = p->tensors[t].storage;
     const int other = add->in0 == t ? add->in1 : add->in1 == t ? add->in0 : -1;

@@ -29,7 +29,6 @@ struct mn_session {
   uint8_t input_lut[256];   /* pixel -> quantised input, uint8 domain */
   bool input_identity;      /* input_lut[p] == p */
   float input_lut_f32[256]; /* pixel -> normalised float input */
-  float input_mean, input_std;
 };
 
 typedef struct {
@@ -128,13 +127,13 @@ plan_arena (mn_session *s)
  * and zero point ~128 for mean = std = 127.5) take the bytes unchanged, as
  * TFLite's own examples feed them; otherwise quantise (p - mean) / std. */
 static void
-build_input_lut (mn_session *s)
+build_input_lut (mn_session *s, float mean, float std)
 {
   const mn_tensor *in = &s->model->graph.tensors[s->model->graph.input];
   if (in->type == MN_DTYPE_FLOAT32) {
-    const float inv = 1.f / s->input_std;
+    const float inv = 1.f / std;
     for (int p = 0; p < 256; p++)
-      s->input_lut_f32[p] = ((float) p - s->input_mean) * inv;
+      s->input_lut_f32[p] = ((float) p - mean) * inv;
     return;
   }
   const double scale = in->scales[0];
@@ -142,7 +141,7 @@ build_input_lut (mn_session *s)
   bool identity = true;
   int q[256];
   for (int p = 0; p < 256; p++) {
-    double real = ((double) p - s->input_mean) / s->input_std;
+    double real = ((double) p - mean) / std;
     double v = round (real / scale) + zp;
     q[p] = v < 0 ? 0 : v > 255 ? 255 : (int) v;
     if (abs (q[p] - p) > 1)
@@ -182,14 +181,14 @@ mn_session_create (mn_model *m, const mn_config *c, mn_session **out)
     s->threads = 256;
   mn_model_info info;
   mn_model_get_info (m, &info);
-  s->input_mean = isnan (c->input_mean) ? info.norm_mean : c->input_mean;
-  s->input_std = isnan (c->input_std) ? info.norm_std : c->input_std;
-  if (!(s->input_std > 0.f) || !isfinite (s->input_mean) || !isfinite (s->input_std)) {
+  const float mean = isnan (c->input_mean) ? info.norm_mean : c->input_mean;
+  const float std = isnan (c->input_std) ? info.norm_std : c->input_std;
+  if (!(std > 0.f) || !isfinite (mean) || !isfinite (std)) {
     mn_session_destroy (&s);
     return mn_log_error (&log, MN_ERR_INVALID_ARG,
                          "mn_session_create: input std must be a positive number");
   }
-  build_input_lut (s);
+  build_input_lut (s, mean, std);
   s->scores = malloc (sizeof (float) * (size_t) info.num_classes);
   if (!s->scores || plan_arena (s) != MN_OK) {
     mn_session_destroy (&s);
