@@ -12,26 +12,8 @@
 #include <string.h>
 
 #include "fuzz.h"
+#include "fuzz_model_input.h"
 #include "model.h"
-
-static void
-quiet (void *user_data, mn_log_level level, const char *message)
-{
-  (void) user_data;
-  (void) level;
-  (void) message;
-}
-
-/* A fixed, deterministic input of the model's input size. */
-static void
-fill_input (uint8_t *p, size_t n)
-{
-  uint32_t x = 0x9e3779b9u;
-  for (size_t i = 0; i < n; i++) {
-    x = x * 1664525u + 1013904223u;
-    p[i] = (uint8_t) (x >> 24);
-  }
-}
 
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
@@ -42,7 +24,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 
   mn_config_default (&cfg);
   cfg.threads = 1;
-  cfg.log = quiet;
+  cfg.log = fz_quiet_log;
   if (mn_model_load_memory (data, size, &cfg, &m) != MN_OK)
     return 0;
 
@@ -61,18 +43,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 
   if (mn_session_create (m, &cfg, &s) == MN_OK) {
     const mn_tensor *t = &m->graph.tensors[m->graph.input];
-    size_t bytes = m->plan.tensors[m->graph.input].bytes;
-    /* Float inputs get finite values: the fixed bytes reinterpreted could
-     * be NaNs, which are fine too but make every run alike. */
-    uint8_t *in = malloc (bytes ? bytes : 1);
+    size_t bytes;
+    uint8_t *in = fz_model_input (m, &bytes);
     mn_result res;
     if (in) {
-      fill_input (in, bytes);
-      if (t->type == MN_DTYPE_FLOAT32)
-        for (size_t i = 0; i + 4 <= bytes; i += 4) {
-          float f = (float) in[i] / 64.0f - 2.0f;
-          memcpy (in + i, &f, 4);
-        }
       if (mn_session_run_tensor (s, in, bytes, &res) == MN_OK) {
         mn_class_score top[5];
         mn_result_top_k (&res, 5, top);
@@ -84,7 +58,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         size_t rgb_size = stride * (size_t) t->dims[1];
         uint8_t *rgb = malloc (rgb_size ? rgb_size : 1);
         if (rgb) {
-          fill_input (rgb, rgb_size);
+          fz_fill_bytes (rgb, rgb_size);
           mn_session_run (s, rgb, stride, &res);
           free (rgb);
         }

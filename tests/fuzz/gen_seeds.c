@@ -9,7 +9,9 @@
  *             archive of one (stored, compressed, untyped name);
  * labels/     two bytes of class count + a labels file;
  * element/    one frame per accepted format and each buffer layout (see
- *             fuzz_element.c for the byte layout).
+ *             fuzz_element.c for the byte layout);
+ * twins/      descriptions of one-op models shaped like MobileNet's layers
+ *             (see fuzz_twins.c's describe () for the byte layout).
  * The real models are seeds too, by path (see smoke.sh); none is copied. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -217,6 +219,65 @@ element_seeds (void)
   }
 }
 
+/* A one-op model for fuzz_twins.c, in its terms (counts from 1; op 0
+ * conv, 1 depthwise, 2 fully connected, 3 ADD, 4 residual; type 0 uint8,
+ * 1 int8, 2 int8 per channel; activations 0 none, 1 ReLU, 2 ReLU6, 3
+ * ReLU_N1_TO_1; scale 2^-e * (1 + f / 256)). */
+typedef struct {
+  uint8_t op, type, in_e, in_f, out_e, out_f, in_zp, out_zp;
+  uint32_t seed;
+  uint8_t threads, act, valid, stride, h, w;
+  uint16_t c, cout;
+  uint8_t kh, kw, act2, twice;
+} twins_desc;
+
+static void
+twins_seed (const char *name, twins_desc d)
+{
+  const uint8_t b[26] = {
+    d.op, d.type, d.in_e, d.in_f, d.out_e, d.out_f, d.in_zp, d.out_zp,
+    (uint8_t) d.seed, (uint8_t) (d.seed >> 8), (uint8_t) (d.seed >> 16), (uint8_t) (d.seed >> 24),
+    (uint8_t) (d.threads - 1), d.act, d.valid, (uint8_t) (d.stride - 1),
+    (uint8_t) (d.h - 1), (uint8_t) (d.w - 1),
+    (uint8_t) (d.c - 1), (uint8_t) ((d.c - 1) >> 8),
+    (uint8_t) (d.cout - 1), (uint8_t) ((d.cout - 1) >> 8),
+    (uint8_t) (d.kh - 1), (uint8_t) (d.kw - 1), d.act2, d.twice,
+  };
+  put ("twins", name, b, d.op == 4 ? 26 : 24, NULL, 0);
+}
+
+static void
+twins_seeds (void)
+{
+  twins_seed ("dw3x3_s1_u8_relu6", (twins_desc) { .op = 1, .in_e = 5, .out_e = 5, .in_zp = 128,
+      .seed = 1, .threads = 2, .act = 2, .stride = 1, .h = 14, .w = 14, .c = 144, .cout = 1,
+      .kh = 3, .kw = 3 });
+  twins_seed ("dw3x3_s2_s8pc_relu6", (twins_desc) { .op = 1, .type = 2, .in_e = 6, .out_e = 5,
+      .seed = 2, .threads = 2, .act = 2, .stride = 2, .h = 15, .w = 15, .c = 96, .cout = 1,
+      .kh = 3, .kw = 3 });
+  twins_seed ("dw5x5_s1_u8_odd_c", (twins_desc) { .op = 1, .in_e = 7, .in_f = 10, .out_e = 6,
+      .in_zp = 100, .out_zp = 90, .seed = 3, .threads = 3, .valid = 1, .stride = 1, .h = 9,
+      .w = 11, .c = 37, .cout = 1, .kh = 5, .kw = 5 });
+  twins_seed ("conv1x1_u8_gemm", (twins_desc) { .op = 0, .in_e = 5, .out_e = 6, .in_zp = 128,
+      .seed = 4, .threads = 2, .act = 2, .stride = 1, .h = 12, .w = 10, .c = 24, .cout = 144,
+      .kh = 1, .kw = 1 });
+  twins_seed ("conv1x1_s8pc_project", (twins_desc) { .op = 0, .type = 2, .in_e = 5, .out_e = 4,
+      .seed = 5, .threads = 1, .stride = 1, .h = 7, .w = 7, .c = 160, .cout = 40, .kh = 1,
+      .kw = 1 });
+  twins_seed ("conv3x3_s2_u8_first", (twins_desc) { .op = 0, .in_e = 7, .out_e = 4, .in_zp = 128,
+      .seed = 6, .threads = 2, .act = 2, .stride = 2, .h = 33, .w = 31, .c = 3, .cout = 32,
+      .kh = 3, .kw = 3 });
+  twins_seed ("fc_u8_big_multiplier", (twins_desc) { .op = 2, .in_e = 2, .out_e = 16,
+      .in_zp = 128, .out_zp = 128, .seed = 7, .threads = 1, .stride = 1, .h = 1, .w = 1,
+      .c = 200, .cout = 123, .kh = 1, .kw = 1 });
+  twins_seed ("add_u8_relu", (twins_desc) { .op = 3, .in_e = 5, .in_f = 3, .out_e = 4,
+      .out_f = 7, .in_zp = 128, .out_zp = 60, .seed = 8, .threads = 2, .act = 1, .stride = 1,
+      .h = 13, .w = 9, .c = 50, .cout = 1, .kh = 1, .kw = 1 });
+  twins_seed ("residual_s8", (twins_desc) { .op = 4, .type = 1, .in_e = 6, .out_e = 6,
+      .in_zp = 3, .out_zp = 250, .seed = 9, .threads = 3, .act = 2, .stride = 1, .h = 10,
+      .w = 10, .c = 33, .cout = 1, .kh = 1, .kw = 1, .act2 = 0, .twice = 1 });
+}
+
 int
 main (int argc, char **argv)
 {
@@ -229,6 +290,7 @@ main (int argc, char **argv)
   metadata_seeds ();
   labels_seeds ();
   element_seeds ();
+  twins_seeds ();
   printf ("%d seeds written under %s\n", written, dir);
   return 0;
 }

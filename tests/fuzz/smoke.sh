@@ -9,6 +9,12 @@
 #   tests/fuzz/smoke.sh                    # about 15 s a target
 #   FUZZ_SECONDS=600 tests/fuzz/smoke.sh   # a longer campaign
 #   tests/fuzz/smoke.sh tflite labels      # some targets only
+#   FUZZ_SIMD=enabled FUZZ_BUILD_DIR=build-fuzz-simd FUZZ_SECONDS=900 \
+#     tests/fuzz/smoke.sh twins            # SIMD kernels against C twins
+#
+# The twins target compares the SIMD kernels with the C twins, so it needs
+# a build with the SIMD kernels (FUZZ_SIMD=enabled; clang takes about ten
+# minutes over them under the sanitizers) and is not in the default list.
 #
 # Needs clang and libclang-rt-14-dev (libFuzzer); installs the latter on
 # Debian when missing and run as root.
@@ -17,6 +23,7 @@ cd "$(dirname "$0")/../.."
 
 BUILD=${FUZZ_BUILD_DIR:-build-fuzz}
 SECONDS_EACH=${FUZZ_SECONDS:-15}
+SIMD=${FUZZ_SIMD:-disabled}
 FUZZ_DIR=${FUZZ_DIR:-$BUILD/fuzz-run}
 SHARED=${MOBILENET_SHARED_DIR:-$(cd .. && pwd)/shared}
 TARGETS=("$@")
@@ -33,10 +40,10 @@ if ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/
 fi
 
 if [ ! -f "$BUILD/build.ninja" ]; then
-  # -Dsimd=disabled: the parsers and the element are what is fuzzed, and
-  # clang takes minutes per AVX2 kernel file under the sanitizers; the
-  # portable C twins run instead.
-  CC=clang meson setup "$BUILD" -Dfuzzing=true -Dsimd=disabled -Db_sanitize=address,undefined \
+  # -Dsimd=disabled by default: the parsers and the element are what is
+  # fuzzed, and clang takes minutes per AVX2 kernel file under the
+  # sanitizers; the portable C twins run instead.
+  CC=clang meson setup "$BUILD" -Dfuzzing=true -Dsimd="$SIMD" -Db_sanitize=address,undefined \
     -Db_lundef=false -Dbuildtype=debugoptimized -Dshared_dir="$SHARED"
 fi
 ninja -C "$BUILD" $(for t in "${TARGETS[@]}"; do echo "tests/fuzz/fuzz-$t"; done)
@@ -51,6 +58,7 @@ for t in "${TARGETS[@]}"; do
   corpus="$FUZZ_DIR/corpus-$t"       # what this run learns; not in git
   mkdir -p "$corpus"
   seeds=("tests/fuzz/corpus/$t")
+  [ "$t" = twins ] && seeds+=("tests/fuzz/corpus/tflite")
   # the real models are seeds by path, never copied into the repository
   if [ "$t" = tflite ] || [ "$t" = metadata ]; then
     mkdir -p "$FUZZ_DIR/shared-models"
