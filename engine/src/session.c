@@ -10,6 +10,11 @@
  * spins); softmax and pad run on one thread.  Each output element is
  * computed by the same code whatever the split, so results are bitwise
  * identical for any thread count.
+ *
+ * The split is static.  Work stealing in chunks (each thread its own
+ * chunks first, then the others') was measured on V2 at 2 threads: it cut
+ * the time threads wait at barriers from about 9 % to 3 %, but no median
+ * got faster, the extra calls and lost locality costing as much.
  */
 #include <math.h>
 #include <omp.h>
