@@ -99,14 +99,14 @@ scale_of (fz_reader *r)
   return ldexpf (1.0f + (float) fz_u8 (r) / 256.0f, -e);
 }
 
-/* The model a description asks for (NULL: none), and the thread count
- * for the dispatched run.  Bytes, in order (missing ones read as 0): op,
- * type, input scale (e, f), output scale (e, f), input and output zero
- * point, weight seed (4), threads, activation, padding, stride, height,
- * width, channels (2), output channels (2), kernel height and width; a
- * residual block then its ADD's activation and whether the sum is read
- * twice.  Each is taken modulo its number of choices; gen_seeds.c writes
- * the seeds. */
+/* The model a description asks for (NULL: out of memory), and the
+ * thread count for the dispatched run.  Bytes, in order (missing ones read
+ * as 0): op, type, input scale (e, f), output scale (e, f), input and
+ * output zero point, weight seed (4), threads, activation, padding,
+ * stride, height, width, channels (2), output channels (2), kernel height
+ * and width; a residual block then its ADD's activation and whether the
+ * sum is read twice.  Each is taken modulo its number of choices;
+ * gen_seeds.c writes the seeds. */
 static tb_model *
 describe (fz_reader *r, int *threads)
 {
@@ -144,8 +144,7 @@ describe (fz_reader *r, int *threads)
   }
   switch (op) {
     case 0:
-      return per_pixel > (4l << 20) ? NULL
-                                    : tb_conv2d (&q, h, w, c, cout, kh, kw, stride, padding, act);
+      return tb_conv2d (&q, h, w, c, cout, kh, kw, stride, padding, act);
     case 1:
       return tb_depthwise (&q, h, w, c, kh, kw, stride, padding, act);
     case 2:
