@@ -39,7 +39,7 @@ mn_f32_add (size_t n, const float *a, const float *b, float *out, float out_min,
     out[i] = clampf (a[i] + b[i], out_min, out_max);
 }
 
-void
+bool
 mn_q8_add_params_init (mn_q8_add_params *p, double a_scale, int32_t a_zero_point,
                        double b_scale, int32_t b_zero_point, double out_scale,
                        int32_t out_zero_point, uint8_t out_min, uint8_t out_max)
@@ -51,10 +51,12 @@ mn_q8_add_params_init (mn_q8_add_params *p, double a_scale, int32_t a_zero_point
   p->b_offset = -b_zero_point;
   p->out_zero_point = out_zero_point;
   p->left_shift = 20;
+  /* the input multipliers are at most 1/2 */
   mn_quantize_multiplier ((double) as / twice_max_input_scale, &p->a_multiplier, &p->a_shift);
   mn_quantize_multiplier ((double) bs / twice_max_input_scale, &p->b_multiplier, &p->b_shift);
-  mn_quantize_multiplier (twice_max_input_scale / ((double) (1 << p->left_shift) * (double) os),
-                          &p->out_multiplier, &p->out_shift);
+  const bool ok = mn_quantize_multiplier (
+      twice_max_input_scale / ((double) (1 << p->left_shift) * (double) os), &p->out_multiplier,
+      &p->out_shift);
   p->out_min = out_min;
   p->out_max = out_max;
   for (int v = 0; v < 256; v++) {
@@ -63,6 +65,7 @@ mn_q8_add_params_init (mn_q8_add_params *p, double a_scale, int32_t a_zero_point
     p->b_table[v] = mn_multiply_by_quantized_multiplier ((p->b_offset + v) * (1 << p->left_shift),
                                                          p->b_multiplier, p->b_shift);
   }
+  return ok;
 }
 
 /* Offsets are differences of stored values, so this is the same for uint8
@@ -135,14 +138,37 @@ pool_u8 (int channels, size_t stride, const uint8_t *in, uint8_t *out, const u8_
   }
 }
 
-/* MEAN: requantised, then clamped to the type's range. */
+/* MEAN: requantised, then clamped to the type's range (the bias added in
+ * 64 bits: TFLite's int32 sum, which a hostile model's bias could overflow). */
 static int32_t
 mean_finish (int32_t sum, const u8_pool *pool)
 {
-  int32_t acc = mn_multiply_by_quantized_multiplier (sum, pool->multiplier, pool->shift)
-                + pool->bias;
+  int64_t acc =
+      (int64_t) mn_multiply_by_quantized_multiplier (sum, pool->multiplier, pool->shift)
+      + pool->bias;
   acc = acc < -pool->shift_back ? -pool->shift_back : acc;
-  return acc > 255 - pool->shift_back ? 255 - pool->shift_back : acc;
+  return (int32_t) (acc > 255 - pool->shift_back ? 255 - pool->shift_back : acc);
+}
+
+/* M and bias of mn_q8_mean_hw ()'s formula. */
+bool
+mn_q8_mean_requant (int hw, const mn_q8_pool_params *p, int32_t *multiplier, int32_t *shift,
+                    int32_t *bias)
+{
+  const int32_t shift_back = p->is_int8 ? 128 : 0;
+  const int32_t in_zp = p->in_zero_point - shift_back;
+  const int32_t out_zp = p->out_zero_point - shift_back;
+  const float in_scale = (float) p->in_scale;
+  const float out_scale = (float) p->out_scale;
+  float temp = (float) in_zp * in_scale / out_scale;
+
+  *bias = 0;
+  if (!mn_quantize_multiplier ((double) (in_scale / ((float) hw * out_scale)), multiplier, shift)
+      || !(fabsf (temp) < 0x1p30f))
+    return false;
+  temp = temp > 0 ? temp + 0.5f : temp - 0.5f;
+  *bias = out_zp - (int32_t) temp;
+  return true;
 }
 
 /* TFLite's optimised 4-D MEAN over axes {1, 2} for uint8 and int8 alike,
@@ -153,22 +179,15 @@ mean_finish (int32_t sum, const u8_pool *pool)
  *   M     = QuantizeMultiplier ((float) (in_scale / ((float) hw * out_scale)))
  *   out   = clamp (MBQM (sum of raw q, M) + bias, type range)
  * The raw sum and the zero points are not invariant under the +128 storage
- * shift, so int8 tensors are shifted back to int8 first. */
+ * shift, so int8 tensors are shifted back to int8 first.  Parameters that
+ * mn_q8_mean_requant () refuses (the planner rejects such models) give
+ * multiplier and bias 0. */
 void
 mn_q8_mean_hw (int hw, int channels, size_t stride, const uint8_t *in, uint8_t *out,
                const mn_q8_pool_params *p)
 {
   u8_pool pool = { .hw = hw, .shift_back = p->is_int8 ? 128 : 0 };
-  const int32_t in_zp = p->in_zero_point - pool.shift_back;
-  const int32_t out_zp = p->out_zero_point - pool.shift_back;
-  const float in_scale = (float) p->in_scale;
-  const float out_scale = (float) p->out_scale;
-  float temp = (float) in_zp * in_scale / out_scale;
-
-  temp = temp > 0 ? temp + 0.5f : temp - 0.5f;
-  pool.bias = out_zp - (int32_t) temp;
-  mn_quantize_multiplier ((double) (in_scale / ((float) hw * out_scale)), &pool.multiplier,
-                          &pool.shift);
+  mn_q8_mean_requant (hw, p, &pool.multiplier, &pool.shift, &pool.bias);
   pool_u8 (channels, stride, in, out, &pool, mean_finish, p->out_min, p->out_max);
 }
 

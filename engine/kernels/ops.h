@@ -28,8 +28,10 @@ typedef struct {
 } mn_q8_add_params;
 
 /* TFLite's rescaling ADD: both inputs brought to twice the larger input
- * scale with a 20-bit headroom, added, requantised to the output scale. */
-void mn_q8_add_params_init (mn_q8_add_params *p, double a_scale, int32_t a_zero_point,
+ * scale with a 20-bit headroom, added, requantised to the output scale.
+ * False when the output's multiplier is out of int32's reach (see
+ * mn_quantize_multiplier ()): a model to reject. */
+bool mn_q8_add_params_init (mn_q8_add_params *p, double a_scale, int32_t a_zero_point,
                             double b_scale, int32_t b_zero_point, double out_scale,
                             int32_t out_zero_point, uint8_t out_min, uint8_t out_max);
 void mn_q8_add (size_t n, const uint8_t *a, const uint8_t *b, uint8_t *out,
@@ -60,6 +62,12 @@ typedef struct {
  * for mn_f32_global_average (). */
 void mn_q8_mean_hw (int hw, int channels, size_t stride, const uint8_t *in, uint8_t *out,
                     const mn_q8_pool_params *p);
+/* mn_q8_mean_hw ()'s requantisation over hw pixels, in the tensor's own
+ * domain: false when a model's scales put it out of int32's reach (a
+ * multiplier of 2^31 or more, or a zero-point term beyond +-2^30): a model
+ * to reject. */
+bool mn_q8_mean_requant (int hw, const mn_q8_pool_params *p, int32_t *multiplier,
+                         int32_t *shift, int32_t *bias);
 /* TFLite's quantised AVERAGE_POOL_2D over the whole map (same scale in and
  * out: sum, divide with rounding half away from zero, clamp). */
 void mn_q8_global_avgpool (int hw, int channels, size_t stride, const uint8_t *in,

@@ -4,19 +4,21 @@
 
 #include <math.h>
 
-void
+bool
 mn_quantize_multiplier (double real, int32_t *multiplier, int32_t *shift)
 {
   int exponent = 0;
   double q;
   int64_t q_fixed;
 
-  /* Zero, negative and NaN multipliers all mean "nothing gets through". */
-  if (!(real > 0.0) || isinf (real)) {
-    *multiplier = 0;
-    *shift = 0;
-    return;
-  }
+  /* Zero, negative and NaN multipliers all mean "nothing gets through";
+   * an infinite one is too large. */
+  *multiplier = 0;
+  *shift = 0;
+  if (isinf (real))
+    return false;
+  if (!(real > 0.0))
+    return true;
 
   /* real = q * 2^exponent with q in [0.5, 1); round q to Q31, half away
    * from zero like TfLiteRound. */
@@ -36,6 +38,10 @@ mn_quantize_multiplier (double real, int32_t *multiplier, int32_t *shift)
     q_fixed = 0;
   }
 
+  /* A left shift past 31: see requant.h. */
+  if (exponent > 31)
+    return false;
   *multiplier = (int32_t) q_fixed;
   *shift = exponent;
+  return true;
 }

@@ -6,11 +6,15 @@
 #ifndef MN_REQUANT_H
 #define MN_REQUANT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Split a real multiplier (>= 0) into Q31 multiplier and shift, as TFLite's
- * QuantizeMultiplier does.  Multipliers too small to represent give 0, 0. */
-void mn_quantize_multiplier (double real, int32_t *multiplier, int32_t *shift);
+ * QuantizeMultiplier does.  Multipliers too small to represent give 0, 0.
+ * Multipliers of 2^31 or more need a left shift past 31, which no int32
+ * accumulator survives (TFLite's kernels overflow there): false, and 0, 0
+ * so that nothing undefined follows; model loading rejects them. */
+bool mn_quantize_multiplier (double real, int32_t *multiplier, int32_t *shift);
 
 static inline int32_t
 mn_saturating_rounding_doubling_high_mul (int32_t a, int32_t b)

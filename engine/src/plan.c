@@ -242,10 +242,20 @@ check_io_quant (const mn_node *nd, const mn_tensor *in, const mn_tensor *out, co
   return MN_OK;
 }
 
+/* A requantisation multiplier mn_quantize_multiplier () refused. */
+static mn_status
+multiplier_too_large (const mn_node *nd, const char *what, double real, const mn_logger *log)
+{
+  return FAIL (MN_ERR_UNSUPPORTED,
+               "%s at index %d: its requantisation multiplier (%s) is %g, 2^31 or more: no "
+               "int32 arithmetic can apply it",
+               mn_op_name (nd->op), nd->file_index, what, real);
+}
+
 /* Per-output-channel requantisation: in_scale * w_scale[c] / out_scale. */
 static mn_status
 build_requant (mn_step *s, const mn_node *nd, const mn_tensor *in, const mn_tensor *w,
-               const mn_tensor *out, int channels)
+               const mn_tensor *out, int channels, const mn_logger *log)
 {
   s->multiplier = malloc (sizeof (int32_t) * (size_t) channels);
   s->shift = malloc (sizeof (int32_t) * (size_t) channels);
@@ -254,7 +264,8 @@ build_requant (mn_step *s, const mn_node *nd, const mn_tensor *in, const mn_tens
   for (int c = 0; c < channels; c++) {
     double real = (double) tensor_scale (in, 0) * (double) tensor_scale (w, c) /
                   (double) tensor_scale (out, 0);
-    mn_quantize_multiplier (real, &s->multiplier[c], &s->shift[c]);
+    if (!mn_quantize_multiplier (real, &s->multiplier[c], &s->shift[c]))
+      return multiplier_too_large (nd, "input scale x weight scale / output scale", real, log);
   }
   s->rq.multiplier = s->multiplier;
   s->rq.shift = s->shift;
@@ -371,7 +382,7 @@ plan_conv_like (const mn_graph *g, const mn_node *nd, mn_step *s, const mn_logge
 
   /* quantised */
   s->in_zero_point = mn_domain_zero_point (in, 0);
-  st = build_requant (s, nd, in, w, out, channels);
+  st = build_requant (s, nd, in, w, out, channels, log);
   if (st != MN_OK)
     return st;
   int32_t *bias = NULL, *wzp = weight_zero_points (w, channels);
@@ -433,9 +444,13 @@ plan_add (const mn_graph *g, const mn_node *nd, mn_step *s, const mn_logger *log
   }
   uint8_t lo, hi;
   quant_range (nd->activation, out, &lo, &hi);
-  mn_q8_add_params_init (&s->add, a->scales[0], mn_domain_zero_point (a, 0), b->scales[0],
-                         mn_domain_zero_point (b, 0), out->scales[0],
-                         mn_domain_zero_point (out, 0), lo, hi);
+  if (!mn_q8_add_params_init (&s->add, a->scales[0], mn_domain_zero_point (a, 0), b->scales[0],
+                              mn_domain_zero_point (b, 0), out->scales[0],
+                              mn_domain_zero_point (out, 0), lo, hi))
+    return multiplier_too_large (nd, "twice the larger input scale / 2^20 / output scale",
+                                 2.0 * fmax (a->scales[0], b->scales[0]) / 0x1p20
+                                     / out->scales[0],
+                                 log);
   s->kind = MN_STEP_Q8_ADD;
   return MN_OK;
 }
@@ -507,6 +522,12 @@ plan_global_pool (const mn_graph *g, const mn_node *nd, mn_step *s, const mn_log
                    nd->file_index);
     s->kind = MN_STEP_Q8_AVGPOOL;
   } else {
+    int32_t multiplier, shift, bias;
+    if (!mn_q8_mean_requant (s->rows, &s->pool, &multiplier, &shift, &bias))
+      return FAIL (MN_ERR_UNSUPPORTED,
+                   "MEAN at index %d: input scale %g over %d pixels to output scale %g needs a "
+                   "requantisation no int32 arithmetic can apply",
+                   nd->file_index, s->pool.in_scale, s->rows, s->pool.out_scale);
     s->kind = MN_STEP_Q8_MEAN;
   }
   return MN_OK;
@@ -577,7 +598,9 @@ plan_convert (const mn_graph *g, const mn_node *nd, mn_step *s, const mn_logger 
   s->shift = malloc (sizeof (int32_t));
   if (!s->multiplier || !s->shift)
     return MN_ERR_NO_MEMORY;
-  mn_quantize_multiplier (s->in_scale / s->out_scale, s->multiplier, s->shift);
+  if (!mn_quantize_multiplier (s->in_scale / s->out_scale, s->multiplier, s->shift))
+    return multiplier_too_large (nd, "input scale / output scale", s->in_scale / s->out_scale,
+                                 log);
   s->kind = MN_STEP_REQUANTIZE;
   return MN_OK;
 }

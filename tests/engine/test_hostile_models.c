@@ -644,6 +644,65 @@ test_built_hostile (void)
   expect ("schema version 2", s.m, MN_ERR_UNSUPPORTED, "version 2");
 }
 
+/* x [1,4,4,2] uint8 (scale in_scale) -> QUANTIZE -> uint8 (out_scale): a
+ * requantisation by in_scale / out_scale. */
+static tb_model *
+requantize_model (float in_scale, float out_scale)
+{
+  tb_model *m = tb_model_new ();
+  int32_t d[4] = { 1, 4, 4, 2 };
+  int x = tb_tensor (m, "x", TFL_TYPE_UINT8, 4, d);
+  int y = tb_tensor (m, "y", TFL_TYPE_UINT8, 4, d);
+  tb_tensor_quant1 (m, x, in_scale, 128);
+  tb_tensor_quant1 (m, y, out_scale, 128);
+  tb_op1 (m, TFL_OP_QUANTIZE, x, y);
+  tb_io (m, x, y);
+  return m;
+}
+
+/* Scales whose requantisation multiplier is 2^31 or more (an output scale
+ * far below input x weight scale): no int32 left shift can apply them, and
+ * TFLite's kernels overflow.  Each op refuses them by name; the largest
+ * multiplier that fits loads and runs (load () runs one inference, which
+ * the sanitizer builds watch). */
+static void
+test_requant_limits (void)
+{
+  tb_quant u8 = tb_quant_default (TFL_TYPE_UINT8), pc = tb_quant_default (TFL_TYPE_INT8);
+  pc.per_channel = true;
+  u8.out_scale = pc.out_scale = 1e-30f;
+
+  expect ("a conv multiplier of 2^31 or more", tb_conv2d (&u8, 4, 4, 3, 8, 3, 3, 2,
+                                                           TFL_PADDING_SAME, TFL_ACT_RELU6),
+          MN_ERR_UNSUPPORTED, "CONV_2D at index 0: its requantisation multiplier");
+  expect ("a per-channel depthwise multiplier of 2^31 or more",
+          tb_depthwise (&pc, 4, 4, 8, 3, 3, 1, TFL_PADDING_SAME, TFL_ACT_NONE),
+          MN_ERR_UNSUPPORTED, "DEPTHWISE_CONV_2D at index 0: its requantisation multiplier");
+  expect ("a fully connected multiplier of 2^31 or more",
+          tb_fully_connected (&u8, 16, 4, TFL_ACT_NONE), MN_ERR_UNSUPPORTED,
+          "FULLY_CONNECTED at index 0: its requantisation multiplier");
+  expect ("an ADD output multiplier of 2^31 or more", tb_add (&u8, 4, 4, 8, TFL_ACT_NONE),
+          MN_ERR_UNSUPPORTED, "ADD at index 1: its requantisation multiplier");
+  expect ("a MEAN multiplier of 2^31 or more", tb_mean (&u8, 4, 4, 8, true),
+          MN_ERR_UNSUPPORTED, "MEAN at index 0");
+  {
+    /* multiplier 2^25 / 16 fits; the zero-point term 100 * 2^25 does not */
+    tb_quant q = tb_quant_default (TFL_TYPE_UINT8);
+    q.in_scale = 1.0f;
+    q.out_scale = 0x1p-25f;
+    q.in_zero_point = 100;
+    expect ("a MEAN zero-point term beyond 2^30", tb_mean (&q, 4, 4, 8, true),
+            MN_ERR_UNSUPPORTED, "MEAN at index 0");
+    q.out_scale = 0x1p-20f;
+    expect ("a MEAN zero-point term of 100 * 2^20", tb_mean (&q, 4, 4, 8, true), MN_OK, NULL);
+  }
+  expect ("a requantising QUANTIZE multiplier of 2^31 or more",
+          requantize_model (1.0f, 0x1p-31f), MN_ERR_UNSUPPORTED,
+          "QUANTIZE at index 0: its requantisation multiplier");
+  expect ("a requantising QUANTIZE multiplier just below 2^31 (shift 31)",
+          requantize_model (1.0f, 0x1.000002p-31f), MN_OK, NULL);
+}
+
 /* Metadata and archive damage never stops a model from loading. */
 static void
 test_broken_metadata (void)
@@ -747,6 +806,7 @@ main (void)
   test_files ();
   test_not_tflite ();
   test_built_hostile ();
+  test_requant_limits ();
   test_broken_metadata ();
   test_truncation ();
   test_mutations ();

@@ -90,12 +90,16 @@ run_model (const uint8_t *data, size_t size, unsigned cpu_mask, int threads, mn_
   return ok;
 }
 
-/* A scale 2^-e * (1 + f / 256), e in [0, 23]: multipliers from far below
- * to far above one, so every requantisation form. */
+/* A scale 2^-e * (1 + f / 256), e in [-8, 39] (bytes 0-39 give e 0-39,
+ * 40-47 give -1 to -8): multipliers from far below one to past 2^31, so
+ * every requantisation form, left shifts up to 31, and models refused for
+ * a multiplier out of int32's reach (both ways alike). */
 static float
 scale_of (fz_reader *r)
 {
-  const int e = (int) (fz_u8 (r) % 24);
+  int e = (int) (fz_u8 (r) % 48);
+  if (e >= 40)
+    e = 39 - e;
   return ldexpf (1.0f + (float) fz_u8 (r) / 256.0f, -e);
 }
 

@@ -222,7 +222,7 @@ element_seeds (void)
 /* A one-op model for fuzz_twins.c, in its terms (counts from 1; op 0
  * conv, 1 depthwise, 2 fully connected, 3 ADD, 4 residual; type 0 uint8,
  * 1 int8, 2 int8 per channel; activations 0 none, 1 ReLU, 2 ReLU6, 3
- * ReLU_N1_TO_1; scale 2^-e * (1 + f / 256)). */
+ * ReLU_N1_TO_1; scale 2^-e * (1 + f / 256), e below 40). */
 typedef struct {
   uint8_t op, type, in_e, in_f, out_e, out_f, in_zp, out_zp;
   uint32_t seed;
@@ -273,6 +273,13 @@ twins_seeds (void)
   twins_seed ("add_u8_relu", (twins_desc) { .op = 3, .in_e = 5, .in_f = 3, .out_e = 4,
       .out_f = 7, .in_zp = 128, .out_zp = 60, .seed = 8, .threads = 2, .act = 1, .stride = 1,
       .h = 13, .w = 9, .c = 50, .cout = 1, .kh = 1, .kw = 1 });
+  /* multipliers of 2^29 to 2^31: left shifts up to 31 */
+  twins_seed ("dw3x3_u8_left_shift_31", (twins_desc) { .op = 1, .in_e = 0, .out_e = 36,
+      .in_zp = 120, .out_zp = 130, .seed = 10, .threads = 2, .stride = 1, .h = 9, .w = 8,
+      .c = 40, .cout = 1, .kh = 3, .kw = 3 });
+  twins_seed ("conv1x1_s8pc_left_shifts", (twins_desc) { .op = 0, .type = 2, .in_e = 0,
+      .out_e = 35, .in_zp = 100, .out_zp = 140, .seed = 11, .threads = 3, .stride = 1, .h = 6,
+      .w = 7, .c = 40, .cout = 24, .kh = 1, .kw = 1 });
   twins_seed ("residual_s8", (twins_desc) { .op = 4, .type = 1, .in_e = 6, .out_e = 6,
       .in_zp = 3, .out_zp = 250, .seed = 9, .threads = 3, .act = 2, .stride = 1, .h = 10,
       .w = 10, .c = 33, .cout = 1, .kh = 1, .kw = 1, .act2 = 0, .twice = 1 });

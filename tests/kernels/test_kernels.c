@@ -964,6 +964,19 @@ test_requant (void)
   check (m == 1 << 30 && s == -31, "quantize_multiplier (2^-32) = %d, %d", m, s);
   mn_quantize_multiplier (ldexp (0.99, -32), &m, &s);
   check (m == 0 && s == 0, "quantize_multiplier (0.99 * 2^-32) = %d, %d", m, s);
+  /* The largest: shift 31.  From 2^31 up (and just below, which rounds up
+   * to it) no int32 left shift reaches: refused, 0, 0. */
+  check (mn_quantize_multiplier (ldexp (0.75, 31), &m, &s) && m == 1610612736 && s == 31,
+         "quantize_multiplier (0.75 * 2^31) = %d, %d", m, s);
+  static const double too_large[] = { 0x1p31, 0x1.fffffffffffffp30, 1e300, INFINITY };
+  for (size_t i = 0; i < sizeof too_large / sizeof too_large[0]; i++) {
+    m = s = 7;
+    check (!mn_quantize_multiplier (too_large[i], &m, &s) && m == 0 && s == 0,
+           "quantize_multiplier (%g) refused with 0, 0 (got %d, %d)", too_large[i], m, s);
+  }
+  check (mn_quantize_multiplier (NAN, &m, &s) && m == 0 && s == 0
+             && mn_quantize_multiplier (-1.0, &m, &s) && m == 0 && s == 0,
+         "quantize_multiplier (NaN or -1) = 0, 0: nothing gets through");
   for (int i = 0; i < 2000; i++) {
     const double r = ldexp (0.5 + 0.5 * rnd_unit (), rnd_range (-30, 8));
     mn_quantize_multiplier (r, &m, &s);
