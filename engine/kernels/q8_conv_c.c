@@ -70,10 +70,10 @@ mn_q8_conv_c (const mn_conv_geom *g, const uint8_t *in, int32_t in_zero_point,
         const int32_t *pbias = (const int32_t *) panel;
         const int16_t *pw = (const int16_t *) (panel + NR * sizeof (int32_t));
         const int nr = g->out_c - o0 < NR ? g->out_c - o0 : NR;
-        int32_t acc[NR];
+        uint32_t acc[NR];   /* wrapping int32 sums, as the SIMD twins' */
 
         for (int j = 0; j < NR; j++)
-          acc[j] = pbias[j];
+          acc[j] = (uint32_t) pbias[j];
         for (int ky = 0; ky < g->k_h; ky++) {
           const int iy = iy0 + ky;
           if (iy < 0 || iy >= g->in_h)
@@ -87,14 +87,15 @@ mn_q8_conv_c (const mn_conv_geom *g, const uint8_t *in, int32_t in_zero_point,
             for (int ic = 0; ic < g->in_c; ic++) {
               const int32_t xv = (int32_t) x[ic] - in_zero_point;
               for (int j = 0; j < NR; j++)
-                acc[j] += xv * wrow[(size_t) ic * NR + j];
+                acc[j] += (uint32_t) (xv * wrow[(size_t) ic * NR + j]);
             }
           }
         }
         for (int j = 0; j < nr; j++) {
-          const int32_t v = mn_multiply_by_quantized_multiplier (acc[j], rq->multiplier[o0 + j],
-                                                                 rq->shift[o0 + j]);
-          o[o0 + j] = mn_clamp_u8 (v + rq->out_zero_point, rq->out_min, rq->out_max);
+          const int32_t v = mn_multiply_by_quantized_multiplier (
+              (int32_t) acc[j], rq->multiplier[o0 + j], rq->shift[o0 + j]);
+          o[o0 + j] =
+              mn_clamp_u8 (mn_wrap_add (v, rq->out_zero_point), rq->out_min, rq->out_max);
         }
       }
     }

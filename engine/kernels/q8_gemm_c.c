@@ -16,7 +16,10 @@
  *
  * Overflow: |A| <= 255 and |W - w_zp| <= 255, so every partial sum is
  * bounded by |bias| + 2 * 65025 * k: int32 is exact for k < 16000 with
- * |bias| < 2^30 (MobileNet: k <= 1280; requant.h multipliers then scale). */
+ * |bias| < 2^30 (MobileNet: k <= 1280; requant.h multipliers then scale).
+ * Past that (a hostile model's bias) the sums wrap around int32, as the
+ * SIMD twins' vpaddd does; the accumulators are uint32 so that the wrap is
+ * defined C, and so is the zero point's addition (mn_wrap_add ()). */
 #include "kernels.h"
 #include "requant.h"
 
@@ -85,21 +88,22 @@ mn_q8_gemm_c (int m, int n, int k, int n_begin, int n_end, const uint8_t *a, siz
     for (int i = 0; i < m; i++) {
       const uint8_t *arow = a + (size_t) i * a_stride;
       uint8_t *crow = c + (size_t) i * c_stride + n0;
-      int32_t acc[NR];
+      uint32_t acc[NR];   /* wrapping int32 sums, as the SIMD twins' */
 
       for (int j = 0; j < NR; j++)
-        acc[j] = pbias[j];
+        acc[j] = (uint32_t) pbias[j];
       for (int g = 0; g < groups; g++) {
         const int32_t a0 = arow[2 * g];
         const int32_t a1 = 2 * g + 1 < k ? arow[2 * g + 1] : 0;
         const int16_t *wg = pw + (size_t) g * NR * 2;
         for (int j = 0; j < NR; j++)
-          acc[j] += a0 * wg[2 * j] + a1 * wg[2 * j + 1];
+          acc[j] += (uint32_t) (a0 * wg[2 * j] + a1 * wg[2 * j + 1]);
       }
       for (int j = 0; j < nr; j++) {
-        const int32_t v = mn_multiply_by_quantized_multiplier (acc[j], rq->multiplier[n0 + j],
-                                                               rq->shift[n0 + j]);
-        crow[j] = mn_clamp_u8 (v + rq->out_zero_point, rq->out_min, rq->out_max);
+        const int32_t v = mn_multiply_by_quantized_multiplier (
+            (int32_t) acc[j], rq->multiplier[n0 + j], rq->shift[n0 + j]);
+        crow[j] =
+            mn_clamp_u8 (mn_wrap_add (v, rq->out_zero_point), rq->out_min, rq->out_max);
       }
     }
   }

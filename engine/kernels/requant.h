@@ -45,6 +45,14 @@ mn_multiply_by_quantized_multiplier (int32_t x, int32_t multiplier, int32_t shif
       right);
 }
 
+/* a + b wrapping around int32 as the SIMD twins' vpaddd does, defined in C
+ * for every input (a hostile model's bias can take a sum past int32). */
+static inline int32_t
+mn_wrap_add (int32_t a, int32_t b)
+{
+  return (int32_t) ((uint32_t) a + (uint32_t) b);
+}
+
 static inline uint8_t
 mn_clamp_u8 (int32_t v, int32_t lo, int32_t hi)
 {

@@ -266,16 +266,21 @@ rq_free (rq_params *p)
   free (p->shift);
 }
 
+/* Biases: zero, ordinary, huge, or (a hostile model's) next to INT32_MIN
+ * or INT32_MAX, where the sums wrap around int32: the kernels and the
+ * reference (int64, then truncated) must wrap alike. */
 static int32_t *
 rnd_biases (int n)
 {
   int32_t *b = xmalloc (sizeof (int32_t) * n);
-  const int mode = rnd () % 4;
+  const int mode = rnd () % 5;
   for (int i = 0; i < n; i++) {
     if (mode == 0)
       b[i] = 0;
     else if (mode == 1 && rnd () % 4 == 0)
       b[i] = (rnd () % 2 ? 1 : -1) * rnd_range (50000000, 200000000); /* huge */
+    else if (mode == 2)
+      b[i] = rnd () % 2 ? INT32_MAX - rnd_range (0, 100000) : INT32_MIN + rnd_range (0, 100000);
     else
       b[i] = rnd_range (-(1 << 20), 1 << 20);
   }
@@ -297,7 +302,7 @@ static uint8_t
 naive_requant (int32_t acc, const mn_requant *rq, int c)
 {
   int32_t v = mn_multiply_by_quantized_multiplier (acc, rq->multiplier[c], rq->shift[c]);
-  v += rq->out_zero_point;
+  v = mn_wrap_add (v, rq->out_zero_point);
   if (v < rq->out_min)
     v = rq->out_min;
   if (v > rq->out_max)
