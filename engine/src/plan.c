@@ -509,6 +509,13 @@ plan_global_pool (const mn_graph *g, const mn_node *nd, mn_step *s, const mn_log
     s->kind = MN_STEP_F32_MEAN;
     return MN_OK;
   }
+  /* each channel's sum of 8-bit values, and 128 x pixels (the int8 shift
+   * back), must fit an int32 as in TFLite's kernels */
+  if (s->rows > INT32_MAX / 256)
+    return FAIL (MN_ERR_UNSUPPORTED,
+                 "%s at index %d: a quantised pool over %d pixels: at most %d fit its int32 "
+                 "sums",
+                 mn_op_name (nd->op), nd->file_index, s->rows, INT32_MAX / 256);
   s->pool.is_int8 = in->type == MN_DTYPE_INT8;
   s->pool.in_zero_point = mn_domain_zero_point (in, 0);
   s->pool.out_zero_point = mn_domain_zero_point (out, 0);

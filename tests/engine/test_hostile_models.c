@@ -696,6 +696,13 @@ test_requant_limits (void)
     q.out_scale = 0x1p-20f;
     expect ("a MEAN zero-point term of 100 * 2^20", tb_mean (&q, 4, 4, 8, true), MN_OK, NULL);
   }
+  /* 2^23 pixels: 255 a pixel would pass INT32_MAX (an int8 map: 128 x 2^23
+   * is 2^30, the sum of the stored values up to 2^31 - 2^23) */
+  {
+    const tb_quant s8 = tb_quant_default (TFL_TYPE_INT8);
+    expect ("a quantised MEAN over 2^23 pixels", tb_mean (&s8, 4096, 2048, 1, true),
+            MN_ERR_UNSUPPORTED, "MEAN at index 0: a quantised pool over 8388608 pixels");
+  }
   expect ("a requantising QUANTIZE multiplier of 2^31 or more",
           requantize_model (1.0f, 0x1p-31f), MN_ERR_UNSUPPORTED,
           "QUANTIZE at index 0: its requantisation multiplier");
