@@ -125,6 +125,16 @@ store_channels (uint8_t *o, __m256i u, int nc)
   }
 }
 
+/* One panel's weight pair vector into the accumulators of pixel 0 (and
+ * pixel 1 when npx is 2). */
+static ALWAYS_INLINE void
+madd_panel (const int npx, __m256i x0, __m256i x1, __m256i w, __m256i *c0, __m256i *c1)
+{
+  *c0 = _mm256_add_epi32 (*c0, _mm256_madd_epi16 (x0, w));
+  if (npx > 1)
+    *c1 = _mm256_add_epi32 (*c1, _mm256_madd_epi16 (x1, w));
+}
+
 /* npx (1 or 2) output pixels (receptive fields abuf[0..npx), outputs o[]),
  * np (1..4) panels from pan; all constants after inlining.  Each weight
  * vector is loaded once for both pixels and each broadcast pair feeds np
@@ -150,28 +160,13 @@ panels_pixels (const mn_q8_rq_mode mode, const int npx, const int np, int groups
   for (const __m256i *wg = w, *we = w + groups; wg < we; wg++, a0 += 2, a1 += 2) {
     const __m256i x0 = bcast_pair (a0);
     const __m256i x1 = npx > 1 ? bcast_pair (a1) : x0;
-    const __m256i w0 = _mm256_load_si256 (wg);
-    c00 = _mm256_add_epi32 (c00, _mm256_madd_epi16 (x0, w0));
-    if (npx > 1)
-      c10 = _mm256_add_epi32 (c10, _mm256_madd_epi16 (x1, w0));
-    if (np > 1) {
-      const __m256i w1 = _mm256_load_si256 (wg + s1);
-      c01 = _mm256_add_epi32 (c01, _mm256_madd_epi16 (x0, w1));
-      if (npx > 1)
-        c11 = _mm256_add_epi32 (c11, _mm256_madd_epi16 (x1, w1));
-    }
-    if (np > 2) {
-      const __m256i w2 = _mm256_load_si256 (wg + s2);
-      c02 = _mm256_add_epi32 (c02, _mm256_madd_epi16 (x0, w2));
-      if (npx > 1)
-        c12 = _mm256_add_epi32 (c12, _mm256_madd_epi16 (x1, w2));
-    }
-    if (np > 3) {
-      const __m256i w3 = _mm256_load_si256 (wg + s3);
-      c03 = _mm256_add_epi32 (c03, _mm256_madd_epi16 (x0, w3));
-      if (npx > 1)
-        c13 = _mm256_add_epi32 (c13, _mm256_madd_epi16 (x1, w3));
-    }
+    madd_panel (npx, x0, x1, _mm256_load_si256 (wg), &c00, &c10);
+    if (np > 1)
+      madd_panel (npx, x0, x1, _mm256_load_si256 (wg + s1), &c01, &c11);
+    if (np > 2)
+      madd_panel (npx, x0, x1, _mm256_load_si256 (wg + s2), &c02, &c12);
+    if (np > 3)
+      madd_panel (npx, x0, x1, _mm256_load_si256 (wg + s3), &c03, &c13);
   }
   const __m256i acc[2][PB] = { { c00, c01, c02, c03 }, { c10, c11, c12, c13 } };
   __m256i r[PB];
