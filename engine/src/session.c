@@ -2,19 +2,19 @@
  *
  * Session creation plans one arena by liveness (tensors whose lifetimes do
  * not overlap share bytes) and allocates everything a run needs, so a run
- * never allocates.  A run is one OpenMP parallel region: every thread
- * writes its rows of the input image, then walks the steps, takes its share
- * of each step (output rows, pixels, channel panels, channels or elements)
- * and meets the others at a barrier (step_barrier.h: a short spin, then it
- * yields the core, so a busy pipeline does not stall on OpenMP's long
- * spins); softmax and pad run on one thread.  Each output element is
- * computed by the same code whatever the split, so results are bitwise
- * identical for any thread count.
+ * never allocates.  A run is one OpenMP parallel region: the threads write
+ * the input image's rows, then walk the steps, each step cut into chunks
+ * (output rows, pixels, channel panels, channels or elements; softmax and
+ * pad are one chunk).  Once the step before is finished, a thread takes
+ * its own chunk, then any left (step_chunks.h): no barrier, so a thread
+ * that loses its core does not hold the others.  Each output element is computed by the same code
+ * whatever the split, so results are bitwise identical for any thread
+ * count.
  *
- * The split is static.  Work stealing in chunks (each thread its own
- * chunks first, then the others') was measured on V2 at 2 threads: it cut
- * the time threads wait at barriers from about 9 % to 3 %, but no median
- * got faster, the extra calls and lost locality costing as much.
+ * A thread's own chunks are a static split.  Cutting steps finer (2-16
+ * chunks a thread, taken by whoever is free) was measured on V2 at 2
+ * threads: it cut the time threads wait from about 9 % to 3 %, but no
+ * median got faster, the extra calls and lost locality costing as much.
  */
 #include <math.h>
 #include <omp.h>
@@ -22,7 +22,7 @@
 #include <string.h>
 
 #include "model.h"
-#include "step_barrier.h"
+#include "step_chunks.h"
 
 struct mn_session {
   mn_model *model;
@@ -34,6 +34,9 @@ struct mn_session {
   uint8_t input_lut[256];   /* pixel -> quantised input, uint8 domain */
   bool input_identity;      /* input_lut[p] == p */
   float input_lut_f32[256]; /* pixel -> normalised float input */
+  /* run-time progress: the input, then each plan step */
+  mn_step_progress *progress;
+  atomic_uchar *taken;      /* (steps + 1) x threads chunk flags */
 };
 
 typedef struct {
@@ -194,8 +197,11 @@ mn_session_create (mn_model *m, const mn_config *c, mn_session **out)
                          "mn_session_create: input std must be a positive number");
   }
   build_input_lut (s, mean, std);
+  const size_t steps = (size_t) m->plan.num_steps + 1;
   s->scores = malloc (sizeof (float) * (size_t) info.num_classes);
-  if (!s->scores || plan_arena (s) != MN_OK) {
+  s->progress = mn_aligned_alloc (sizeof (mn_step_progress) * steps);
+  s->taken = malloc (sizeof (atomic_uchar) * steps * (size_t) s->threads);
+  if (!s->scores || !s->progress || !s->taken || plan_arena (s) != MN_OK) {
     mn_session_destroy (&s);
     return mn_log_error (&log, MN_ERR_NO_MEMORY, "mn_session_create: out of memory");
   }
@@ -212,6 +218,8 @@ mn_session_destroy (mn_session **sp)
   mn_aligned_free (s->arena);
   free (s->offsets);
   free (s->scores);
+  mn_aligned_free (s->progress);
+  free (s->taken);
   mn_model_unref (&s->model);
   free (s);
   *sp = NULL;
@@ -225,22 +233,22 @@ split (int total, int parts, int index, int *begin, int *end)
   *end = *begin + base + (index < extra ? 1 : 0);
 }
 
-/* Thread tid's share of n elements of esz bytes, in whole 64-byte lines
- * (the arena's tensors are 64-byte aligned), so that threads never write
- * the same cache line. */
+/* Part `part` of `parts` of n elements of esz bytes, in whole 64-byte
+ * lines (the arena's tensors are 64-byte aligned), so that no two parts
+ * write the same cache line. */
 static void
-split_lines (size_t n, size_t esz, int nth, int tid, size_t *begin, size_t *end)
+split_lines (size_t n, size_t esz, int parts, int part, size_t *begin, size_t *end)
 {
   const size_t line = 64 / esz;
-  size_t chunk = (n + (size_t) nth - 1) / (size_t) nth;
+  size_t chunk = (n + (size_t) parts - 1) / (size_t) parts;
   chunk = (chunk + line - 1) / line * line;
-  *begin = chunk * (size_t) tid < n ? chunk * (size_t) tid : n;
+  *begin = chunk * (size_t) part < n ? chunk * (size_t) part : n;
   *end = *begin + chunk < n ? *begin + chunk : n;
 }
 
-/* The steps, split across the team. */
+/* Chunk part of a parallel step cut into parts. */
 static void
-run_parallel_step (const mn_session *s, const mn_step *st, int tid, int nth)
+run_parallel_step (const mn_session *s, const mn_step *st, int part, int parts)
 {
   const mn_kernel_table *k = &s->model->kernels;
   const void *in = tensor_ptr (s, st->in0);
@@ -251,7 +259,7 @@ run_parallel_step (const mn_session *s, const mn_step *st, int tid, int nth)
     case MN_STEP_F32_DWCONV:
     case MN_STEP_Q8_CONV:
     case MN_STEP_Q8_DWCONV:
-      split (st->geom.out_h, nth, tid, &b, &e);
+      split (st->geom.out_h, parts, part, &b, &e);
       if (b >= e)
         return;
       if (st->kind == MN_STEP_F32_CONV)
@@ -276,10 +284,10 @@ run_parallel_step (const mn_session *s, const mn_step *st, int tid, int nth)
        * from L3) are the big operand, and each thread then streams only its
        * share of them instead of all of them for a few rows.  Each output
        * element is computed by the same code either way. */
-      if (st->m >= nth && (st->m >= st->n || panels < nth)) {
-        split (st->m, nth, tid, &m0, &m1);
+      if (st->m >= parts && (st->m >= st->n || panels < parts)) {
+        split (st->m, parts, part, &m0, &m1);
       } else {
-        split (panels, nth, tid, &n0, &n1);
+        split (panels, parts, part, &n0, &n1);
         n0 *= nr;
         n1 = n1 * nr < st->n ? n1 * nr : st->n;
       }
@@ -301,7 +309,7 @@ run_parallel_step (const mn_session *s, const mn_step *st, int tid, int nth)
     case MN_STEP_F32_ADD:
     case MN_STEP_Q8_ADD: {
       size_t lo, hi;
-      split_lines (st->count, st->kind == MN_STEP_F32_ADD ? sizeof (float) : 1, nth, tid, &lo, &hi);
+      split_lines (st->count, st->kind == MN_STEP_F32_ADD ? sizeof (float) : 1, parts, part, &lo, &hi);
       if (lo >= hi)
         return;
       const void *in1 = tensor_ptr (s, st->in1);
@@ -319,7 +327,7 @@ run_parallel_step (const mn_session *s, const mn_step *st, int tid, int nth)
       /* by channels: each thread sums all pixels of its own channels */
       const size_t esz = st->kind == MN_STEP_F32_MEAN ? sizeof (float) : 1;
       size_t c0, c1;
-      split_lines ((size_t) st->channels, esz, nth, tid, &c0, &c1);
+      split_lines ((size_t) st->channels, esz, parts, part, &c0, &c1);
       if (c0 >= c1)
         return;
       const int nc = (int) (c1 - c0);
@@ -340,7 +348,7 @@ run_parallel_step (const mn_session *s, const mn_step *st, int tid, int nth)
     case MN_STEP_REQUANTIZE: {
       size_t lo, hi;
       /* split by the float side's elements, so no float line is shared */
-      split_lines (st->count, st->kind == MN_STEP_REQUANTIZE ? 1 : sizeof (float), nth, tid, &lo,
+      split_lines (st->count, st->kind == MN_STEP_REQUANTIZE ? 1 : sizeof (float), parts, part, &lo,
                    &hi);
       if (lo >= hi)
         return;
@@ -460,33 +468,55 @@ read_output (mn_session *s, mn_result *r)
   r->num_classes = n;
 }
 
+/* Chunks of plan step i (-1: the input image) at nth threads. */
+static int
+chunks_of (const mn_session *s, int i, int nth, bool has_input)
+{
+  if (i < 0)
+    return has_input ? nth : 0;
+  return is_parallel (s->model->plan.steps[i].kind) ? nth : 1;
+}
+
+/* Chunk j of plan step i; i = -1: rows of the image rgb into the input. */
+static void
+run_chunk (const mn_session *s, int i, const uint8_t *rgb, size_t stride, int j, int chunks)
+{
+  if (i < 0) {
+    int y0, y1;
+    split (s->model->graph.tensors[s->model->graph.input].dims[1], chunks, j, &y0, &y1);
+    write_input_rows (s, rgb, stride, y0, y1);
+    return;
+  }
+  const mn_step *st = &s->model->plan.steps[i];
+  if (is_parallel (st->kind))
+    run_parallel_step (s, st, j, chunks);
+  else
+    run_serial_step (s, st);
+}
+
 /* One run; rgb (stride bytes a row) is written to the input first, in the
  * same parallel region, unless it is NULL (the input already holds it). */
 static void
 execute (mn_session *s, const uint8_t *rgb, size_t stride, mn_result *out)
 {
-  const mn_plan *p = &s->model->plan;
-  mn_step_barrier barrier;
-  mn_step_barrier_init (&barrier);
+  const int steps = s->model->plan.num_steps;
+  const bool has_input = rgb != NULL;
+  mn_step_chunks_reset (s->progress, s->taken, steps + 1, s->threads);
 #pragma omp parallel num_threads (s->threads)
   {
     const int tid = omp_get_thread_num ();
     const int nth = omp_get_num_threads ();
-    if (rgb) {
-      int y0, y1;
-      split (s->model->graph.tensors[s->model->graph.input].dims[1], nth, tid, &y0, &y1);
-      write_input_rows (s, rgb, stride, y0, y1);
-      if (nth > 1)
-        mn_step_barrier_wait (&barrier, (unsigned) nth);
-    }
-    for (int i = 0; i < p->num_steps; i++) {
-      const mn_step *st = &p->steps[i];
-      if (is_parallel (st->kind))
-        run_parallel_step (s, st, tid, nth);
-      else if (tid == 0)
-        run_serial_step (s, st);
-      if (nth > 1)
-        mn_step_barrier_wait (&barrier, (unsigned) nth);
+    for (int i = -1; i < steps; i++) {
+      const int chunks = chunks_of (s, i, nth, has_input);
+      atomic_uchar *taken = s->taken + (size_t) (i + 1) * (size_t) s->threads;
+      if (chunks == 0)
+        continue;
+      if (i >= 0) /* the image depends on nothing */
+        mn_step_wait_done (&s->progress[i], chunks_of (s, i - 1, nth, has_input));
+      for (int j; (j = mn_step_chunk_take (taken, chunks, tid % chunks)) >= 0;) {
+        run_chunk (s, i, rgb, stride, j, chunks);
+        mn_step_chunk_done (&s->progress[i + 1], chunks);
+      }
     }
   }
   read_output (s, out);

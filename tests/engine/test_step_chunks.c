@@ -1,0 +1,216 @@
+/* test_step_chunks.c: the executor's step sharing (engine/src/step_chunks.h).
+ *
+ * - Every chunk is taken exactly once, whatever the number of threads and
+ *   chunks, and a thread gets its own chunk first when it is free.
+ * - A waiter returns only when every chunk is done, and then sees the
+ *   chunks' writes, on the spinning path (chunks finishing at once) and on
+ *   the sleeping one (chunks finishing after milliseconds).
+ * - A long wait sleeps: the waiter's CPU time stays a small part of it.
+ *   (A yield loop, the barrier's old way, burns the whole wait.) */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "step_chunks.h"
+
+#define MAX_THREADS 16
+#define MAX_CHUNKS 64
+
+static int failures;
+
+#define CHECK(cond, ...)                     \
+  do {                                       \
+    if (!(cond)) {                           \
+      fprintf (stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
+      fprintf (stderr, __VA_ARGS__);         \
+      fputc ('\n', stderr);                  \
+      failures++;                            \
+    }                                        \
+  } while (0)
+
+/* ---- taking chunks ------------------------------------------------------ */
+
+typedef struct {
+  atomic_uchar *taken;
+  int chunks, own;
+  pthread_barrier_t *start;
+  int got[MAX_CHUNKS];    /* how often this thread took each chunk */
+} taker;
+
+static void *
+take_all (void *arg)
+{
+  taker *t = arg;
+  pthread_barrier_wait (t->start);
+  for (int j; (j = mn_step_chunk_take (t->taken, t->chunks, t->own)) >= 0;) {
+    t->got[j]++;
+    /* a little work, so that the threads overlap and race for chunks */
+    for (volatile int w = 0; w < 200; w++)
+      ;
+  }
+  return NULL;
+}
+
+static void
+test_each_chunk_once (void)
+{
+  static const int threads[] = { 1, 2, 3, 8, 16 };
+  static const int chunks[] = { 1, 2, 5, 16, 64 };
+  for (size_t a = 0; a < sizeof threads / sizeof *threads; a++)
+    for (size_t b = 0; b < sizeof chunks / sizeof *chunks; b++)
+      for (int round = 0; round < 200; round++) {
+        const int nt = threads[a], nc = chunks[b];
+        atomic_uchar taken[MAX_CHUNKS];
+        mn_step_progress progress[1];
+        mn_step_chunks_reset (progress, taken, 1, nc);
+        pthread_barrier_t start;
+        pthread_barrier_init (&start, NULL, (unsigned) nt + 1);
+        taker t[MAX_THREADS];
+        pthread_t id[MAX_THREADS];
+        for (int i = 0; i < nt; i++) {
+          t[i] = (taker) { taken, nc, i % nc, &start, { 0 } };
+          pthread_create (&id[i], NULL, take_all, &t[i]);
+        }
+        pthread_barrier_wait (&start);
+        for (int i = 0; i < nt; i++)
+          pthread_join (id[i], NULL);
+        pthread_barrier_destroy (&start);
+        for (int j = 0; j < nc; j++) {
+          int n = 0;
+          for (int i = 0; i < nt; i++)
+            n += t[i].got[j];
+          CHECK (n == 1, "%d threads, %d chunks: chunk %d taken %d times", nt, nc, j, n);
+        }
+      }
+}
+
+static void
+test_own_chunk_first (void)
+{
+  atomic_uchar taken[8];
+  mn_step_progress progress[1];
+  mn_step_chunks_reset (progress, taken, 1, 8);
+  CHECK (mn_step_chunk_take (taken, 8, 5) == 5, "own chunk 5 not taken first");
+  CHECK (mn_step_chunk_take (taken, 8, 5) == 6, "after its own, the next one");
+  CHECK (mn_step_chunk_take (taken, 8, 2) == 2, "another thread's own chunk");
+  int n = 0;
+  while (mn_step_chunk_take (taken, 8, 7) >= 0)
+    n++;
+  CHECK (n == 5, "%d chunks left instead of 5", n);
+  CHECK (mn_step_chunk_take (taken, 8, 0) == -1, "a chunk after all were taken");
+}
+
+/* ---- waiting for a step -------------------------------------------------- */
+
+typedef struct {
+  mn_step_progress *progress;
+  int chunks, index;
+  int delay_us;
+  int *written;
+} finisher;
+
+static void
+sleep_us (int us)
+{
+  struct timespec ts = { us / 1000000, (long) (us % 1000000) * 1000 };
+  nanosleep (&ts, NULL);
+}
+
+static void *
+finish_chunk (void *arg)
+{
+  finisher *f = arg;
+  sleep_us (f->delay_us);
+  f->written[f->index] = 1000 + f->index;   /* plain write: the chunk's output */
+  mn_step_chunk_done (f->progress, f->chunks);
+  return NULL;
+}
+
+static double
+seconds (clockid_t clock)
+{
+  struct timespec ts;
+  clock_gettime (clock, &ts);
+  return (double) ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* chunks finishers, the i-th after delay (i) microseconds; returns the
+ * waiter's CPU seconds over wall seconds. */
+static double
+wait_for_finishers (int chunks, int max_delay_us, unsigned *seed)
+{
+  mn_step_progress progress[1];
+  atomic_uchar taken[MAX_CHUNKS];
+  int written[MAX_CHUNKS] = { 0 };
+  finisher f[MAX_CHUNKS];
+  pthread_t id[MAX_CHUNKS];
+  mn_step_chunks_reset (progress, taken, 1, chunks);
+  for (int i = 0; i < chunks; i++) {
+    f[i] = (finisher) { progress, chunks, i, max_delay_us ? (int) (rand_r (seed) % (unsigned) max_delay_us) : 0,
+                        written };
+    pthread_create (&id[i], NULL, finish_chunk, &f[i]);
+  }
+  const double wall0 = seconds (CLOCK_MONOTONIC), cpu0 = seconds (CLOCK_THREAD_CPUTIME_ID);
+  mn_step_wait_done (progress, chunks);
+  const double cpu = seconds (CLOCK_THREAD_CPUTIME_ID) - cpu0;
+  const double wall = seconds (CLOCK_MONOTONIC) - wall0;
+  for (int i = 0; i < chunks; i++)
+    CHECK (written[i] == 1000 + i, "%d chunks: chunk %d's write not visible after the wait",
+           chunks, i);
+  CHECK (atomic_load (&progress->done) == chunks, "returned with %d of %d chunks done",
+         atomic_load (&progress->done), chunks);
+  for (int i = 0; i < chunks; i++)
+    pthread_join (id[i], NULL);
+  return cpu / wall;
+}
+
+static void
+test_wait_sees_every_chunk (void)
+{
+  unsigned seed = 12345;
+  static const int chunks[] = { 1, 2, 3, 7 };
+  for (size_t c = 0; c < sizeof chunks / sizeof *chunks; c++)
+    for (int round = 0; round < 40; round++) {
+      /* no delay: mostly the spinning path; up to 3 ms: the sleeping one */
+      wait_for_finishers (chunks[c], 0, &seed);
+      wait_for_finishers (chunks[c], 3000, &seed);
+    }
+}
+
+static void
+test_long_wait_sleeps (void)
+{
+  mn_step_progress progress[1];
+  atomic_uchar taken[1];
+  int written[1] = { 0 };
+  mn_step_chunks_reset (progress, taken, 1, 1);
+  finisher f = { progress, 1, 0, 200000, written };
+  pthread_t id;
+  pthread_create (&id, NULL, finish_chunk, &f);
+  const double wall0 = seconds (CLOCK_MONOTONIC), cpu0 = seconds (CLOCK_THREAD_CPUTIME_ID);
+  mn_step_wait_done (progress, 1);
+  const double cpu = seconds (CLOCK_THREAD_CPUTIME_ID) - cpu0;
+  const double wall = seconds (CLOCK_MONOTONIC) - wall0;
+  pthread_join (id, NULL);
+  CHECK (wall >= 0.19, "returned after %.3f s, before the chunk was done (0.2 s)", wall);
+  /* the brief spin is well under a millisecond; a busy wait would be 0.2 s */
+  CHECK (cpu < 0.05, "the waiter used %.3f s of CPU in a %.3f s wait: it did not sleep", cpu,
+         wall);
+}
+
+int
+main (void)
+{
+  test_each_chunk_once ();
+  test_own_chunk_first ();
+  test_wait_sees_every_chunk ();
+  test_long_wait_sleeps ();
+  if (failures) {
+    fprintf (stderr, "%d failures\n", failures);
+    return 1;
+  }
+  printf ("step chunks: all checks passed\n");
+  return 0;
+}
