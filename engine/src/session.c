@@ -7,14 +7,16 @@
  * (output rows, pixels, channel panels, channels or elements; softmax and
  * pad are one chunk).  Once the step before is finished, a thread takes
  * its own chunk, then any left (step_chunks.h): no barrier, so a thread
- * that loses its core does not hold the others.  Each output element is computed by the same code
- * whatever the split, so results are bitwise identical for any thread
- * count.
+ * that loses its core before it takes its chunk does not hold the others.
+ * Each output element is computed by the same code whatever the split, so
+ * results are bitwise identical for any thread count.
  *
- * A thread's own chunks are a static split.  Cutting steps finer (2-16
- * chunks a thread, taken by whoever is free) was measured on V2 at 2
- * threads: it cut the time threads wait from about 9 % to 3 %, but no
- * median got faster, the extra calls and lost locality costing as much.
+ * A thread's own chunks are a static split, one chunk a thread.  Cutting
+ * steps finer (2-16 chunks a thread, taken by whoever is free) was
+ * measured on V2 at 2 threads, with a barrier and again with this scheme:
+ * it cut the time threads wait from about 9 % to 3 %, but no median got
+ * faster beyond the noise, and the minimums were 1-7 % slower, the extra
+ * calls and lost locality costing as much.
  */
 #include <math.h>
 #include <omp.h>

@@ -9,12 +9,14 @@
  * done.  With a barrier, a thread that lost its core (to a decoder, or
  * any busy process) held the others at the next step until it got a core
  * back; here the others take its chunks and go on, and it catches up at
- * the first step with work left.  A thread that has to wait spins briefly
- * (enough for balanced steps on an idle machine), then sleeps on a futex:
- * its core then goes to whoever needs it, the thread it waits for
- * included.  (OpenMP's barrier spins about 300k iterations first, and
- * sched_yield () does not hand the core to a thread queued on another
- * one.) */
+ * the first step with work left.  (One that loses its core in the
+ * middle of a chunk still holds the step: with one core busy elsewhere the
+ * medians were no better than with the barrier, so Linux evidently leaves
+ * such a thread queued where it was, cache-hot.)  A thread that has to
+ * wait spins briefly (enough for balanced steps on an idle machine), then
+ * sleeps on a futex, and its core goes to other work.  OpenMP's barrier
+ * spins about 300k iterations first, and the old barrier's sched_yield ()
+ * loop kept the core busy while it waited. */
 #ifndef MN_STEP_CHUNKS_H
 #define MN_STEP_CHUNKS_H
 
