@@ -311,7 +311,8 @@ run_parallel_step (const mn_session *s, const mn_step *st, int part, int parts)
     case MN_STEP_F32_ADD:
     case MN_STEP_Q8_ADD: {
       size_t lo, hi;
-      split_lines (st->count, st->kind == MN_STEP_F32_ADD ? sizeof (float) : 1, parts, part, &lo, &hi);
+      split_lines (st->count, st->kind == MN_STEP_F32_ADD ? sizeof (float) : 1, parts, part, &lo,
+                   &hi);
       if (lo >= hi)
         return;
       const void *in1 = tensor_ptr (s, st->in1);
