@@ -219,14 +219,21 @@ def tag_tests(tool, tmp):
 
     # Ctrl-C during a folder of six videos, every frame on one thread: the
     # files done and the one under way are written, the rest are not
-    # started; exit 130, quickly
+    # started; exit 130, quickly.  Ctrl-C comes half a file's time after
+    # the first file appears, in the middle of the second (a fixed delay
+    # once landed between two files, where no file is under way).
     folder = os.path.join(tmp, "many")
     os.mkdir(folder)
     for i in range(6):
         os.symlink(video, os.path.join(folder, "v%d.webm" % i))
+    start = time.monotonic()
     p = subprocess.Popen(model + ["--threads", "1", "--format", "jsonl", folder],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(2.5)
+    first = os.path.join(folder, "v0.jsonl")
+    while (not os.path.exists(first) and p.poll() is None and
+           time.monotonic() - start < 120):
+        time.sleep(0.02)
+    time.sleep((time.monotonic() - start) / 2)
     t = time.monotonic()
     p.send_signal(signal.SIGINT)
     try:
