@@ -76,10 +76,8 @@ mn_q8_add (size_t n, const uint8_t *a, const uint8_t *b, uint8_t *out,
 {
   for (size_t i = 0; i < n; i++) {
     const int32_t sum = p->a_table[a[i]] + p->b_table[b[i]];
-    const int32_t v = mn_wrap_add (
-        mn_multiply_by_quantized_multiplier (sum, p->out_multiplier, p->out_shift),
-        p->out_zero_point);
-    out[i] = mn_clamp_u8 (v, p->out_min, p->out_max);
+    out[i] = mn_requant_u8 (sum, p->out_multiplier, p->out_shift, p->out_zero_point, p->out_min,
+                            p->out_max);
   }
 }
 
@@ -325,8 +323,7 @@ static uint8_t
 requantize_one (int32_t q, int32_t in_zero_point, int32_t multiplier, int32_t shift,
                 int32_t out_zero_point, uint8_t out_min, uint8_t out_max)
 {
-  const int32_t v = mn_multiply_by_quantized_multiplier (q - in_zero_point, multiplier, shift);
-  return mn_clamp_u8 (mn_wrap_add (v, out_zero_point), out_min, out_max);
+  return mn_requant_u8 (q - in_zero_point, multiplier, shift, out_zero_point, out_min, out_max);
 }
 
 /* The result depends on the input byte alone: past 256 elements the 256

@@ -92,10 +92,8 @@ mn_q8_conv_c (const mn_conv_geom *g, const uint8_t *in, int32_t in_zero_point,
           }
         }
         for (int j = 0; j < nr; j++) {
-          const int32_t v = mn_multiply_by_quantized_multiplier (
-              (int32_t) acc[j], rq->multiplier[o0 + j], rq->shift[o0 + j]);
-          o[o0 + j] =
-              mn_clamp_u8 (mn_wrap_add (v, rq->out_zero_point), rq->out_min, rq->out_max);
+          o[o0 + j] = mn_requant_u8 ((int32_t) acc[j], rq->multiplier[o0 + j], rq->shift[o0 + j],
+                                     rq->out_zero_point, rq->out_min, rq->out_max);
         }
       }
     }

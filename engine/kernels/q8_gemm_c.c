@@ -100,10 +100,8 @@ mn_q8_gemm_c (int m, int n, int k, int n_begin, int n_end, const uint8_t *a, siz
           acc[j] += (uint32_t) (a0 * wg[2 * j] + a1 * wg[2 * j + 1]);
       }
       for (int j = 0; j < nr; j++) {
-        const int32_t v = mn_multiply_by_quantized_multiplier (
-            (int32_t) acc[j], rq->multiplier[n0 + j], rq->shift[n0 + j]);
-        crow[j] =
-            mn_clamp_u8 (mn_wrap_add (v, rq->out_zero_point), rq->out_min, rq->out_max);
+        crow[j] = mn_requant_u8 ((int32_t) acc[j], rq->multiplier[n0 + j], rq->shift[n0 + j],
+                                 rq->out_zero_point, rq->out_min, rq->out_max);
       }
     }
   }

@@ -59,4 +59,15 @@ mn_clamp_u8 (int32_t v, int32_t lo, int32_t hi)
   return (uint8_t) (v < lo ? lo : v > hi ? hi : v);
 }
 
+/* An int32 accumulator to its output byte: requantised, plus the output
+ * zero point (wrapping, as the SIMD twins add it), clamped to [lo, hi]. */
+static inline uint8_t
+mn_requant_u8 (int32_t acc, int32_t multiplier, int32_t shift, int32_t zero_point, int32_t lo,
+               int32_t hi)
+{
+  return mn_clamp_u8 (
+      mn_wrap_add (mn_multiply_by_quantized_multiplier (acc, multiplier, shift), zero_point), lo,
+      hi);
+}
+
 #endif /* MN_REQUANT_H */
