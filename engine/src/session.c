@@ -509,14 +509,13 @@ execute (mn_session *s, const uint8_t *rgb, size_t stride, mn_result *out)
   {
     const int tid = omp_get_thread_num ();
     const int nth = omp_get_num_threads ();
-    for (int i = -1; i < steps; i++) {
+    for (int i = -1, before = 0; i < steps; i++) {
       const int chunks = chunks_of (s, i, nth, has_input);
-      atomic_uchar *taken = s->taken + (size_t) (i + 1) * (size_t) s->threads;
-      if (chunks == 0)
-        continue;
       if (i >= 0) /* the image depends on nothing */
-        mn_step_wait_done (&s->progress[i], chunks_of (s, i - 1, nth, has_input));
-      for (int j; (j = mn_step_chunk_take (taken, chunks, tid % chunks)) >= 0;) {
+        mn_step_wait_done (&s->progress[i], before);
+      before = chunks;
+      atomic_uchar *taken = s->taken + (size_t) (i + 1) * (size_t) s->threads;
+      for (int j; chunks > 0 && (j = mn_step_chunk_take (taken, chunks, tid % chunks)) >= 0;) {
         run_chunk (s, i, rgb, stride, j, chunks);
         mn_step_chunk_done (&s->progress[i + 1], chunks);
       }

@@ -14,21 +14,10 @@
 #include <time.h>
 
 #include "step_chunks.h"
+#include "test_util.h"
 
 #define MAX_THREADS 16
 #define MAX_CHUNKS 64
-
-static int failures;
-
-#define CHECK(cond, ...)                     \
-  do {                                       \
-    if (!(cond)) {                           \
-      fprintf (stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-      fprintf (stderr, __VA_ARGS__);         \
-      fputc ('\n', stderr);                  \
-      failures++;                            \
-    }                                        \
-  } while (0)
 
 /* ---- taking chunks ------------------------------------------------------ */
 
@@ -59,9 +48,10 @@ test_each_chunk_once (void)
   static const int threads[] = { 1, 2, 3, 8, 16 };
   static const int chunks[] = { 1, 2, 5, 16, 64 };
   for (size_t a = 0; a < sizeof threads / sizeof *threads; a++)
-    for (size_t b = 0; b < sizeof chunks / sizeof *chunks; b++)
+    for (size_t b = 0; b < sizeof chunks / sizeof *chunks; b++) {
+      const int nt = threads[a], nc = chunks[b];
+      int bad = 0;   /* chunks taken other than once, over all rounds */
       for (int round = 0; round < 200; round++) {
-        const int nt = threads[a], nc = chunks[b];
         atomic_uchar taken[MAX_CHUNKS];
         mn_step_progress progress[1];
         mn_step_chunks_reset (progress, taken, 1, nc);
@@ -81,9 +71,12 @@ test_each_chunk_once (void)
           int n = 0;
           for (int i = 0; i < nt; i++)
             n += t[i].got[j];
-          CHECK (n == 1, "%d threads, %d chunks: chunk %d taken %d times", nt, nc, j, n);
+          bad += n != 1;
         }
       }
+      CHECK (bad == 0, "%d threads, %d chunks, 200 rounds: every chunk taken once (%d not)", nt,
+             nc, bad);
+    }
 }
 
 static void
@@ -92,14 +85,14 @@ test_own_chunk_first (void)
   atomic_uchar taken[8];
   mn_step_progress progress[1];
   mn_step_chunks_reset (progress, taken, 1, 8);
-  CHECK (mn_step_chunk_take (taken, 8, 5) == 5, "own chunk 5 not taken first");
-  CHECK (mn_step_chunk_take (taken, 8, 5) == 6, "after its own, the next one");
-  CHECK (mn_step_chunk_take (taken, 8, 2) == 2, "another thread's own chunk");
+  CHECK (mn_step_chunk_take (taken, 8, 5) == 5, "a free own chunk (5) is taken first");
+  CHECK (mn_step_chunk_take (taken, 8, 5) == 6, "after its own, the next one (6)");
+  CHECK (mn_step_chunk_take (taken, 8, 2) == 2, "another thread's own chunk (2)");
   int n = 0;
   while (mn_step_chunk_take (taken, 8, 7) >= 0)
     n++;
-  CHECK (n == 5, "%d chunks left instead of 5", n);
-  CHECK (mn_step_chunk_take (taken, 8, 0) == -1, "a chunk after all were taken");
+  CHECK (n == 5, "5 chunks left to take (%d)", n);
+  CHECK (mn_step_chunk_take (taken, 8, 0) == -1, "none once all were taken");
 }
 
 /* ---- waiting for a step -------------------------------------------------- */
@@ -137,8 +130,9 @@ seconds (clockid_t clock)
 }
 
 /* A wait for chunks finishers, each done after a random delay below
- * max_delay_us microseconds (none when 0). */
-static void
+ * max_delay_us microseconds (none when 0): true when the waiter returned
+ * with every chunk done and its write visible. */
+static bool
 wait_for_finishers (int chunks, int max_delay_us, unsigned *seed)
 {
   mn_step_progress progress[1];
@@ -153,13 +147,12 @@ wait_for_finishers (int chunks, int max_delay_us, unsigned *seed)
     pthread_create (&id[i], NULL, finish_chunk, &f[i]);
   }
   mn_step_wait_done (progress, chunks);
+  bool good = atomic_load (&progress->done) == chunks;
   for (int i = 0; i < chunks; i++)
-    CHECK (written[i] == 1000 + i, "%d chunks: chunk %d's write not visible after the wait",
-           chunks, i);
-  CHECK (atomic_load (&progress->done) == chunks, "returned with %d of %d chunks done",
-         atomic_load (&progress->done), chunks);
+    good = good && written[i] == 1000 + i;
   for (int i = 0; i < chunks; i++)
     pthread_join (id[i], NULL);
+  return good;
 }
 
 static void
@@ -167,12 +160,17 @@ test_wait_sees_every_chunk (void)
 {
   unsigned seed = 12345;
   static const int chunks[] = { 1, 2, 3, 7 };
-  for (size_t c = 0; c < sizeof chunks / sizeof *chunks; c++)
+  for (size_t c = 0; c < sizeof chunks / sizeof *chunks; c++) {
+    int spun = 0, slept = 0;
     for (int round = 0; round < 40; round++) {
       /* no delay: mostly the spinning path; up to 3 ms: the sleeping one */
-      wait_for_finishers (chunks[c], 0, &seed);
-      wait_for_finishers (chunks[c], 3000, &seed);
+      spun += !wait_for_finishers (chunks[c], 0, &seed);
+      slept += !wait_for_finishers (chunks[c], 3000, &seed);
     }
+    CHECK (spun == 0 && slept == 0,
+           "%d chunks, 40 waits each way: every chunk done and its write seen on return "
+           "(%d wrong at once, %d after delays)", chunks[c], spun, slept);
+  }
 }
 
 static void
@@ -190,10 +188,10 @@ test_long_wait_sleeps (void)
   const double cpu = seconds (CLOCK_THREAD_CPUTIME_ID) - cpu0;
   const double wall = seconds (CLOCK_MONOTONIC) - wall0;
   pthread_join (id, NULL);
-  CHECK (wall >= 0.19, "returned after %.3f s, before the chunk was done (0.2 s)", wall);
+  CHECK (wall >= 0.19 && written[0] == 1000,
+         "a 0.2 s wait returns once the chunk is done (after %.3f s)", wall);
   /* the brief spin is well under a millisecond; a busy wait would be 0.2 s */
-  CHECK (cpu < 0.05, "the waiter used %.3f s of CPU in a %.3f s wait: it did not sleep", cpu,
-         wall);
+  CHECK (cpu < 0.05, "a %.3f s wait sleeps: %.3f s of CPU (under 0.05)", wall, cpu);
 }
 
 int
@@ -203,10 +201,5 @@ main (void)
   test_own_chunk_first ();
   test_wait_sees_every_chunk ();
   test_long_wait_sleeps ();
-  if (failures) {
-    fprintf (stderr, "%d failures\n", failures);
-    return 1;
-  }
-  printf ("step chunks: all checks passed\n");
-  return 0;
+  return tu_finish ();
 }
