@@ -653,10 +653,10 @@ test_q8_gemm_case (int m, int n, int k, size_t extra_a, size_t extra_c)
 static void
 test_q8_gemm (void)
 {
-  static const int ns[] = { 1, 3, 7, 8, 9, 15, 16, 17, 24, 33, 40, 57, 96 };
+  static const int ns[] = { 1, 3, 7, 8, 9, 15, 16, 17, 24, 25, 31, 32, 33, 40, 57, 64, 96 };
   static const int ks[] = { 1, 2, 3, 7, 8, 16, 17, 32, 33, 96 };
   for (int t = 0; t < 300; t++)
-    test_q8_gemm_case (rnd_range (1, 20), pick (ns, 13), pick (ks, 10),
+    test_q8_gemm_case (rnd_range (1, 20), pick (ns, 17), pick (ks, 10),
                        rnd () % 3 == 0 ? rnd_range (1, 5) : 0, rnd () % 3 == 0 ? rnd_range (1, 5) : 0);
   test_q8_gemm_case (13, 72, 2100, 0, 0);     /* k past one widened block, several panels */
   test_q8_gemm_case (1, 1001, 1280, 0, 0);    /* V2 classifier */

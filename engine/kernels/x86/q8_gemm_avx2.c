@@ -2,14 +2,23 @@
  * q8_gemm_c.c, same packed layout (panels of 8 channels: 8 int32 biases
  * with the zero points folded in, then pairs of int16 (w - w_zp)).
  *
- * The micro-kernel computes 4 rows x 16 channels (two adjacent panels): per
- * pair of k, the pair (A[i][2g], A[i][2g + 1]) of each row as int16 in all 8
- * dwords of a vector, vpmaddwd against the two panels' weight pairs, vpaddd
- * into int32 accumulators.  A block of rows is widened once to int16 on the
- * stack; each pair is then one vpbroadcastd from there (its load form: a
- * load-port op).  Pre-broadcasting each pair into a 32-byte vector per
- * 4-row tile (a vpermd and a store per pair, then plain loads) was measured
- * slower at every MobileNet shape, by 4-17 % at k <= 96 and 10-20 % above.
+ * A block of rows is widened once to int16 on the stack.  The micro-kernel
+ * then computes R rows x np panels (np up to 4, 32 channels): per pair of
+ * k, the pair (A[i][2g], A[i][2g + 1]) of each row as int16 in all 8
+ * dwords of a vector (one vpbroadcastd from the block), vpmaddwd against
+ * each panel's weight pairs, vpaddd into int32 accumulators.  On this Zen 3
+ * vpmaddwd alone issues two a cycle but vpmaddwd + vpaddd pairs only 1.5
+ * (they share vector pipes, as the broadcasts do), so a tile wants as many
+ * multiplies per broadcast as 16 registers allow: 3 rows x 4 panels (12
+ * accumulators, 4 weight vectors), 4 rows when 1 or 2 panels are left.
+ * Against the 4 rows x 2 panels tile it replaced (same process, kernels
+ * alternating, fastest of 200 runs): 4 % less time summed over V2's 1x1
+ * shapes; 6-10 % less on the expansions (ReLU6, k <= 160); the projections
+ * unchanged, already at about 75 GMAC/s, the pipes' limit; 4 % more at
+ * 12544 x 16 x 32 (2 panels either way).
+ * Pre-broadcasting each pair into a 32-byte vector per tile
+ * (a vpermd and a store per pair, then plain loads) was measured slower at
+ * every MobileNet shape, by 4-17 % at k <= 96 and 10-20 % above.
  * Products are at most 255 * 255, so the sums are exactly the C twin's int32
  * sums (the wrapping of the bias fold included).  Requantisation is
  * q8_requant_avx2.h, bit-exact with requant.h. */
@@ -22,9 +31,17 @@
 #include "x86/q8_requant_avx2.h"
 
 #define NR MN_Q8_GEMM_NR     /* 8 channels a panel */
-#define MR 4                 /* rows a micro-kernel */
+#define NP_MAX 4             /* panels a tile */
+#define R_MAX 4              /* rows a tile */
+#define ACC_MAX 12           /* accumulators a tile (rows x panels) */
 #define ABUF_ELEMS 8192      /* int16: 16 KiB of widened activations */
-#define KC_MAX (ABUF_ELEMS / MR)
+#define KC_MAX (ABUF_ELEMS / 4)   /* deepest k widened whole: blocks of 4 rows or more */
+
+/* Rows a tile of np panels: np * rows accumulators (a row-major array of
+ * at most ACC_MAX), np weight vectors, a broadcast and a product within 16
+ * registers.  4 x 3 panels fits too, but with it in the function GCC
+ * spilled accumulators of the other tiles (projections 30-45 % slower). */
+#define ROWS_FOR_PANELS(np) ((np) >= 3 ? 3 : 4)
 
 #define ALWAYS_INLINE inline __attribute__ ((always_inline))
 
@@ -65,142 +82,177 @@ bcast_pair (const int16_t *p)
   return _mm256_set1_epi32 (v);
 }
 
-/* acc[i][0..np) += sum over groups of A pairs x weight pairs; mr, np are
- * compile-time constants at every call. */
+/* acc[i][j] += sum over groups of row i's pairs x panel j's weight pairs
+ * (panel j at w0 + j * panel_elems); mr, np are compile-time constants at
+ * every call, so the fully unrolled loops keep acc in registers. */
 static ALWAYS_INLINE void
 ukernel (const int mr, const int np, int groups, const int16_t *ab, size_t ab_stride,
-         const int16_t *w0, const int16_t *w1, __m256i acc[MR][2])
+         const int16_t *w0, size_t panel_elems, __m256i acc[ACC_MAX])
 {
-  __m256i c00 = acc[0][0], c01 = acc[0][1], c10 = acc[1][0], c11 = acc[1][1];
-  __m256i c20 = acc[2][0], c21 = acc[2][1], c30 = acc[3][0], c31 = acc[3][1];
-  const int16_t *a0 = ab, *a1 = ab + ab_stride, *a2 = ab + 2 * ab_stride, *a3 = ab + 3 * ab_stride;
-
-  /* Pointer increments, not an index: GCC then keeps the accumulators in
-   * place instead of copying them every iteration. */
-  for (const int16_t *ae = a0 + 2 * (size_t) groups; a0 < ae;
-       a0 += 2, a1 += 2, a2 += 2, a3 += 2, w0 += 2 * NR, w1 += 2 * NR) {
-    const __m256i wa = _mm256_loadu_si256 ((const __m256i *) w0);
-    __m256i wb = wa;
-    if (np > 1)
-      wb = _mm256_loadu_si256 ((const __m256i *) w1);
-    __m256i x = bcast_pair (a0);
-    c00 = _mm256_add_epi32 (c00, _mm256_madd_epi16 (x, wa));
-    if (np > 1)
-      c01 = _mm256_add_epi32 (c01, _mm256_madd_epi16 (x, wb));
-    if (mr > 1) {
-      x = bcast_pair (a1);
-      c10 = _mm256_add_epi32 (c10, _mm256_madd_epi16 (x, wa));
-      if (np > 1)
-        c11 = _mm256_add_epi32 (c11, _mm256_madd_epi16 (x, wb));
-    }
-    if (mr > 2) {
-      x = bcast_pair (a2);
-      c20 = _mm256_add_epi32 (c20, _mm256_madd_epi16 (x, wa));
-      if (np > 1)
-        c21 = _mm256_add_epi32 (c21, _mm256_madd_epi16 (x, wb));
-    }
-    if (mr > 3) {
-      x = bcast_pair (a3);
-      c30 = _mm256_add_epi32 (c30, _mm256_madd_epi16 (x, wa));
-      if (np > 1)
-        c31 = _mm256_add_epi32 (c31, _mm256_madd_epi16 (x, wb));
+  /* a local copy: through the pointer GCC would keep acc in memory */
+  __m256i c[ACC_MAX];
+#pragma GCC unroll 12
+  for (int i = 0; i < mr * np; i++)
+    c[i] = acc[i];
+  for (const int16_t *ae = ab + 2 * (size_t) groups; ab < ae; ab += 2, w0 += 2 * NR) {
+    __m256i w[NP_MAX];
+#pragma GCC unroll 4
+    for (int j = 0; j < np; j++)
+      w[j] = _mm256_loadu_si256 ((const __m256i *) (w0 + j * panel_elems));
+#pragma GCC unroll 8
+    for (int i = 0; i < mr; i++) {
+      const __m256i x = bcast_pair (ab + i * ab_stride);
+#pragma GCC unroll 4
+      for (int j = 0; j < np; j++)
+        c[i * np + j] = _mm256_add_epi32 (c[i * np + j], _mm256_madd_epi16 (x, w[j]));
     }
   }
-  acc[0][0] = c00, acc[0][1] = c01, acc[1][0] = c10, acc[1][1] = c11;
-  acc[2][0] = c20, acc[2][1] = c21, acc[3][0] = c30, acc[3][1] = c31;
+#pragma GCC unroll 12
+  for (int i = 0; i < mr * np; i++)
+    acc[i] = c[i];
 }
 
-/* Requantise, narrow and store mr rows of nc (<= 16) channels. */
+/* Bytes 0-15 of u to d, and of bytes 16-31 the first nc - 16 (nc <= 32,
+ * a compile-time constant where it is 32, 24, 16 or 8). */
 static ALWAYS_INLINE void
-store_rows (const mn_q8_rq_mode mode, const int mr, __m256i acc[MR][2], const mn_q8_rq8 *q0,
-            const mn_q8_rq8 *q1, __m256i zp, __m256i lo, __m256i hi, uint8_t *c, size_t c_stride,
-            int nc)
+store_bytes (uint8_t *d, __m256i u, int nc)
 {
-  /* unrolled: acc then stays in registers instead of being parked on the stack */
+  if (nc == 32)
+    _mm256_storeu_si256 ((__m256i *) d, u);
+  else if (nc == 24) {
+    _mm_storeu_si128 ((__m128i *) d, _mm256_castsi256_si128 (u));
+    _mm_storel_epi64 ((__m128i *) (d + 16), _mm256_extracti128_si256 (u, 1));
+  } else if (nc == 16)
+    _mm_storeu_si128 ((__m128i *) d, _mm256_castsi256_si128 (u));
+  else if (nc == 8)
+    _mm_storel_epi64 ((__m128i *) d, _mm256_castsi256_si128 (u));
+  else {
+    uint8_t t[32];
+    _mm256_storeu_si256 ((__m256i *) t, u);
+    memcpy (d, t, (size_t) nc);
+  }
+}
+
+/* Requantise, narrow and store mr rows of nc (<= 8 * np) channels: a row
+ * of 3 or 4 panels in one narrowing, rows of 1 or 2 panels in pairs. */
+static ALWAYS_INLINE void
+store_rows (const mn_q8_rq_mode mode, const int mr, const int np, __m256i acc[ACC_MAX],
+            const mn_q8_rq8 *q, const mn_requant *rq, uint8_t *c, size_t c_stride, int nc)
+{
+  /* The requantisation constants are read here, after a compiler barrier
+   * that q and rq escape to: hoisted out of the tile loops (SRA'd into
+   * registers) they held registers across the micro-kernel's loop, which
+   * then parked accumulators on the stack (the 1x1 layers without
+   * activation ran 20-40 % slower). */
+  __asm__ volatile ("" : : "r" (q), "r" (rq) : "memory");
+  const __m256i zp = _mm256_set1_epi32 (rq->out_zero_point);
+  const __m256i lo = _mm256_set1_epi8 ((char) rq->out_min);
+  const __m256i hi = _mm256_set1_epi8 ((char) rq->out_max);
+
+  if (np >= 3) {
+#pragma GCC unroll 4
+    for (int i = 0; i < mr; i++) {
+      __m256i r[NP_MAX];
+#pragma GCC unroll 4
+      for (int j = 0; j < np; j++)
+        r[j] = mn_q8_requant8 (mode, acc[i * np + j], &q[j], zp);
+      /* "two rows" of 16: channels 0-15 and 16-31 */
+      const __m256i u = mn_q8_narrow2x16 (r[0], r[1], r[2], np > 3 ? r[3] : r[2], lo, hi);
+      store_bytes (c + (size_t) i * c_stride, u, nc);
+    }
+    return;
+  }
 #pragma GCC unroll 2
   for (int i = 0; i < mr; i += 2) {
-    const __m256i a0 = mn_q8_requant8 (mode, acc[i][0], q0, zp);
-    const __m256i a1 = nc > 8 ? mn_q8_requant8 (mode, acc[i][1], q1, zp) : a0;
-    __m256i b0 = a0, b1 = a1;
-    if (i + 1 < mr) {
-      b0 = mn_q8_requant8 (mode, acc[i + 1][0], q0, zp);
-      b1 = nc > 8 ? mn_q8_requant8 (mode, acc[i + 1][1], q1, zp) : b0;
-    }
+    const int i1 = i + 1 < mr ? i + 1 : i;
+    const __m256i a0 = mn_q8_requant8 (mode, acc[i * np], &q[0], zp);
+    const __m256i a1 = np > 1 ? mn_q8_requant8 (mode, acc[i * np + 1], &q[1], zp) : a0;
+    const __m256i b0 = i1 != i ? mn_q8_requant8 (mode, acc[i1 * np], &q[0], zp) : a0;
+    const __m256i b1 = i1 != i && np > 1 ? mn_q8_requant8 (mode, acc[i1 * np + 1], &q[1], zp) : b0;
     const __m256i u = mn_q8_narrow2x16 (a0, a1, b0, b1, lo, hi);
     uint8_t *d = c + (size_t) i * c_stride;
-    if (nc == 16) {
-      _mm_storeu_si128 ((__m128i *) d, _mm256_castsi256_si128 (u));
-      if (i + 1 < mr)
-        _mm_storeu_si128 ((__m128i *) (d + c_stride), _mm256_extracti128_si256 (u, 1));
-    } else if (nc == 8) {
-      _mm_storel_epi64 ((__m128i *) d, _mm256_castsi256_si128 (u));
-      if (i + 1 < mr)
-        _mm_storel_epi64 ((__m128i *) (d + c_stride), _mm256_extracti128_si256 (u, 1));
-    } else {
-      uint8_t t[32];
-      _mm256_storeu_si256 ((__m256i *) t, u);
-      memcpy (d, t, (size_t) nc);
-      if (i + 1 < mr)
-        memcpy (d + c_stride, t + 16, (size_t) nc);
-    }
+    store_bytes (d, _mm256_castsi128_si256 (_mm256_castsi256_si128 (u)), nc);
+    if (i1 != i)
+      store_bytes (d + c_stride, _mm256_castsi128_si256 (_mm256_extracti128_si256 (u, 1)), nc);
   }
 }
 
-/* mr rows starting at row r0 of the block (widened in ab, or chunked from a
- * when k > KC_MAX), np panels starting at panel pointer p0. */
+/* mr rows x np panels from panel pointer p0, rows widened in ab. */
 static ALWAYS_INLINE void
 tile (const mn_q8_rq_mode mode, const int mr, const int np, int k, const int16_t *ab,
-      size_t ab_stride, const uint8_t *a, size_t a_stride, int16_t *chunk_buf, const uint8_t *p0,
-      size_t pb, const mn_q8_rq8 *q0, const mn_q8_rq8 *q1, __m256i zp, __m256i lo, __m256i hi,
+      size_t ab_stride, const uint8_t *p0, size_t pb, const mn_q8_rq8 *q, const mn_requant *rq,
       uint8_t *c, size_t c_stride, int nc)
 {
-  const int32_t *b0 = (const int32_t *) p0;
-  const int32_t *b1 = np > 1 ? (const int32_t *) (p0 + pb) : b0;
-  const int16_t *w0 = (const int16_t *) (p0 + NR * sizeof (int32_t));
-  const int16_t *w1 = np > 1 ? (const int16_t *) (p0 + pb + NR * sizeof (int32_t)) : w0;
-  __m256i acc[MR][2];
-  const __m256i bias0 = _mm256_loadu_si256 ((const __m256i *) b0);
-  const __m256i bias1 = np > 1 ? _mm256_loadu_si256 ((const __m256i *) b1) : bias0;
+  __m256i acc[ACC_MAX];
 
-  for (int i = 0; i < MR; i++)
-    acc[i][0] = bias0, acc[i][1] = bias1;
-  if (ab) {
-    ukernel (mr, np, (k + 1) / 2, ab, ab_stride, w0, w1, acc);
-  } else {
-    for (int k0 = 0; k0 < k; k0 += KC_MAX) {
-      const int k1 = k - k0 < KC_MAX ? k : k0 + KC_MAX;
-      widen_rows (mr, a, a_stride, k0, k1, chunk_buf, KC_MAX);
-      ukernel (mr, np, (k1 - k0 + 1) / 2, chunk_buf, KC_MAX, w0 + (size_t) k0 * NR,
-               w1 + (size_t) k0 * NR, acc);
-    }
+#pragma GCC unroll 4
+  for (int j = 0; j < np; j++) {
+    const __m256i bias = _mm256_loadu_si256 ((const __m256i *) (p0 + (size_t) j * pb));
+#pragma GCC unroll 8
+    for (int i = 0; i < mr; i++)
+      acc[i * np + j] = bias;
   }
-  store_rows (mode, mr, acc, q0, q1, zp, lo, hi, c, c_stride, nc);
+  ukernel (mr, np, (k + 1) / 2, ab, ab_stride, (const int16_t *) (p0 + NR * sizeof (int32_t)),
+           pb / sizeof (int16_t), acc);
+  store_rows (mode, mr, np, acc, q, rq, c, c_stride, nc);
 }
 
+/* Rows [0, rows) of one block in tiles of np panels, nc channels (a
+ * compile-time constant where nc is a whole number of panels). */
 static ALWAYS_INLINE void
-tile_any_mr (const mn_q8_rq_mode mode, int mr, const int np, int k, const int16_t *ab,
-             size_t ab_stride, const uint8_t *a, size_t a_stride, int16_t *chunk_buf,
-             const uint8_t *p0, size_t pb,
-             const mn_q8_rq8 *q0, const mn_q8_rq8 *q1, __m256i zp, __m256i lo, __m256i hi,
-             uint8_t *c, size_t c_stride, int nc)
+tiles (const mn_q8_rq_mode mode, const int np, int rows, int k, const int16_t *ab, size_t ab_stride,
+       const uint8_t *p0, size_t pb, const mn_q8_rq8 *q, const mn_requant *rq, uint8_t *c,
+       size_t c_stride, int nc)
 {
-  switch (mr) {
-    case 4:
-      tile (mode, 4, np, k, ab, ab_stride, a, a_stride, chunk_buf, p0, pb, q0, q1, zp, lo, hi, c,
-            c_stride, nc);
-      break;
-    case 3:
-      tile (mode, 3, np, k, ab, ab_stride, a, a_stride, chunk_buf, p0, pb, q0, q1, zp, lo, hi, c,
-            c_stride, nc);
-      break;
-    case 2:
-      tile (mode, 2, np, k, ab, ab_stride, a, a_stride, chunk_buf, p0, pb, q0, q1, zp, lo, hi, c,
-            c_stride, nc);
-      break;
-    default:
-      tile (mode, 1, np, k, ab, ab_stride, a, a_stride, chunk_buf, p0, pb, q0, q1, zp, lo, hi, c,
-            c_stride, nc);
-      break;
+  const int r = ROWS_FOR_PANELS (np);
+  for (int i = 0; i < rows; i += r) {
+    const int16_t *abi = ab + (size_t) i * ab_stride;
+    uint8_t *ci = c + (size_t) i * c_stride;
+    /* each case a compile-time row count; those above r are never taken */
+#define MN_TILE(MR) \
+  tile (mode, (MR) <= r ? (MR) : 1, np, k, abi, ab_stride, p0, pb, q, rq, ci, c_stride, nc)
+    switch (rows - i < r ? rows - i : r) {
+      case 4: MN_TILE (4); break;
+      case 3: MN_TILE (3); break;
+      case 2: MN_TILE (2); break;
+      default: MN_TILE (1); break;
+    }
+#undef MN_TILE
+  }
+}
+
+/* Channels [n_begin, n_end) of rows [0, m) a row at a time, k in chunks of
+ * KC_MAX widened into buf: layers too deep for a block of widened rows
+ * (none in MobileNet).  Its own function: with this chunk loop beside the
+ * tiles, GCC parks every tile's accumulators on the stack. */
+static __attribute__ ((noinline)) void
+gemm_deep (const mn_q8_rq_mode mode, int m, int k, int n_begin, int n_end, const uint8_t *a,
+           size_t a_stride, const void *packed, uint8_t *c, size_t c_stride, const mn_requant *rq,
+           int16_t *buf)
+{
+  const size_t pb = panel_bytes (k);
+
+  for (int n0 = n_begin; n0 < n_end; n0 += 2 * NR) {
+    const uint8_t *p0 = (const uint8_t *) packed + (size_t) (n0 / NR) * pb;
+    const int nc = n_end - n0 < 2 * NR ? n_end - n0 : 2 * NR;
+    mn_q8_rq8 q[2];
+    mn_q8_rq8_load (&q[0], rq, n0, nc < NR ? nc : NR);
+    q[1] = q[0];
+    if (nc > NR)
+      mn_q8_rq8_load (&q[1], rq, n0 + NR, nc - NR);
+    for (int i = 0; i < m; i++) {
+      __m256i acc[ACC_MAX];
+      acc[0] = _mm256_loadu_si256 ((const __m256i *) p0);
+      acc[1] = nc > NR ? _mm256_loadu_si256 ((const __m256i *) (p0 + pb)) : acc[0];
+      for (int k0 = 0; k0 < k; k0 += KC_MAX) {
+        const int k1 = k - k0 < KC_MAX ? k : k0 + KC_MAX;
+        widen_rows (1, a + (size_t) i * a_stride, a_stride, k0, k1, buf, KC_MAX);
+        ukernel (1, 2, (k1 - k0 + 1) / 2, buf, KC_MAX,
+                 (const int16_t *) (p0 + NR * sizeof (int32_t)) + (size_t) k0 * NR,
+                 pb / sizeof (int16_t), acc);
+      }
+      store_rows (mode, 1, 2, acc, q, rq, c + (size_t) i * c_stride + n0, c_stride, nc);
+    }
   }
 }
 
@@ -210,62 +262,66 @@ gemm_body (const mn_q8_rq_mode mode, int m, int k, int n_begin, int n_end, const
 {
   int16_t abuf[ABUF_ELEMS] __attribute__ ((aligned (32)));
   const size_t pb = panel_bytes (k);
-  const __m256i zp = _mm256_set1_epi32 (rq->out_zero_point);
-  const __m256i lo = _mm256_set1_epi8 ((char) rq->out_min);
-  const __m256i hi = _mm256_set1_epi8 ((char) rq->out_max);
-  /* widened row stride (even, so pairs stay 4-byte aligned) and block rows */
+  /* widened row stride (even, so pairs stay 4-byte aligned) and block
+   * rows, a multiple of every tile height when the block has room */
   const size_t kpad = ((size_t) k + 15) & ~(size_t) 15;
-  const bool whole = k <= KC_MAX;
-  int mb = whole ? (int) (ABUF_ELEMS / kpad) / MR * MR : MR;
+  int mb = (int) (ABUF_ELEMS / kpad);
 
-  if (mb < MR)
-    mb = MR;
-
+  if (k > KC_MAX) {
+    gemm_deep (mode, m, k, n_begin, n_end, a, a_stride, packed, c, c_stride, rq, abuf);
+    return;
+  }
+  if (mb >= 120)
+    mb = mb / 120 * 120;
   for (int m0 = 0; m0 < m; m0 += mb) {
     const int rows = m - m0 < mb ? m - m0 : mb;
-    const uint8_t *ablk = a + (size_t) m0 * a_stride;
-    if (whole)
-      widen_rows (rows, ablk, a_stride, 0, k, abuf, kpad);
+    widen_rows (rows, a + (size_t) m0 * a_stride, a_stride, 0, k, abuf, kpad);
 
-    for (int n0 = n_begin; n0 < n_end; n0 += 2 * NR) {
+    for (int n0 = n_begin; n0 < n_end; n0 += NP_MAX * NR) {
       const uint8_t *p0 = (const uint8_t *) packed + (size_t) (n0 / NR) * pb;
-      const int nc = n_end - n0 < 2 * NR ? n_end - n0 : 2 * NR;
-      mn_q8_rq8 q0, q1;
-      mn_q8_rq8_load (&q0, rq, n0, nc < NR ? nc : NR);
-      if (nc > NR)
-        mn_q8_rq8_load (&q1, rq, n0 + NR, nc - NR);
-      else
-        q1 = q0;
+      const int nc = n_end - n0 < NP_MAX * NR ? n_end - n0 : NP_MAX * NR;
+      uint8_t *cb = c + (size_t) m0 * c_stride + n0;
+      mn_q8_rq8 q[NP_MAX];
+      for (int j = 0; j * NR < nc; j++)
+        mn_q8_rq8_load (&q[j], rq, n0 + j * NR, nc - j * NR < NR ? nc - j * NR : NR);
 
-      for (int i = 0; i < rows; i += MR) {
-        const int mr = rows - i < MR ? rows - i : MR;
-        const int16_t *ab = whole ? abuf + (size_t) i * kpad : NULL;
-        const uint8_t *ai = ablk + (size_t) i * a_stride;
-        uint8_t *ci = c + (size_t) (m0 + i) * c_stride + n0;
-        if (nc > NR) {
+      /* whole panels with a constant channel count, a partial last one not */
+#define MN_TILES(NP, NC) \
+  tiles (mode, NP, rows, k, abuf, kpad, p0, pb, q, rq, cb, c_stride, NC)
+      switch ((nc + NR - 1) / NR) {
+        case 4:
+          if (nc == 4 * NR)
+            MN_TILES (4, 4 * NR);
+          else
+            MN_TILES (4, nc);
+          break;
+        case 3:
+          if (nc == 3 * NR)
+            MN_TILES (3, 3 * NR);
+          else
+            MN_TILES (3, nc);
+          break;
+        case 2:
           if (nc == 2 * NR)
-            tile_any_mr (mode, mr, 2, k, ab, kpad, ai, a_stride, abuf, p0, pb, &q0, &q1, zp, lo, hi,
-                         ci, c_stride, 16);
+            MN_TILES (2, 2 * NR);
           else
-            tile_any_mr (mode, mr, 2, k, ab, kpad, ai, a_stride, abuf, p0, pb, &q0, &q1, zp, lo, hi,
-                         ci, c_stride, nc);
-        } else {
+            MN_TILES (2, nc);
+          break;
+        default:
           if (nc == NR)
-            tile_any_mr (mode, mr, 1, k, ab, kpad, ai, a_stride, abuf, p0, pb, &q0, &q1, zp, lo, hi,
-                         ci, c_stride, 8);
+            MN_TILES (1, NR);
           else
-            tile_any_mr (mode, mr, 1, k, ab, kpad, ai, a_stride, abuf, p0, pb, &q0, &q1, zp, lo, hi,
-                         ci, c_stride, nc);
-        }
+            MN_TILES (1, nc);
       }
+#undef MN_TILES
     }
   }
 }
 
 void
-mn_q8_gemm_4x16_avx2 (int m, int n, int k, int n_begin, int n_end, const uint8_t *a,
-                      size_t a_stride, const void *packed, uint8_t *c, size_t c_stride,
-                      const mn_requant *rq)
+mn_q8_gemm_avx2 (int m, int n, int k, int n_begin, int n_end, const uint8_t *a,
+                 size_t a_stride, const void *packed, uint8_t *c, size_t c_stride,
+                 const mn_requant *rq)
 {
   if (n_end > n)
     n_end = n;
