@@ -33,8 +33,9 @@ typedef struct {
   __m256i mask;       /* (1 << right) - 1 */
   __m256i thr;        /* mask >> 1 */
   /* the clamped form (mn_q8_requant8_clamped ()): per 64-bit lane, the even
-   * and the odd channel's rounding constant 2^30 + 2^(30 + right) and
-   * shift 31 + right (even) and right - 1 (odd) */
+   * and the odd channel's rounding constant with the zero point folded in
+   * and the shifts that leave the result in the low (even) or high (odd)
+   * dword, see mn_q8_rq8_load () */
   __m256i round_even, round_odd, shift_even, shift_odd;
 } mn_q8_rq8;
 
@@ -61,40 +62,56 @@ mn_q8_rq8_load (mn_q8_rq8 *p, const mn_requant *rq, int c0, int nr)
   p->mask = _mm256_sub_epi32 (_mm256_sllv_epi32 (_mm256_set1_epi32 (1), p->right),
                               _mm256_set1_epi32 (1));
   p->thr = _mm256_srai_epi32 (p->mask, 1);
-  /* the clamped form's constants, one 64-bit lane per channel pair */
+  /* The clamped form's constants, one 64-bit lane per channel pair: the
+   * result floor ((x m + 2^30 + 2^(30 + right)) / 2^s) + zp, s = 31 + right,
+   * is floor ((x m + 2^30 + 2^(30 + right) + zp 2^s) / 2^s), in range of the
+   * unsigned 64-bit sum when right <= MN_Q8_CLAMPED_MAX_RIGHT (x, m < 2^31).
+   * A zero multiplier (TFLite: zp) gets no rounding term, so whatever its
+   * shift it gives zp or less (its zp 2^s may leave the range), which the
+   * form's clamp (out_min >= zp) turns into out_min, as it does zp. */
   const __m256i one = _mm256_set1_epi64x (1), low = _mm256_set1_epi64x (0xffffffff);
+  const __m256i zp = _mm256_set1_epi64x (rq->out_zero_point);
+  const __m256i c30 = _mm256_set1_epi64x (30), c31 = _mm256_set1_epi64x (31);
   const __m256i r_even = _mm256_and_si256 (p->right, low);
   const __m256i r_odd = _mm256_srli_epi64 (p->right, 32);
-  const __m256i half = _mm256_set1_epi64x (1ll << 30), bit30 = _mm256_set1_epi64x (30);
-  p->round_even =
-      _mm256_add_epi64 (half, _mm256_sllv_epi64 (one, _mm256_add_epi64 (r_even, bit30)));
-  p->round_odd = _mm256_add_epi64 (half, _mm256_sllv_epi64 (one, _mm256_add_epi64 (r_odd, bit30)));
-  /* a zero multiplier gives 0 whatever the shift: no rounding constant */
-  p->round_even = _mm256_andnot_si256 (_mm256_cmpeq_epi64 (_mm256_and_si256 (m, low), zero),
-                                       p->round_even);
-  p->round_odd = _mm256_andnot_si256 (_mm256_cmpeq_epi64 (p->mult_odd, zero), p->round_odd);
-  p->shift_even = _mm256_add_epi64 (r_even, _mm256_set1_epi64x (31));
+  const __m256i half = _mm256_slli_epi64 (one, 30);
+  p->round_even = _mm256_andnot_si256 (
+      _mm256_cmpeq_epi64 (_mm256_and_si256 (m, low), zero),
+      _mm256_add_epi64 (half, _mm256_sllv_epi64 (one, _mm256_add_epi64 (r_even, c30))));
+  p->round_odd = _mm256_andnot_si256 (
+      _mm256_cmpeq_epi64 (p->mult_odd, zero),
+      _mm256_add_epi64 (half, _mm256_sllv_epi64 (one, _mm256_add_epi64 (r_odd, c30))));
+  p->shift_even = _mm256_add_epi64 (r_even, c31);
   p->shift_odd = _mm256_sub_epi64 (r_odd, one);   /* -1 (all ones) for right 0: shifts out all */
+  p->round_even = _mm256_add_epi64 (p->round_even, _mm256_sllv_epi64 (zp, p->shift_even));
+  p->round_odd =
+      _mm256_add_epi64 (p->round_odd, _mm256_sllv_epi64 (zp, _mm256_add_epi64 (r_odd, c31)));
 }
+
+/* The clamped form's largest right shift: zp 2^(31 + right) stays below
+ * 2^62 (zp < 2^8). */
+#define MN_Q8_CLAMPED_MAX_RIGHT 23
 
 /* Which requantisation channels [c0, c1) of rq can take, each exact:
  * - GENERAL: a left shift (multiplier above one) or the saturating
  *   multiplier INT32_MIN (which mn_quantize_multiplier () never makes);
- * - CLAMPED: right shifts of at least 1 and multipliers > 0 (or a zero
- *   multiplier, whatever its shift: TFLite's "nothing gets through"), and
- *   an output clamp starting at or above the zero point (ReLU, ReLU6): one
- *   rounding instead of two, see mn_q8_requant8_clamped ();
+ * - CLAMPED: right shifts of 1 to MN_Q8_CLAMPED_MAX_RIGHT and multipliers
+ *   > 0 (or a zero multiplier, whatever its shift: TFLite's "nothing gets
+ *   through"), a zero point in 0..255 and an output clamp starting at or
+ *   above it (ReLU, ReLU6): one rounding instead of two, and the zero
+ *   point added with the rounding, see mn_q8_requant8_clamped ();
  * - PLAIN: the rest (right shifts, any clamp). */
 typedef enum { MN_Q8_RQ_PLAIN, MN_Q8_RQ_GENERAL, MN_Q8_RQ_CLAMPED } mn_q8_rq_mode;
 
 static inline mn_q8_rq_mode
 mn_q8_rq_mode_of (const mn_requant *rq, int c0, int c1)
 {
-  bool clamped = rq->out_zero_point <= rq->out_min;
+  bool clamped = rq->out_zero_point >= 0 && rq->out_zero_point <= rq->out_min;
   for (int c = c0; c < c1; c++) {
     if (rq->shift[c] > 0 || rq->multiplier[c] == INT32_MIN)
       return MN_Q8_RQ_GENERAL;
-    if (rq->multiplier[c] != 0 && (rq->shift[c] > -1 || rq->multiplier[c] < 0))
+    if (rq->multiplier[c] != 0 && (rq->shift[c] > -1 || rq->shift[c] < -MN_Q8_CLAMPED_MAX_RIGHT ||
+                                   rq->multiplier[c] < 0))
       clamped = false;
   }
   return clamped ? MN_Q8_RQ_CLAMPED : MN_Q8_RQ_PLAIN;
@@ -105,17 +122,18 @@ mn_q8_rq_mode_of (const mn_requant *rq, int c0, int c1)
  * non-negative.  For acc >= 0 TFLite's two roundings are one:
  * floor ((acc * m + 2^30 + 2^(30 + right)) / 2^(31 + right)).  For acc < 0
  * TFLite's result is <= 0 and this form's is 0: the clamp turns both into
- * out_min. */
+ * out_min.  The zero point is in the rounding constants (zp unused). */
 static inline __attribute__ ((always_inline)) __m256i
 mn_q8_requant8_clamped (__m256i acc, const mn_q8_rq8 *p, __m256i zp)
 {
+  (void) zp;
   const __m256i x = _mm256_max_epi32 (acc, _mm256_setzero_si256 ());
   __m256i even = _mm256_add_epi64 (_mm256_mul_epu32 (x, p->mult), p->round_even);
   __m256i odd =
       _mm256_add_epi64 (_mm256_mul_epu32 (_mm256_srli_epi64 (x, 32), p->mult_odd), p->round_odd);
   even = _mm256_srlv_epi64 (even, p->shift_even);   /* the result in the low dword */
   odd = _mm256_srlv_epi64 (odd, p->shift_odd);      /* the result in the high dword */
-  return _mm256_add_epi32 (_mm256_blend_epi32 (even, odd, 0xAA), zp);
+  return _mm256_blend_epi32 (even, odd, 0xAA);
 }
 
 /* mn_multiply_by_quantized_multiplier () on 8 lanes, plus zp (wrapping,
