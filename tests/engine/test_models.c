@@ -7,7 +7,9 @@
 
 #include "image_util.h"
 #include "mobilenet.h"
+#include "model.h"   /* mn_session_run_tensor () */
 #include "test_util.h"
+#include "tflite_builder.h"
 
 typedef struct {
   const char *file;
@@ -350,6 +352,112 @@ test_load_memory_alignment (void)
   }
 }
 
+/* The output bytes of an image given to mn_session_run () (the input's
+ * first QUANTIZE / REQUANTIZE step then fused into the writing of the
+ * image) and of the same input tensor given to mn_session_run_tensor ()
+ * (the step run): 0 when they are equal. */
+static int
+fused_vs_tensor (mn_model *m, const mn_config *c, const uint8_t *rgb, int w, int h,
+                 const void *tensor, size_t tensor_bytes)
+{
+  static uint8_t fused[4004];
+  mn_session *s = NULL;
+  mn_result r;
+  int rc = -1;
+  if (mn_session_create (m, c, &s) == MN_OK && mn_session_run (s, rgb, (size_t) w * 3, &r) == MN_OK
+      && (size_t) r.num_classes <= sizeof fused) {
+    const size_t n = (size_t) r.num_classes * (r.raw_type == MN_DTYPE_FLOAT32 ? 4 : 1);
+    memcpy (fused, r.raw, n);
+    if (mn_session_run_tensor (s, tensor, tensor_bytes, &r) == MN_OK)
+      rc = memcmp (fused, r.raw, n) == 0 ? 0 : 1;
+  }
+  (void) h;
+  mn_session_destroy (&s);
+  return rc;
+}
+
+/* x [1,4,5,3] of in_type (uint8: scale 1, zero point 0) -> QUANTIZE -> y
+ * of out_type (scale 0.75, zero point -3 or 10): the model's only step. */
+static mn_model *
+quantize_model (int in_type, int out_type)
+{
+  tb_model *tm = tb_model_new ();
+  int32_t d[4] = { 1, 4, 5, 3 };
+  int x = tb_tensor (tm, "x", in_type, 4, d);
+  int y = tb_tensor (tm, "y", out_type, 4, d);
+  if (in_type != TFL_TYPE_FLOAT32)
+    tb_tensor_quant1 (tm, x, 1.f, 0);
+  tb_tensor_quant1 (tm, y, 0.75f, out_type == TFL_TYPE_INT8 ? -3 : 10);
+  tb_op1 (tm, TFL_OP_QUANTIZE, x, y);
+  tb_io (tm, x, y);
+  size_t size;
+  uint8_t *file = tb_model_finish (tm, &size);
+  tb_model_free (tm);
+  mn_model *m = NULL;
+  if (file && mn_model_load_memory (file, size, NULL, &m) != MN_OK)
+    m = NULL;
+  free (file);
+  return m;
+}
+
+/* A first QUANTIZE (float input) or REQUANTIZE (8-bit input) step is
+ * fused into the writing of an image; its output bytes equal the step's
+ * own on the same input tensor: two one-step models, fed pixels unchanged
+ * (mean 0, std 1, input scale 1), with every byte value, at 1 and 2
+ * threads; and TF2's int8 model, whose uint8 -> int8 first step is the
+ * identity in the uint8 domain, on two photos (its default normalisation
+ * feeds the pixels unchanged: scale 1/127.5, zero point 127). */
+static void
+test_fused_input_quantize (void)
+{
+  static const int types[][2] = { { TFL_TYPE_UINT8, TFL_TYPE_INT8 },
+                                  { TFL_TYPE_FLOAT32, TFL_TYPE_UINT8 },
+                                  { TFL_TYPE_FLOAT32, TFL_TYPE_INT8 } };
+  for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+    mn_model *m = quantize_model (types[t][0], types[t][1]);
+    CHECK (m != NULL, "QUANTIZE model %zu loads", t);
+    if (!m)
+      continue;
+    for (int round = 0; round < 5; round++) {
+      uint8_t rgb[60];
+      float f[60];
+      for (int i = 0; i < 60; i++) {
+        rgb[i] = (uint8_t) (round * 60 + i) % 256;   /* every byte value over 5 rounds */
+        f[i] = rgb[i];
+      }
+      const bool f32 = types[t][0] == TFL_TYPE_FLOAT32;
+      for (int threads = 1; threads <= 2; threads++) {
+        mn_config c;
+        mn_config_default (&c);
+        c.threads = threads;
+        c.input_mean = 0.f;
+        c.input_std = 1.f;
+        CHECK (fused_vs_tensor (m, &c, rgb, 5, 4, f32 ? (const void *) f : rgb,
+                                f32 ? sizeof f : sizeof rgb) == 0,
+               "QUANTIZE model %zu, bytes %d-%d, %d threads: image and tensor give the same output",
+               t, round * 60, round * 60 + 59, threads);
+      }
+    }
+    mn_model_unref (&m);
+  }
+
+  mn_model *m = NULL;
+  mn_model_load (tu_shared_path ("models/tf2_mobilenet_v2_1.0_224_ptq.tflite"), NULL, &m);
+  CHECK (m != NULL, "tf2 ptq loads");
+  const char *images[] = { "bird.rgb", "sunflower.rgb" };
+  for (size_t k = 0; m && k < sizeof images / sizeof images[0]; k++) {
+    test_image img;
+    if (input_for (images[k], 224, 224, &img) != 0) {
+      CHECK (false, "%s loads", images[k]);
+      continue;
+    }
+    CHECK (fused_vs_tensor (m, NULL, img.rgb, 224, 224, img.rgb, 224 * 224 * 3) == 0,
+           "tf2 ptq on %s: image and tensor give the same output", images[k]);
+    test_image_free (&img);
+  }
+  mn_model_unref (&m);
+}
+
 int
 main (void)
 {
@@ -363,5 +471,6 @@ main (void)
   test_embedding_extractor ();
   test_normalization_override ();
   test_load_memory_alignment ();
+  test_fused_input_quantize ();
   return tu_finish ();
 }
