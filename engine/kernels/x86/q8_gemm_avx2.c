@@ -246,10 +246,12 @@ gemm_deep (const mn_q8_rq_mode mode, int m, int k, int n_begin, int n_end, const
       acc[1] = nc > NR ? _mm256_loadu_si256 ((const __m256i *) (p0 + pb)) : acc[0];
       for (int k0 = 0; k0 < k; k0 += KC_MAX) {
         const int k1 = k - k0 < KC_MAX ? k : k0 + KC_MAX;
+        const int16_t *w0 = (const int16_t *) (p0 + NR * sizeof (int32_t)) + (size_t) k0 * NR;
         widen_rows (1, a + (size_t) i * a_stride, a_stride, k0, k1, buf, KC_MAX);
-        ukernel (1, 2, (k1 - k0 + 1) / 2, buf, KC_MAX,
-                 (const int16_t *) (p0 + NR * sizeof (int32_t)) + (size_t) k0 * NR,
-                 pb / sizeof (int16_t), acc);
+        if (nc > NR)
+          ukernel (1, 2, (k1 - k0 + 1) / 2, buf, KC_MAX, w0, pb / sizeof (int16_t), acc);
+        else   /* the last panel: no second one to read */
+          ukernel (1, 1, (k1 - k0 + 1) / 2, buf, KC_MAX, w0, pb / sizeof (int16_t), acc);
       }
       store_rows (mode, 1, 2, acc, q, rq, c + (size_t) i * c_stride + n0, c_stride, nc);
     }
