@@ -174,8 +174,8 @@ build_input_lut (mn_session *s, float mean, float std)
 }
 
 /* Whether plan step 0 maps the input byte by byte (QUANTIZE from float,
- * REQUANTIZE) and no later step reads the input: then an image can be
- * written mapped (quantize_fused). */
+ * REQUANTIZE) and no later step reads the input (nor a RESHAPE of it):
+ * then an image can be written mapped (quantize_fused). */
 static void
 fuse_input_quantize (mn_session *s)
 {
@@ -185,8 +185,11 @@ fuse_input_quantize (mn_session *s)
   if (p->num_steps < 1 || p->steps[0].in0 != input
       || p->steps[0].kind != (f32 ? MN_STEP_QUANTIZE : MN_STEP_REQUANTIZE))
     return;
+  /* by storage: a RESHAPE of the input shares it */
+  const int storage = p->tensors[input].storage;
   for (int i = 1; i < p->num_steps; i++)
-    if (p->steps[i].in0 == input || p->steps[i].in1 == input)
+    if (p->tensors[p->steps[i].in0].storage == storage
+        || (p->steps[i].in1 >= 0 && p->tensors[p->steps[i].in1].storage == storage))
       return;
   const mn_step *st = &p->steps[0];
   if (f32) {

@@ -377,9 +377,11 @@ fused_vs_tensor (mn_model *m, const mn_config *c, const uint8_t *rgb, int w, int
 }
 
 /* x [1,4,5,3] of in_type (uint8: scale 1, zero point 0) -> QUANTIZE -> y
- * of out_type (scale 0.75, zero point -3 or 10): the model's only step. */
+ * of out_type (scale 0.75, zero point -3 or 10): the model's only step.
+ * With reshape_reader (uint8 only), also RESHAPE x -> r (the same storage)
+ * and ADD (y, r): the input has another reader, so nothing is fused. */
 static mn_model *
-quantize_model (int in_type, int out_type)
+quantize_model (int in_type, int out_type, bool reshape_reader)
 {
   tb_model *tm = tb_model_new ();
   int32_t d[4] = { 1, 4, 5, 3 };
@@ -389,7 +391,18 @@ quantize_model (int in_type, int out_type)
     tb_tensor_quant1 (tm, x, 1.f, 0);
   tb_tensor_quant1 (tm, y, 0.75f, out_type == TFL_TYPE_INT8 ? -3 : 10);
   tb_op1 (tm, TFL_OP_QUANTIZE, x, y);
-  tb_io (tm, x, y);
+  int out = y;
+  if (reshape_reader) {
+    const int32_t sd[1] = { 4 };
+    int shape = tb_const (tm, "shape", TFL_TYPE_INT32, 1, sd, d, sizeof d);
+    int r = tb_tensor (tm, "r", in_type, 4, d);
+    tb_tensor_quant1 (tm, r, 1.f, 0);
+    tb_op2 (tm, TFL_OP_RESHAPE, x, shape, r);
+    out = tb_tensor (tm, "sum", out_type, 4, d);
+    tb_tensor_quant1 (tm, out, 2.f, 5);
+    tb_op2 (tm, TFL_OP_ADD, y, r, out);
+  }
+  tb_io (tm, x, out);
   size_t size;
   uint8_t *file = tb_model_finish (tm, &size);
   tb_model_free (tm);
@@ -402,19 +415,20 @@ quantize_model (int in_type, int out_type)
 
 /* A first QUANTIZE (float input) or REQUANTIZE (8-bit input) step is
  * fused into the writing of an image; its output bytes equal the step's
- * own on the same input tensor: two one-step models, fed pixels unchanged
+ * own on the same input tensor: one-step models, fed pixels unchanged
  * (mean 0, std 1, input scale 1), with every byte value, at 1 and 2
- * threads; and TF2's int8 model, whose uint8 -> int8 first step is the
+ * threads (and one whose input a RESHAPE also reads: not fused); and TF2's int8 model, whose uint8 -> int8 first step is the
  * identity in the uint8 domain, on two photos (its default normalisation
  * feeds the pixels unchanged: scale 1/127.5, zero point 127). */
 static void
 test_fused_input_quantize (void)
 {
-  static const int types[][2] = { { TFL_TYPE_UINT8, TFL_TYPE_INT8 },
-                                  { TFL_TYPE_FLOAT32, TFL_TYPE_UINT8 },
-                                  { TFL_TYPE_FLOAT32, TFL_TYPE_INT8 } };
+  static const int types[][3] = { { TFL_TYPE_UINT8, TFL_TYPE_INT8, 0 },
+                                  { TFL_TYPE_FLOAT32, TFL_TYPE_UINT8, 0 },
+                                  { TFL_TYPE_FLOAT32, TFL_TYPE_INT8, 0 },
+                                  { TFL_TYPE_UINT8, TFL_TYPE_UINT8, 1 } };
   for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
-    mn_model *m = quantize_model (types[t][0], types[t][1]);
+    mn_model *m = quantize_model (types[t][0], types[t][1], types[t][2]);
     CHECK (m != NULL, "QUANTIZE model %zu loads", t);
     if (!m)
       continue;
