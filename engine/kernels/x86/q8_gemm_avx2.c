@@ -287,33 +287,20 @@ gemm_body (const mn_q8_rq_mode mode, int m, int k, int n_begin, int n_end, const
       for (int j = 0; j * NR < nc; j++)
         mn_q8_rq8_load (&q[j], rq, n0 + j * NR, nc - j * NR < NR ? nc - j * NR : NR);
 
-      /* whole panels with a constant channel count, a partial last one not */
-#define MN_TILES(NP, NC) \
-  tiles (mode, NP, rows, k, abuf, kpad, p0, pb, q, rq, cb, c_stride, NC)
+      /* np panels; a constant channel count when they are whole, so the
+       * stores are too */
+#define MN_TILES(NP)                                                                          \
+  do {                                                                                        \
+    if (nc == (NP) * NR)                                                                      \
+      tiles (mode, NP, rows, k, abuf, kpad, p0, pb, q, rq, cb, c_stride, (NP) * NR);          \
+    else                                                                                      \
+      tiles (mode, NP, rows, k, abuf, kpad, p0, pb, q, rq, cb, c_stride, nc);                 \
+  } while (0)
       switch ((nc + NR - 1) / NR) {
-        case 4:
-          if (nc == 4 * NR)
-            MN_TILES (4, 4 * NR);
-          else
-            MN_TILES (4, nc);
-          break;
-        case 3:
-          if (nc == 3 * NR)
-            MN_TILES (3, 3 * NR);
-          else
-            MN_TILES (3, nc);
-          break;
-        case 2:
-          if (nc == 2 * NR)
-            MN_TILES (2, 2 * NR);
-          else
-            MN_TILES (2, nc);
-          break;
-        default:
-          if (nc == NR)
-            MN_TILES (1, NR);
-          else
-            MN_TILES (1, nc);
+        case 4: MN_TILES (4); break;
+        case 3: MN_TILES (3); break;
+        case 2: MN_TILES (2); break;
+        default: MN_TILES (1);
       }
 #undef MN_TILES
     }
