@@ -89,7 +89,7 @@ static ALWAYS_INLINE void
 ukernel (const int mr, const int np, int groups, const int16_t *ab, size_t ab_stride,
          const int16_t *w0, size_t panel_elems, __m256i acc[ACC_MAX])
 {
-  /* a local copy: through the pointer GCC would keep acc in memory */
+  /* the loop works on a local copy, values nothing else can reach */
   __m256i c[ACC_MAX];
 #pragma GCC unroll 12
   for (int i = 0; i < mr * np; i++)
