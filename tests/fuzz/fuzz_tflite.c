@@ -41,7 +41,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     mn_labels_free (&labels);
   }
 
-  if (mn_session_create (m, &cfg, &s) == MN_OK) {
+  if (!fz_input_too_large (m) && mn_session_create (m, &cfg, &s) == MN_OK) {
     const mn_tensor *t = &m->graph.tensors[m->graph.input];
     size_t bytes;
     uint8_t *in = fz_model_input (m, &bytes);

@@ -76,7 +76,8 @@ run_model (const uint8_t *data, size_t size, unsigned cpu_mask, int threads, mn_
   size_t bytes;
   uint8_t *in = NULL;
   mn_result res;
-  if (mn_session_create (*model, &cfg, &s) == MN_OK && (in = fz_model_input (*model, &bytes))
+  if (!fz_input_too_large (*model) && mn_session_create (*model, &cfg, &s) == MN_OK
+      && (in = fz_model_input (*model, &bytes))
       && mn_session_run_tensor (s, in, bytes, &res) == MN_OK) {
     *n = (size_t) res.num_classes * dtype_size (res.raw_type);
     *out = malloc (*n ? *n : 1);
