@@ -36,18 +36,16 @@ struct mn_session {
   size_t arena_size;
   size_t *offsets;          /* per storage tensor; SIZE_MAX if none */
   float *scores;
-  uint8_t input_lut[256];   /* pixel -> quantised input, uint8 domain */
+  uint8_t input_lut[256];   /* pixel -> the 8-bit tensor an image is written to */
   bool input_identity;      /* input_lut[p] == p */
   float input_lut_f32[256]; /* pixel -> normalised float input */
   /* An input whose only reader is a first QUANTIZE (float to 8 bits) or
-   * REQUANTIZE step: an image is written straight into that step's output
-   * through input_lut_q (the step's own function applied to the input
-   * LUT's 256 values), and the step skipped (TF2 int8 models: 0.9 % of
-   * V2's time was a uint8 -> int8 step that is the identity in the uint8
+   * REQUANTIZE step: input_lut then holds that step's own function applied
+   * to the pixel -> input values, an image is written straight into the
+   * step's output, and the step is skipped (TF2 int8 models: 0.9 % of V2's
+   * time was a uint8 -> int8 step that is the identity in the uint8
    * domain). */
   bool quantize_fused;
-  bool quantize_fused_identity;   /* input_lut_q[p] == p */
-  uint8_t input_lut_q[256];
   /* run-time progress: the input, then each plan step */
   mn_step_progress *progress;
   atomic_uchar *taken;      /* (steps + 1) x threads chunk flags */
@@ -195,20 +193,17 @@ fuse_input_quantize (mn_session *s)
         || (p->steps[i].in1 >= 0 && p->tensors[p->steps[i].in1].storage == storage))
       return;
   const mn_step *st = &p->steps[0];
-  if (f32) {
-    mn_q8_quantize (256, s->input_lut_f32, s->input_lut_q, st->out_scale, st->out_zero_point, 0,
-                    255);
-  } else {
-    uint8_t in[256];
-    for (int v = 0; v < 256; v++)
-      in[v] = s->input_identity ? (uint8_t) v : s->input_lut[v];
-    mn_q8_requantize (256, in, s->input_lut_q, st->in_zero_point, st->multiplier[0], st->shift[0],
-                      st->out_zero_point, 0, 255);
-  }
+  uint8_t mapped[256];
+  if (f32)
+    mn_q8_quantize (256, s->input_lut_f32, mapped, st->out_scale, st->out_zero_point, 0, 255);
+  else
+    mn_q8_requantize (256, s->input_lut, mapped, st->in_zero_point, st->multiplier[0],
+                      st->shift[0], st->out_zero_point, 0, 255);
   bool identity = true;
   for (int v = 0; v < 256; v++)
-    identity = identity && s->input_lut_q[v] == v;
-  s->quantize_fused_identity = identity;
+    identity = identity && mapped[v] == v;
+  memcpy (s->input_lut, mapped, sizeof mapped);
+  s->input_identity = identity;
   s->quantize_fused = true;
 }
 
@@ -475,22 +470,11 @@ write_input_rows (const mn_session *s, const uint8_t *rgb, size_t stride, int y0
   const mn_graph *g = &s->model->graph;
   const mn_tensor *t = &g->tensors[g->input];
   const size_t row = (size_t) t->dims[2] * 3;
-  void *dst = tensor_ptr (s, g->input);
-  if (s->quantize_fused) {
-    uint8_t *q = tensor_ptr (s, s->model->plan.steps[0].out);
-    for (int y = y0; y < y1; y++) {
-      const uint8_t *src = rgb + (size_t) y * stride;
-      if (s->quantize_fused_identity)
-        memcpy (q + (size_t) y * row, src, row);
-      else
-        for (size_t x = 0; x < row; x++)
-          q[(size_t) y * row + x] = s->input_lut_q[src[x]];
-    }
-    return;
-  }
+  /* fused: bytes into the first step's output (fuse_input_quantize ()) */
+  void *dst = tensor_ptr (s, s->quantize_fused ? s->model->plan.steps[0].out : g->input);
   for (int y = y0; y < y1; y++) {
     const uint8_t *src = rgb + (size_t) y * stride;
-    if (t->type == MN_DTYPE_FLOAT32) {
+    if (t->type == MN_DTYPE_FLOAT32 && !s->quantize_fused) {
       float *f = (float *) dst + (size_t) y * row;
       for (size_t x = 0; x < row; x++)
         f[x] = s->input_lut_f32[src[x]];
