@@ -265,7 +265,7 @@ gemm_body (const mn_q8_rq_mode mode, int m, int k, int n_begin, int n_end, const
   int16_t abuf[ABUF_ELEMS] __attribute__ ((aligned (32)));
   const size_t pb = panel_bytes (k);
   /* widened row stride (even, so pairs stay 4-byte aligned) and block
-   * rows, a multiple of every tile height when the block has room */
+   * rows, a multiple of both tile heights (3 and 4) when the block has room */
   const size_t kpad = ((size_t) k + 15) & ~(size_t) 15;
   int mb = (int) (ABUF_ELEMS / kpad);
 
@@ -273,8 +273,8 @@ gemm_body (const mn_q8_rq_mode mode, int m, int k, int n_begin, int n_end, const
     gemm_deep (mode, m, k, n_begin, n_end, a, a_stride, packed, c, c_stride, rq, abuf);
     return;
   }
-  if (mb >= 120)
-    mb = mb / 120 * 120;
+  if (mb >= 12)
+    mb = mb / 12 * 12;
   for (int m0 = 0; m0 < m; m0 += mb) {
     const int rows = m - m0 < mb ? m - m0 : mb;
     widen_rows (rows, a + (size_t) m0 * a_stride, a_stride, 0, k, abuf, kpad);

@@ -74,6 +74,7 @@ mn_q8_rq8_load (mn_q8_rq8 *p, const mn_requant *rq, int c0, int nr)
   const __m256i c30 = _mm256_set1_epi64x (30), c31 = _mm256_set1_epi64x (31);
   const __m256i r_even = _mm256_and_si256 (p->right, low);
   const __m256i r_odd = _mm256_srli_epi64 (p->right, 32);
+  const __m256i s_even = _mm256_add_epi64 (r_even, c31), s_odd = _mm256_add_epi64 (r_odd, c31);
   const __m256i half = _mm256_slli_epi64 (one, 30);
   p->round_even = _mm256_andnot_si256 (
       _mm256_cmpeq_epi64 (_mm256_and_si256 (m, low), zero),
@@ -81,11 +82,12 @@ mn_q8_rq8_load (mn_q8_rq8 *p, const mn_requant *rq, int c0, int nr)
   p->round_odd = _mm256_andnot_si256 (
       _mm256_cmpeq_epi64 (p->mult_odd, zero),
       _mm256_add_epi64 (half, _mm256_sllv_epi64 (one, _mm256_add_epi64 (r_odd, c30))));
-  p->shift_even = _mm256_add_epi64 (r_even, c31);
-  p->shift_odd = _mm256_sub_epi64 (r_odd, one);   /* -1 (all ones) for right 0: shifts out all */
-  p->round_even = _mm256_add_epi64 (p->round_even, _mm256_sllv_epi64 (zp, p->shift_even));
-  p->round_odd =
-      _mm256_add_epi64 (p->round_odd, _mm256_sllv_epi64 (zp, _mm256_add_epi64 (r_odd, c31)));
+  p->round_even = _mm256_add_epi64 (p->round_even, _mm256_sllv_epi64 (zp, s_even));
+  p->round_odd = _mm256_add_epi64 (p->round_odd, _mm256_sllv_epi64 (zp, s_odd));
+  p->shift_even = s_even;
+  /* the odd lane keeps its result in the high dword: s - 32, which is -1
+   * (all ones: shifts out everything) for right 0 */
+  p->shift_odd = _mm256_sub_epi64 (s_odd, _mm256_set1_epi64x (32));
 }
 
 /* The clamped form's largest right shift: zp 2^(31 + right) stays below
