@@ -357,8 +357,8 @@ test_load_memory_alignment (void)
  * image) and of the same input tensor given to mn_session_run_tensor ()
  * (the step run): 0 when they are equal. */
 static int
-fused_vs_tensor (mn_model *m, const mn_config *c, const uint8_t *rgb, int w, int h,
-                 const void *tensor, size_t tensor_bytes)
+fused_vs_tensor (mn_model *m, const mn_config *c, const uint8_t *rgb, int w, const void *tensor,
+                 size_t tensor_bytes)
 {
   static uint8_t fused[4004];
   mn_session *s = NULL;
@@ -371,7 +371,6 @@ fused_vs_tensor (mn_model *m, const mn_config *c, const uint8_t *rgb, int w, int
     if (mn_session_run_tensor (s, tensor, tensor_bytes, &r) == MN_OK)
       rc = memcmp (fused, r.raw, n) == 0 ? 0 : 1;
   }
-  (void) h;
   mn_session_destroy (&s);
   return rc;
 }
@@ -446,7 +445,7 @@ test_fused_input_quantize (void)
         c.threads = threads;
         c.input_mean = 0.f;
         c.input_std = 1.f;
-        CHECK (fused_vs_tensor (m, &c, rgb, 5, 4, f32 ? (const void *) f : rgb,
+        CHECK (fused_vs_tensor (m, &c, rgb, 5, f32 ? (const void *) f : rgb,
                                 f32 ? sizeof f : sizeof rgb) == 0,
                "QUANTIZE model %zu, bytes %d-%d, %d threads: image and tensor give the same output",
                t, round * 60, round * 60 + 59, threads);
@@ -465,7 +464,7 @@ test_fused_input_quantize (void)
       CHECK (false, "%s loads", images[k]);
       continue;
     }
-    CHECK (fused_vs_tensor (m, NULL, img.rgb, 224, 224, img.rgb, 224 * 224 * 3) == 0,
+    CHECK (fused_vs_tensor (m, NULL, img.rgb, 224, img.rgb, 224 * 224 * 3) == 0,
            "tf2 ptq on %s: image and tensor give the same output", images[k]);
     test_image_free (&img);
   }
