@@ -416,8 +416,9 @@ quantize_model (int in_type, int out_type, bool reshape_reader)
  * fused into the writing of an image; its output bytes equal the step's
  * own on the same input tensor: one-step models, fed pixels unchanged
  * (mean 0, std 1, input scale 1), with every byte value, at 1 and 2
- * threads (and one whose input a RESHAPE also reads: not fused); and TF2's int8 model, whose uint8 -> int8 first step is the
- * identity in the uint8 domain, on two photos (its default normalisation
+ * threads (and one whose input a RESHAPE also reads: not fused); and
+ * TF2's int8 model, whose uint8 -> int8 first step is the identity in the
+ * uint8 domain, on two photos (its default normalisation
  * feeds the pixels unchanged: scale 1/127.5, zero point 127). */
 static void
 test_fused_input_quantize (void)

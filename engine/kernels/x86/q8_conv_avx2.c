@@ -106,25 +106,6 @@ bcast_pair (const int16_t *p)
   return _mm256_set1_epi32 (v);
 }
 
-/* Stores nc (<= 32) bytes of u. */
-static ALWAYS_INLINE void
-store_channels (uint8_t *o, __m256i u, int nc)
-{
-  if (nc == 32) {
-    _mm256_storeu_si256 ((__m256i *) o, u);
-  } else if (nc == 16 || nc == 24) {
-    _mm_storeu_si128 ((__m128i *) o, _mm256_castsi256_si128 (u));
-    if (nc == 24)
-      _mm_storel_epi64 ((__m128i *) (o + 16), _mm256_extracti128_si256 (u, 1));
-  } else if (nc == 8) {
-    _mm_storel_epi64 ((__m128i *) o, _mm256_castsi256_si128 (u));
-  } else {
-    uint8_t t[32];
-    _mm256_storeu_si256 ((__m256i *) t, u);
-    memcpy (o, t, (size_t) nc);
-  }
-}
-
 /* One panel's weight pair vector into the accumulators of pixel 0 (and
  * pixel 1 when npx is 2). */
 static ALWAYS_INLINE void
@@ -177,7 +158,7 @@ panels_pixels (const mn_q8_rq_mode mode, const int npx, const int np, int groups
     UNROLL_PB
     for (int j = np; j < PB; j++)
       r[j] = r[0];
-    store_channels (o[px], mn_q8_narrow2x16 (r[0], r[1], r[2], r[3], lo, hi), nc);
+    mn_q8_store_bytes (o[px], mn_q8_narrow2x16 (r[0], r[1], r[2], r[3], lo, hi), nc);
   }
 }
 

@@ -66,7 +66,8 @@ widen_rows (int rows, const uint8_t *a, size_t a_stride, int k0, int k1, int16_t
       _mm256_storeu_si256 ((__m256i *) (d + i),
                            _mm256_cvtepu8_epi16 (_mm_loadu_si128 ((const __m128i *) (s + i))));
     for (; i + 8 <= n; i += 8)
-      _mm_storeu_si128 ((__m128i *) (d + i), _mm_cvtepu8_epi16 (_mm_loadl_epi64 ((const __m128i *) (s + i))));
+      _mm_storeu_si128 ((__m128i *) (d + i),
+                        _mm_cvtepu8_epi16 (_mm_loadl_epi64 ((const __m128i *) (s + i))));
     for (; i < n; i++)
       d[i] = s[i];
     if (n & 1)
@@ -112,27 +113,6 @@ ukernel (const int mr, const int np, int groups, const int16_t *ab, size_t ab_st
     acc[i] = c[i];
 }
 
-/* Bytes 0-15 of u to d, and of bytes 16-31 the first nc - 16 (nc <= 32,
- * a compile-time constant where it is 32, 24, 16 or 8). */
-static ALWAYS_INLINE void
-store_bytes (uint8_t *d, __m256i u, int nc)
-{
-  if (nc == 32)
-    _mm256_storeu_si256 ((__m256i *) d, u);
-  else if (nc == 24) {
-    _mm_storeu_si128 ((__m128i *) d, _mm256_castsi256_si128 (u));
-    _mm_storel_epi64 ((__m128i *) (d + 16), _mm256_extracti128_si256 (u, 1));
-  } else if (nc == 16)
-    _mm_storeu_si128 ((__m128i *) d, _mm256_castsi256_si128 (u));
-  else if (nc == 8)
-    _mm_storel_epi64 ((__m128i *) d, _mm256_castsi256_si128 (u));
-  else {
-    uint8_t t[32];
-    _mm256_storeu_si256 ((__m256i *) t, u);
-    memcpy (d, t, (size_t) nc);
-  }
-}
-
 /* Requantise, narrow and store mr rows of nc (<= 8 * np) channels: a row
  * of 3 or 4 panels in one narrowing, rows of 1 or 2 panels in pairs. */
 static ALWAYS_INLINE void
@@ -158,7 +138,7 @@ store_rows (const mn_q8_rq_mode mode, const int mr, const int np, __m256i acc[AC
         r[j] = mn_q8_requant8 (mode, acc[i * np + j], &q[j], zp);
       /* "two rows" of 16: channels 0-15 and 16-31 */
       const __m256i u = mn_q8_narrow2x16 (r[0], r[1], r[2], np > 3 ? r[3] : r[2], lo, hi);
-      store_bytes (c + (size_t) i * c_stride, u, nc);
+      mn_q8_store_bytes (c + (size_t) i * c_stride, u, nc);
     }
     return;
   }
@@ -171,9 +151,10 @@ store_rows (const mn_q8_rq_mode mode, const int mr, const int np, __m256i acc[AC
     const __m256i b1 = i1 != i && np > 1 ? mn_q8_requant8 (mode, acc[i1 * np + 1], &q[1], zp) : b0;
     const __m256i u = mn_q8_narrow2x16 (a0, a1, b0, b1, lo, hi);
     uint8_t *d = c + (size_t) i * c_stride;
-    store_bytes (d, _mm256_castsi128_si256 (_mm256_castsi256_si128 (u)), nc);
+    mn_q8_store_bytes (d, _mm256_castsi128_si256 (_mm256_castsi256_si128 (u)), nc);
     if (i1 != i)
-      store_bytes (d + c_stride, _mm256_castsi128_si256 (_mm256_extracti128_si256 (u, 1)), nc);
+      mn_q8_store_bytes (d + c_stride, _mm256_castsi128_si256 (_mm256_extracti128_si256 (u, 1)),
+                         nc);
   }
 }
 

@@ -177,4 +177,25 @@ mn_q8_narrow2x16 (__m256i a_lo, __m256i a_hi, __m256i b_lo, __m256i b_hi, __m256
   return _mm256_min_epu8 (_mm256_max_epu8 (u, lo), hi);
 }
 
+/* The first nc (<= 32) bytes of u to d, in whole stores where nc is 32,
+ * 24, 16 or 8 (a compile-time constant at most calls), else through a
+ * copy: never past d + nc. */
+static inline __attribute__ ((always_inline)) void
+mn_q8_store_bytes (uint8_t *d, __m256i u, int nc)
+{
+  if (nc == 32) {
+    _mm256_storeu_si256 ((__m256i *) d, u);
+  } else if (nc == 16 || nc == 24) {
+    _mm_storeu_si128 ((__m128i *) d, _mm256_castsi256_si128 (u));
+    if (nc == 24)
+      _mm_storel_epi64 ((__m128i *) (d + 16), _mm256_extracti128_si256 (u, 1));
+  } else if (nc == 8) {
+    _mm_storel_epi64 ((__m128i *) d, _mm256_castsi256_si128 (u));
+  } else {
+    uint8_t t[32];
+    _mm256_storeu_si256 ((__m256i *) t, u);
+    memcpy (d, t, (size_t) nc);
+  }
+}
+
 #endif /* MN_Q8_REQUANT_AVX2_H */
