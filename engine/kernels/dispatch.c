@@ -29,6 +29,7 @@ mn_kernels_init_c (mn_kernel_table *t)
   t->f32_conv = mn_f32_conv_c;
   t->f32_dwconv = mn_f32_dwconv_c;
   t->q8_gemm = mn_q8_gemm_c;
+  t->q8_gemv = mn_q8_gemv_c;
   t->q8_conv = mn_q8_conv_c;
   t->q8_dwconv = mn_q8_dwconv_c;
   t->q8_add = mn_q8_add;

@@ -92,6 +92,23 @@ typedef void (*mn_q8_gemm_fn) (int m, int n, int k, int n_begin, int n_end,
                                const uint8_t *a, size_t a_stride, const void *packed,
                                uint8_t *c, size_t c_stride, const mn_requant *rq);
 
+/* The bias with a_zp folded in: bias - a_zp * sum_k (wrow[k] - w_zp),
+ * wrapped to int32 (the pack functions' bias'). */
+int32_t mn_q8_fold_bias (int32_t bias, int32_t a_zero_point, const uint8_t *wrow, int k,
+                         int32_t w_zero_point);
+
+/* q8 GEMV: the q8 GEMM's result for one row (m == 1: the classifier),
+ * from weights kept as bytes (half the memory traffic; see q8_gemv_c.c).
+ * Packed layout: per panel of MN_Q8_GEMM_NR channels: NR int32 biases (as
+ * the GEMM's), NR int32 w_zp, then ceil(k / 2) groups of NR pairs of
+ * uint8 W, the odd tail zero.  Computes c[j] for j in [n_begin, n_end);
+ * n_begin a multiple of NR. */
+size_t mn_q8_gemv_packed_size (int n, int k);           /* in bytes */
+void mn_q8_gemv_pack (int n, int k, const uint8_t *w, const int32_t *w_zero_point,
+                      const int32_t *bias, int32_t a_zero_point, void *packed);
+typedef void (*mn_q8_gemv_fn) (int n, int k, int n_begin, int n_end, const uint8_t *a,
+                               const void *packed, uint8_t *c, const mn_requant *rq);
+
 /* q8 general and depthwise convolution.  Padding reads as the input zero
  * point (real zero).  Packed layouts as their float twins (k-major rows of
  * NR, no pairs), with int32 biases (not adjusted: zero points are not
@@ -123,6 +140,7 @@ typedef struct {
   mn_f32_conv_fn f32_conv;
   mn_f32_conv_fn f32_dwconv;
   mn_q8_gemm_fn q8_gemm;
+  mn_q8_gemv_fn q8_gemv;
   mn_q8_conv_fn q8_conv;
   mn_q8_conv_fn q8_dwconv;
   mn_q8_add_fn q8_add;
@@ -145,6 +163,8 @@ void mn_f32_dwconv_c (const mn_conv_geom *g, const float *in, const float *packe
                       int oy_begin, int oy_end, float out_min, float out_max);
 void mn_q8_gemm_c (int m, int n, int k, int n_begin, int n_end, const uint8_t *a, size_t a_stride,
                    const void *packed, uint8_t *c, size_t c_stride, const mn_requant *rq);
+void mn_q8_gemv_c (int n, int k, int n_begin, int n_end, const uint8_t *a, const void *packed,
+                   uint8_t *c, const mn_requant *rq);
 void mn_q8_conv_c (const mn_conv_geom *g, const uint8_t *in, int32_t in_zero_point,
                    const void *packed, uint8_t *out, int oy_begin, int oy_end, const mn_requant *rq);
 void mn_q8_dwconv_c (const mn_conv_geom *g, const uint8_t *in, int32_t in_zero_point,

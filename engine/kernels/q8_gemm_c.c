@@ -33,6 +33,17 @@ panel_bytes (int k)
   return NR * sizeof (int32_t) + (((size_t) k + 1) / 2) * NR * 2 * sizeof (int16_t);
 }
 
+int32_t
+mn_q8_fold_bias (int32_t bias, int32_t a_zero_point, const uint8_t *wrow, int k,
+                 int32_t w_zero_point)
+{
+  int64_t wsum = 0;
+  for (int kk = 0; kk < k; kk++)
+    wsum += (int32_t) wrow[kk] - w_zero_point;
+  /* Wraps like the int32 sum it stands for. */
+  return (int32_t) (uint32_t) ((int64_t) bias - (int64_t) a_zero_point * wsum);
+}
+
 size_t
 mn_q8_gemm_packed_size (int n, int k)
 {
@@ -55,16 +66,10 @@ mn_q8_gemm_pack (int n, int k, const uint8_t *w, const int32_t *w_zero_point,
     for (int j = 0; j < nr; j++) {
       const uint8_t *wrow = w + (size_t) (n0 + j) * k;
       const int32_t wzp = w_zero_point[n0 + j];
-      int64_t wsum = 0;
 
-      for (int kk = 0; kk < k; kk++) {
-        const int32_t wv = (int32_t) wrow[kk] - wzp;
-        pw[(size_t) (kk / 2) * NR * 2 + j * 2 + (kk & 1)] = (int16_t) wv;
-        wsum += wv;
-      }
-      /* Wraps like the int32 sum it stands for. */
-      pbias[j] = (int32_t) (uint32_t) ((int64_t) (bias ? bias[n0 + j] : 0)
-                                       - (int64_t) a_zero_point * wsum);
+      for (int kk = 0; kk < k; kk++)
+        pw[(size_t) (kk / 2) * NR * 2 + j * 2 + (kk & 1)] = (int16_t) ((int32_t) wrow[kk] - wzp);
+      pbias[j] = mn_q8_fold_bias (bias ? bias[n0 + j] : 0, a_zero_point, wrow, k, wzp);
     }
   }
 }

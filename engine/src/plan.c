@@ -394,12 +394,18 @@ plan_conv_like (const mn_graph *g, const mn_node *nd, mn_step *s, const mn_logge
     free (wq);
     return MN_ERR_NO_MEMORY;
   }
-  size_t bytes = gemm ? mn_q8_gemm_packed_size (s->n, s->k)
-                 : dw ? mn_q8_dwconv_packed_size (&s->geom)
-                      : mn_q8_conv_packed_size (&s->geom);
+  /* One row (the classifier) reuses no weight: its kernel reads them as
+   * bytes, half the memory traffic of the GEMM's int16 layout. */
+  const bool gemv = gemm && s->m == 1;
+  size_t bytes = gemv   ? mn_q8_gemv_packed_size (s->n, s->k)
+                 : gemm ? mn_q8_gemm_packed_size (s->n, s->k)
+                 : dw   ? mn_q8_dwconv_packed_size (&s->geom)
+                        : mn_q8_conv_packed_size (&s->geom);
   s->packed = mn_aligned_alloc (bytes);
   if (s->packed) {
-    if (gemm)
+    if (gemv)
+      mn_q8_gemv_pack (s->n, s->k, wq, wzp, bias, s->in_zero_point, s->packed);
+    else if (gemm)
       mn_q8_gemm_pack (s->n, s->k, wq, wzp, bias, s->in_zero_point, s->packed);
     else if (dw)
       mn_q8_dwconv_pack (&s->geom, wq, wzp, bias, s->packed);
@@ -411,7 +417,7 @@ plan_conv_like (const mn_graph *g, const mn_node *nd, mn_step *s, const mn_logge
   free (wq);
   if (!s->packed)
     return MN_ERR_NO_MEMORY;
-  s->kind = gemm ? MN_STEP_Q8_GEMM : dw ? MN_STEP_Q8_DWCONV : MN_STEP_Q8_CONV;
+  s->kind = gemv ? MN_STEP_Q8_GEMV : gemm ? MN_STEP_Q8_GEMM : dw ? MN_STEP_Q8_DWCONV : MN_STEP_Q8_CONV;
   return MN_OK;
 }
 
@@ -703,6 +709,7 @@ step_macs (const mn_step *s)
   switch (s->kind) {
     case MN_STEP_F32_GEMM:
     case MN_STEP_Q8_GEMM:
+    case MN_STEP_Q8_GEMV:
       return (uint64_t) s->m * (uint64_t) s->n * (uint64_t) s->k;
     case MN_STEP_F32_CONV:
     case MN_STEP_Q8_CONV:

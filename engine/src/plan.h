@@ -22,6 +22,7 @@ typedef enum {
   MN_STEP_Q8_CONV,
   MN_STEP_Q8_DWCONV,
   MN_STEP_Q8_GEMM,
+  MN_STEP_Q8_GEMV,        /* MN_STEP_Q8_GEMM with m == 1, weights as bytes */
   MN_STEP_F32_ADD,
   MN_STEP_Q8_ADD,
   MN_STEP_F32_MEAN,

@@ -352,6 +352,15 @@ run_parallel_step (const mn_session *s, const mn_step *st, int part, int parts)
                     (size_t) st->n, &st->rq);
       return;
     }
+    case MN_STEP_Q8_GEMV: {
+      /* channel panels: each thread streams its share of the weights */
+      int p0, p1;
+      split ((st->n + MN_Q8_GEMM_NR - 1) / MN_Q8_GEMM_NR, parts, part, &p0, &p1);
+      if (p0 < p1)
+        k->q8_gemv (st->n, st->k, p0 * MN_Q8_GEMM_NR, p1 * MN_Q8_GEMM_NR, in, st->packed, out,
+                    &st->rq);
+      return;
+    }
     case MN_STEP_F32_ADD:
     case MN_STEP_Q8_ADD: {
       size_t lo, hi;
@@ -426,6 +435,7 @@ is_parallel (mn_step_kind kind)
     case MN_STEP_Q8_DWCONV:
     case MN_STEP_F32_GEMM:
     case MN_STEP_Q8_GEMM:
+    case MN_STEP_Q8_GEMV:
     case MN_STEP_F32_ADD:
     case MN_STEP_Q8_ADD:
     case MN_STEP_F32_MEAN:

@@ -667,6 +667,80 @@ test_q8_gemm (void)
   test_q8_gemm_case (49, 7, 11520, 0, 0);     /* k at the documented bound's scale */
 }
 
+/* ---- q8 GEMV (one row, byte weights) -------------------------------------------------- */
+
+/* Both twins against the naive sum, whole and split at a panel boundary
+ * (the second call must leave the first call's channels alone), with guard
+ * bytes around the row; and against the table's GEMM on the same row. */
+static void
+test_q8_gemv_case (int n, int k)
+{
+  uint8_t *a = xmalloc ((size_t) k), *w = xmalloc ((size_t) n * k), *ref = xmalloc ((size_t) n);
+  uint8_t *via_gemm = xmalloc ((size_t) n);
+  int32_t *bias = rnd_biases (n), *w_zp = rnd_w_zero_points (n);
+  const int32_t a_zp = rnd_zero_point ();
+  void *packed = xmalloc (mn_q8_gemv_packed_size (n, k));
+  void *gemm_packed = xmalloc (mn_q8_gemm_packed_size (n, k));
+  rq_params rp;
+  gbuf gout;
+  uint8_t *c = galloc (&gout, (size_t) n);
+  const mn_q8_gemv_fn fns[2] = { ktab->q8_gemv, mn_q8_gemv_c };
+  const char *names[2] = { ktab->isa, "c" };
+
+  fill_u8 (a, (size_t) k);
+  fill_u8 (w, (size_t) n * k);
+  rq_init (&rp, n);
+  mn_q8_gemv_pack (n, k, w, w_zp, bias, a_zp, packed);
+  naive_q8_gemm (1, n, k, a, a_zp, w, w_zp, bias, &rp.rq, ref);
+  mn_q8_gemm_pack (n, k, w, w_zp, bias, a_zp, gemm_packed);
+  ktab->q8_gemm (1, n, k, 0, n, a, (size_t) k, gemm_packed, via_gemm, (size_t) n, &rp.rq);
+  check (memcmp (via_gemm, ref, (size_t) n) == 0, "q8_gemm_%s m 1 n %d k %d (GEMV case)",
+         ktab->isa, n, k);
+
+  for (int f = 0; f < 2; f++) {
+    const int panels = (n + MN_Q8_GEMM_NR - 1) / MN_Q8_GEMM_NR;
+    const int nb = rnd_range (0, panels) * MN_Q8_GEMM_NR, mid = nb < n ? nb : n;
+    for (int pass = 0; pass < 2; pass++) {
+      bool ok = true;
+      greset (&gout);
+      if (pass == 0) {
+        fns[f] (n, k, 0, n, a, packed, c, &rp.rq);
+      } else {
+        fns[f] (n, k, mid, n, a, packed, c, &rp.rq);
+        ok = gbody_untouched (&gout, 0, (size_t) mid);
+        fns[f] (n, k, 0, mid, a, packed, c, &rp.rq);
+      }
+      int bad = -1;
+      for (int j = 0; j < n && bad < 0; j++)
+        if (c[j] != ref[j])
+          bad = j;
+      check (ok && bad < 0 && gguards_ok (&gout),
+             "q8_gemv_%s n %d k %d (%s%d): %s%s%s first diff [%d]", names[f], n, k,
+             pass ? "split at " : "whole ", pass ? mid : n, bad >= 0 ? "mismatch " : "",
+             ok ? "" : "wrote outside its channels ", gguards_ok (&gout) ? "" : "guard bytes written",
+             bad);
+    }
+  }
+
+  gfree (&gout);
+  rq_free (&rp);
+  free (a), free (w), free (ref), free (via_gemm), free (bias), free (w_zp), free (packed);
+  free (gemm_packed);
+}
+
+static void
+test_q8_gemv (void)
+{
+  static const int ns[] = { 1, 3, 7, 8, 9, 15, 16, 17, 24, 25, 31, 32, 33, 40, 57, 64, 96 };
+  static const int ks[] = { 1, 2, 3, 7, 8, 16, 17, 32, 33, 96, 255 };
+  for (int t = 0; t < 300; t++)
+    test_q8_gemv_case (pick (ns, 17), pick (ks, 11));
+  test_q8_gemv_case (1001, 1280);   /* V2 classifier */
+  test_q8_gemv_case (1001, 1024);   /* V1 classifier */
+  test_q8_gemv_case (10, 8193);     /* past the AVX2 twin's stack row: its C fallback */
+  test_q8_gemv_case (7, 11520);     /* k at the documented bound's scale */
+}
+
 /* Requantisation over the whole int32 range: with W == w_zp every
  * accumulator is exactly its (packed) bias, so the table's q8_gemm must give
  * clamp (MBQM (bias, M, shift) + zp) for extreme int32 values, shifts from
@@ -708,7 +782,8 @@ test_q8_requant_extremes (void)
     rq.out_zero_point = rnd_range (0, 255);
     rq.out_min = (uint8_t) (clamped ? rnd_range (rq.out_zero_point, 255) : rnd_range (0, 128));
     rq.out_max = (uint8_t) rnd_range (rq.out_min, 255);
-    mn_q8_gemm_pack (n, k, w, w_zp, bias, rnd_zero_point (), packed);
+    const int32_t a_zp = rnd_zero_point ();
+    mn_q8_gemm_pack (n, k, w, w_zp, bias, a_zp, packed);
     ktab->q8_gemm (m, n, k, 0, n, a, (size_t) k, packed, c, (size_t) n, &rq);
     for (int i = 0; i < m * n && bad < 0; i++) {
       const int j = i % n;
@@ -722,6 +797,13 @@ test_q8_requant_extremes (void)
            ktab->isa, m, n, k, bad < 0 ? 0 : bad / n, bad < 0 ? 0 : bad % n,
            bad < 0 ? 0 : bias[bad % n], bad < 0 ? 0 : mult[bad % n], bad < 0 ? 0 : shift[bad % n],
            bad < 0 ? 0 : c[bad]);
+    /* the GEMV's own requantisation dispatch, on row 0 */
+    void *gv_packed = xmalloc (mn_q8_gemv_packed_size (n, k));
+    uint8_t *gv = xmalloc ((size_t) n);
+    mn_q8_gemv_pack (n, k, w, w_zp, bias, a_zp, gv_packed);
+    ktab->q8_gemv (n, k, 0, n, a, gv_packed, gv, &rq);
+    check (memcmp (gv, c, (size_t) n) == 0, "q8_gemv_%s requantisation n %d k %d", ktab->isa, n, k);
+    free (gv), free (gv_packed);
     free (a), free (w), free (c), free (bias), free (w_zp), free (mult), free (shift), free (packed);
   }
 }
@@ -1518,7 +1600,8 @@ test_dispatch (void)
 
   setenv ("MOBILENET_FORCE_C", "1", 1);
   mn_kernels_init (&t, ~0u);
-  check (strcmp (t.isa, "c") == 0 && t.q8_gemm == mn_q8_gemm_c && t.f32_conv == mn_f32_conv_c,
+  check (strcmp (t.isa, "c") == 0 && t.q8_gemm == mn_q8_gemm_c && t.q8_gemv == mn_q8_gemv_c
+             && t.f32_conv == mn_f32_conv_c,
          "MOBILENET_FORCE_C=1 keeps the C twins");
   unsetenv ("MOBILENET_FORCE_C");
   mn_kernels_init (&t, 0);
@@ -1609,6 +1692,7 @@ main (int argc, char **argv)
   test_dispatch ();
   test_requant ();
   test_q8_gemm ();
+  test_q8_gemv ();
   test_q8_requant_extremes ();
   test_q8_dwconv ();
   test_q8_conv ();

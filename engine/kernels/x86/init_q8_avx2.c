@@ -6,6 +6,7 @@ void
 mn_kernels_upgrade_q8_avx2 (mn_kernel_table *t)
 {
   t->q8_gemm = mn_q8_gemm_avx2;
+  t->q8_gemv = mn_q8_gemv_avx2;
   t->q8_dwconv = mn_q8_dwconv_16c_avx2;
   t->q8_conv = mn_q8_conv_avx2;
   t->q8_add = mn_q8_add_avx2;

@@ -7,6 +7,8 @@
 void mn_q8_gemm_avx2 (int m, int n, int k, int n_begin, int n_end, const uint8_t *a,
                            size_t a_stride, const void *packed, uint8_t *c, size_t c_stride,
                            const mn_requant *rq);
+void mn_q8_gemv_avx2 (int n, int k, int n_begin, int n_end, const uint8_t *a, const void *packed,
+                      uint8_t *c, const mn_requant *rq);
 void mn_q8_dwconv_16c_avx2 (const mn_conv_geom *g, const uint8_t *in, int32_t in_zero_point,
                             const void *packed, uint8_t *out, int oy_begin, int oy_end,
                             const mn_requant *rq);
