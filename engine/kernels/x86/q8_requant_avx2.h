@@ -138,6 +138,15 @@ mn_q8_requant8_clamped (__m256i acc, const mn_q8_rq8 *p, __m256i zp)
   return _mm256_blend_epi32 (even, odd, 0xAA);
 }
 
+/* requant.h's rounding divide by 2^right (half away from zero), 8 lanes. */
+static inline __attribute__ ((always_inline)) __m256i
+mn_q8_round_shift8 (__m256i r, const mn_q8_rq8 *p)
+{
+  const __m256i rem = _mm256_and_si256 (r, p->mask);
+  const __m256i thr = _mm256_sub_epi32 (p->thr, _mm256_srai_epi32 (r, 31));
+  return _mm256_sub_epi32 (_mm256_srav_epi32 (r, p->right), _mm256_cmpgt_epi32 (rem, thr));
+}
+
 /* mn_multiply_by_quantized_multiplier () on 8 lanes, plus zp (wrapping,
  * as the C twins' int32 addition); with mode CLAMPED, values the clamp
  * turns into the same bytes.  mode: a compile-time constant, see
@@ -157,11 +166,7 @@ mn_q8_requant8 (const mn_q8_rq_mode mode, __m256i acc, const mn_q8_rq8 *p, __m25
   __m256i r = _mm256_blend_epi32 (even, odd, 0xAA);
   if (general)
     r = _mm256_xor_si256 (r, _mm256_cmpeq_epi32 (r, _mm256_set1_epi32 (INT32_MIN)));
-  /* rounding divide by 2^right, half away from zero */
-  const __m256i rem = _mm256_and_si256 (r, p->mask);
-  const __m256i thr = _mm256_sub_epi32 (p->thr, _mm256_srai_epi32 (r, 31));
-  r = _mm256_sub_epi32 (_mm256_srav_epi32 (r, p->right), _mm256_cmpgt_epi32 (rem, thr));
-  return _mm256_add_epi32 (r, zp);
+  return _mm256_add_epi32 (mn_q8_round_shift8 (r, p), zp);
 }
 
 /* Two rows of 16 requantised int32 (lo: channels 0-7, hi: 8-15) to uint8,
