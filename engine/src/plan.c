@@ -417,7 +417,10 @@ plan_conv_like (const mn_graph *g, const mn_node *nd, mn_step *s, const mn_logge
   free (wq);
   if (!s->packed)
     return MN_ERR_NO_MEMORY;
-  s->kind = gemv ? MN_STEP_Q8_GEMV : gemm ? MN_STEP_Q8_GEMM : dw ? MN_STEP_Q8_DWCONV : MN_STEP_Q8_CONV;
+  s->kind = gemv   ? MN_STEP_Q8_GEMV
+            : gemm ? MN_STEP_Q8_GEMM
+            : dw   ? MN_STEP_Q8_DWCONV
+                   : MN_STEP_Q8_CONV;
   return MN_OK;
 }
 
