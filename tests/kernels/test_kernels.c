@@ -717,8 +717,8 @@ test_q8_gemv_case (int n, int k)
       check (ok && bad < 0 && gguards_ok (&gout),
              "q8_gemv_%s n %d k %d (%s%d): %s%s%s first diff [%d]", names[f], n, k,
              pass ? "split at " : "whole ", pass ? mid : n, bad >= 0 ? "mismatch " : "",
-             ok ? "" : "wrote outside its channels ", gguards_ok (&gout) ? "" : "guard bytes written",
-             bad);
+             ok ? "" : "wrote outside its channels ",
+             gguards_ok (&gout) ? "" : "guard bytes written", bad);
     }
   }
 
