@@ -559,12 +559,13 @@ test_q8_dwconv (void)
                real[i].s, true, real[i].dm);
     test_q8_conv_case (&g, true, "q8_dwconv");
   }
-  /* wide: the AVX2 twin's chunks of 4-8 whole 16-channel blocks go pixel by
-   * pixel (3x3), the rest (a last chunk of 1-3 blocks or a partial one)
-   * block by block; small and one-pixel maps, both strides and paddings */
-  static const int wide[] = { 48, 64, 72, 80, 128, 136, 144, 176, 192, 256 };
+  /* wide: the AVX2 twin's chunks of 4-16 whole 16-channel blocks go pixel
+   * by pixel (3x3), the rest (chunks of 1-3 blocks or a partial one) block
+   * by block; one chunk or two (272: 9 + 8 blocks), small and one-pixel
+   * maps, both strides and paddings */
+  static const int wide[] = { 48, 64, 72, 80, 128, 136, 144, 176, 192, 256, 272, 400 };
   for (int t = 0; t < 60; t++) {
-    const int c = pick (wide, 10), s = rnd_range (1, 2);
+    const int c = pick (wide, 12), s = rnd_range (1, 2);
     const int h = rnd () % 6 == 0 ? 1 : rnd_range (1, 12);
     const int w = rnd () % 6 == 0 ? 1 : rnd_range (1, 12);
     if (make_geom (&g, h, w, c, c, 3, s, rnd () % 4 != 0, 1))
