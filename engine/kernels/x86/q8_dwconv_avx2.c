@@ -300,19 +300,21 @@ dw_row_blocks (const mn_q8_rq_mode mode, const mn_conv_geom *g, const uint8_t *i
                const uint8_t *zpv, const dw_block *blocks, uint8_t *out, int oy, int ox_lo,
                int ox_hi, __m256i zp, __m256i lo, __m256i hi)
 {
+  /* g's fields in locals: the stores through orow might alias g */
+  const int in_w = g->in_w, out_w = g->out_w, stride = g->stride_w, pad = g->pad_left;
   const int iy0 = oy * g->stride_h - g->pad_top;
   const bool rows_in = iy0 >= 0 && iy0 + 3 <= g->in_h;
-  const ptrdiff_t rs = (ptrdiff_t) g->in_w * g->in_c, c = g->in_c;
+  const ptrdiff_t rs = (ptrdiff_t) in_w * g->in_c, c = g->in_c;
   const size_t oc = (size_t) g->out_c;
-  uint8_t *orow = out + (size_t) oy * g->out_w * oc + c0;
+  uint8_t *orow = out + (size_t) oy * out_w * oc + c0;
   const uint8_t *rowp[3];
 
   for (int ky = 0; ky < 3; ky++) {
     const int iy = iy0 + ky;
     rowp[ky] = iy >= 0 && iy < g->in_h ? in + (size_t) iy * rs + c0 : NULL;
   }
-  for (int ox = 0; ox < g->out_w; ox++) {
-    const int ix0 = ox * g->stride_w - g->pad_left;
+  for (int ox = 0; ox < out_w; ox++) {
+    const int ix0 = ox * stride - pad;
     uint8_t *o = orow + (size_t) ox * oc;
     if (rows_in && ox >= ox_lo && ox < ox_hi) {
       const uint8_t *base = rowp[0] + (ptrdiff_t) ix0 * c;
@@ -327,7 +329,7 @@ dw_row_blocks (const mn_q8_rq_mode mode, const mn_conv_geom *g, const uint8_t *i
 #pragma GCC unroll 3
       for (int kx = 0; kx < 3; kx++) {
         const int ix = ix0 + kx;
-        tp[ky * 3 + kx] = rowp[ky] && ix >= 0 && ix < g->in_w ? rowp[ky] + (ptrdiff_t) ix * c : zpv;
+        tp[ky * 3 + kx] = rowp[ky] && ix >= 0 && ix < in_w ? rowp[ky] + (ptrdiff_t) ix * c : zpv;
       }
     }
     for (int j = 0; j < nb; j++)
