@@ -232,6 +232,34 @@ dw_pixel_3x3 (const mn_q8_rq_mode mode, const int ncc, const uint8_t *r0, const 
   dw_store (mode, ncc, ncc, acc0, acc1, b, o, zp, lo, hi);
 }
 
+/* Each kernel row's input row at channel c0 (input rows from iy0), NULL
+ * where the row is padding. */
+static ALWAYS_INLINE void
+row_pointers (const mn_conv_geom *g, const uint8_t *in, int c0, int iy0, const uint8_t **rowp)
+{
+  for (int ky = 0; ky < g->k_h; ky++) {
+    const int iy = iy0 + ky;
+    rowp[ky] = iy >= 0 && iy < g->in_h ? in + (size_t) iy * g->in_w * g->in_c + c0 : NULL;
+  }
+}
+
+/* The kh x kw tap pointers (row-major) of a pixel whose first input column
+ * is ix0: into rowp's rows, or zpv where a tap is padding.  kh, kw: 3 at
+ * the 3x3 calls, so the loops unroll. */
+static ALWAYS_INLINE void
+border_taps (const int kh, const int kw, const uint8_t *const *rowp, int ix0, int in_w,
+             ptrdiff_t c, const uint8_t *zpv, const uint8_t **tp)
+{
+#pragma GCC unroll 5
+  for (int ky = 0; ky < kh; ky++) {
+#pragma GCC unroll 5
+    for (int kx = 0; kx < kw; kx++) {
+      const int ix = ix0 + kx;
+      tp[ky * kw + kx] = rowp[ky] && ix >= 0 && ix < in_w ? rowp[ky] + (ptrdiff_t) ix * c : zpv;
+    }
+  }
+}
+
 /* Output row oy of one block: interior pixels of 3x3 kernels by row
  * pointers, the rest through per-tap pointers. */
 static ALWAYS_INLINE void
@@ -245,12 +273,7 @@ dw_row (const mn_q8_rq_mode mode, const int taps, const int ncc, int nc, const m
   const uint8_t *tp[MAX_TAPS], *rowp[MAX_TAPS];
   int ox = 0;
 
-  /* each kernel row's input row at channel c0, NULL when padding */
-  for (int ky = 0; ky < g->k_h; ky++) {
-    const int iy = iy0 + ky;
-    rowp[ky] = iy >= 0 && iy < g->in_h ? in + (size_t) iy * g->in_w * g->in_c + c0 : NULL;
-  }
-
+  row_pointers (g, in, c0, iy0, rowp);
   while (ox < g->out_w) {
     const int ix0 = ox * g->stride_w - g->pad_left;
     if (rows_in && ox >= ox_lo && ox < ox_hi) {
@@ -269,21 +292,9 @@ dw_row (const mn_q8_rq_mode mode, const int taps, const int ncc, int nc, const m
       for (int t = 0; t < taps; t++)
         tp[t] = base + off[t];
     } else if (taps == 9 && g->k_w == 3) {
-#pragma GCC unroll 3
-      for (int ky = 0; ky < 3; ky++) {
-#pragma GCC unroll 3
-        for (int kx = 0; kx < 3; kx++) {
-          const int ix = ix0 + kx;
-          tp[ky * 3 + kx] = rowp[ky] && ix >= 0 && ix < g->in_w ? rowp[ky] + (size_t) ix * g->in_c : zpv;
-        }
-      }
+      border_taps (3, 3, rowp, ix0, g->in_w, g->in_c, zpv, tp);
     } else {
-      for (int ky = 0, t = 0; ky < g->k_h; ky++) {
-        for (int kx = 0; kx < g->k_w; kx++, t++) {
-          const int ix = ix0 + kx;
-          tp[t] = rowp[ky] && ix >= 0 && ix < g->in_w ? rowp[ky] + (size_t) ix * g->in_c : zpv;
-        }
-      }
+      border_taps (g->k_h, g->k_w, rowp, ix0, g->in_w, g->in_c, zpv, tp);
     }
     dw_pixel (mode, taps, ncc, nc, tp, 0, b, orow + (size_t) ox * g->out_c, zp, lo, hi);
     ox++;
@@ -309,10 +320,7 @@ dw_row_blocks (const mn_q8_rq_mode mode, const mn_conv_geom *g, const uint8_t *i
   uint8_t *orow = out + (size_t) oy * out_w * oc + c0;
   const uint8_t *rowp[3];
 
-  for (int ky = 0; ky < 3; ky++) {
-    const int iy = iy0 + ky;
-    rowp[ky] = iy >= 0 && iy < g->in_h ? in + (size_t) iy * rs + c0 : NULL;
-  }
+  row_pointers (g, in, c0, iy0, rowp);
   for (int ox = 0; ox < out_w; ox++) {
     const int ix0 = ox * stride - pad;
     uint8_t *o = orow + (size_t) ox * oc;
@@ -324,14 +332,7 @@ dw_row_blocks (const mn_q8_rq_mode mode, const mn_conv_geom *g, const uint8_t *i
       continue;
     }
     const uint8_t *tp[9];
-#pragma GCC unroll 3
-    for (int ky = 0; ky < 3; ky++) {
-#pragma GCC unroll 3
-      for (int kx = 0; kx < 3; kx++) {
-        const int ix = ix0 + kx;
-        tp[ky * 3 + kx] = rowp[ky] && ix >= 0 && ix < in_w ? rowp[ky] + (ptrdiff_t) ix * c : zpv;
-      }
-    }
+    border_taps (3, 3, rowp, ix0, in_w, c, zpv, tp);
     for (int j = 0; j < nb; j++)
       dw_pixel (mode, 9, 16, 16, tp, 16 * j, &blocks[j], o + 16 * j, zp, lo, hi);
   }
