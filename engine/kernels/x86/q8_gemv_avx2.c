@@ -24,12 +24,6 @@
 
 #define ALWAYS_INLINE inline __attribute__ ((always_inline))
 
-static size_t
-panel_bytes (int k)
-{
-  return HEAD_BYTES + (((size_t) k + 1) / 2) * NR * 2;
-}
-
 static ALWAYS_INLINE __m256i
 weights16 (const uint8_t *p)
 {
@@ -84,7 +78,7 @@ static ALWAYS_INLINE void
 gemv_body (const mn_q8_rq_mode mode, int n_begin, int n_end, int k, const int16_t *aw,
            __m256i a_sum, const void *packed, uint8_t *c, const mn_requant *rq)
 {
-  const size_t pb = panel_bytes (k);
+  const size_t pb = mn_q8_gemv_packed_size (NR, k);   /* one panel */
   const int groups = (k + 1) / 2;
   const __m256i zp = _mm256_set1_epi32 (rq->out_zero_point);
   const __m256i lo = _mm256_set1_epi8 ((char) rq->out_min);
