@@ -1257,48 +1257,72 @@ naive_mean (int hw, int ch, const int32_t *x /* native values */, int32_t in_zp,
   }
 }
 
+/* p's tables from its rescaling fields (as mn_q8_add_params_init () makes
+ * them), then the table's q8_add against the C twin on every byte v
+ * paired with 255 - v; at least 16 outputs must be unclamped. */
+static void
+check_add_rescale (mn_q8_add_params *p, const char *what, int t)
+{
+  uint8_t a[256], b[256], want[256], got[256];
+  for (int v = 0; v < 256; v++) {
+    p->a_table[v] = mn_multiply_by_quantized_multiplier ((p->a_offset + v) * (1 << p->left_shift),
+                                                         p->a_multiplier, p->a_shift);
+    p->b_table[v] = mn_multiply_by_quantized_multiplier ((p->b_offset + v) * (1 << p->left_shift),
+                                                         p->b_multiplier, p->b_shift);
+    a[v] = (uint8_t) v;
+    b[v] = (uint8_t) (255 - v);
+  }
+  mn_q8_add (256, a, b, want, p);
+  ktab->q8_add (256, a, b, got, p);
+  int diff = -1, visible = 0;
+  for (int v = 0; v < 256; v++) {
+    if (got[v] != want[v] && diff < 0)
+      diff = v;
+    visible += want[v] > 0 && want[v] < 255;
+  }
+  check (diff < 0 && visible >= 16, "q8_add_%s %s case %d: byte %d differs from C (%d unclamped)",
+         ktab->isa, what, t, diff, visible);
+}
+
 /* The input rescaling's rounding, which random scales almost never reach
  * at a tie: hand-built parameters whose multipliers are m_hi 2^11 + 2^10
  * (with L = 20 every odd x = v - zp puts x m + 2^10 on a multiple of 2^11:
  * a tie of the high multiply) and an output step of exactly one (out
  * multiplier 2^30, shift 1: MBQM (s, 2^30, 1) = s), so that every rescaled
- * value shows in the bytes while the sum stays in 0..255. */
+ * value shows in the bytes while the sum stays in 0..255.  Then the
+ * AVX2 twin's other rescaling forms, which TFLite's parameters never
+ * take: left shifts 4 and 23 (outside the split form's 8..22) and a
+ * left shift in the multiplier (shift +1), each scaled so that a rescaled
+ * value is about x / 4 and the sums stay in range. */
 static void
 test_q8_add_rescale_ties (void)
 {
-  uint8_t a[256], b[256], want[256];
+  mn_q8_add_params p;
+  mn_q8_add_params_init (&p, 1.0, 128, 1.0, 128, 1.0, 128, 0, 255);  /* fields overridden */
+  p.out_multiplier = 1 << 30;
+  p.out_shift = 1;
+  p.out_zero_point = 128;
   for (int t = 0; t < 8; t++) {
-    mn_q8_add_params p;
-    mn_q8_add_params_init (&p, 1.0, 128, 1.0, 128, 1.0, 128, 0, 255);  /* then overridden */
+    p.left_shift = 20;
     p.a_multiplier = (t % 2) * 2048 + 1024;
     p.b_multiplier = (t / 2 % 2) * 2048 + 1024;
     p.a_shift = -(t / 4);           /* a rounding divide after the tie, or none */
     p.b_shift = 0;
     p.a_offset = -rnd_range (0, 255);
     p.b_offset = -rnd_range (0, 255);
-    p.out_multiplier = 1 << 30;
-    p.out_shift = 1;
-    p.out_zero_point = 128;
-    for (int v = 0; v < 256; v++) {
-      p.a_table[v] = mn_multiply_by_quantized_multiplier ((p.a_offset + v) * (1 << p.left_shift),
-                                                          p.a_multiplier, p.a_shift);
-      p.b_table[v] = mn_multiply_by_quantized_multiplier ((p.b_offset + v) * (1 << p.left_shift),
-                                                          p.b_multiplier, p.b_shift);
-      a[v] = (uint8_t) v;
-      b[v] = (uint8_t) (255 - v);
-    }
-    mn_q8_add (256, a, b, want, &p);
-    uint8_t got[256];
-    ktab->q8_add (256, a, b, got, &p);
-    int diff = -1, visible = 0;
-    for (int v = 0; v < 256; v++) {
-      if (got[v] != want[v] && diff < 0)
-        diff = v;
-      visible += want[v] > 0 && want[v] < 255;
-    }
-    check (diff < 0 && visible >= 16,
-           "q8_add_%s rescale ties case %d: byte %d differs from C (%d unclamped)", ktab->isa, t,
-           diff, visible);
+    check_add_rescale (&p, "rescale ties", t);
+  }
+  static const struct { int left_shift; int32_t multiplier, shift; } forms[] = {
+    { 4, 1 << 30, -5 }, { 23, (1 << 30) + 12345, -24 }, { 20, 256 + 77, 1 },
+  };
+  for (int t = 0; t < 3; t++) {
+    p.left_shift = forms[t].left_shift;
+    p.a_multiplier = forms[t].multiplier;
+    p.b_multiplier = forms[t].multiplier - 50;
+    p.a_shift = p.b_shift = forms[t].shift;
+    p.a_offset = -rnd_range (0, 255);
+    p.b_offset = -rnd_range (0, 255);
+    check_add_rescale (&p, "other rescaling forms", t);
   }
 }
 
