@@ -99,6 +99,7 @@ mn_f32_global_average (int hw, int channels, size_t stride, const float *in, flo
     memset (sum, 0, sizeof (float) * (size_t) nc);
     for (int i = 0; i < hw; i++) {
       const float *row = in + (size_t) i * stride + c0;
+#pragma omp simd   /* across channels: each channel's sum keeps its order */
       for (int c = 0; c < nc; c++)
         sum[c] += row[c];
     }
@@ -127,6 +128,7 @@ pool_u8 (int channels, size_t stride, const uint8_t *in, uint8_t *out, const u8_
     memset (sum, 0, sizeof (int32_t) * (size_t) nc);
     for (int i = 0; i < pool->hw; i++) {
       const uint8_t *row = in + (size_t) i * stride + c0;
+#pragma omp simd
       for (int c = 0; c < nc; c++)
         sum[c] += row[c];
     }
