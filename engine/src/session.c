@@ -11,7 +11,10 @@
  * Each output element is computed by the same code whatever the split, so
  * results are bitwise identical for any thread count.
  *
- * A thread's own chunks are a static split, one chunk a thread.  Cutting
+ * A thread's own chunks are one chunk a thread, split by the threads'
+ * shares (thread_shares.h): equal at first, then following how fast each
+ * thread has been running, so that a thread on a core busy with other
+ * work gets less of each step.  Cutting
  * steps finer (2-16 chunks a thread, taken by whoever is free) was
  * measured on V2 at 2 threads, with a barrier and again with this scheme:
  * it cut the time threads wait from about 9 % to 3 %, but no median got
@@ -28,6 +31,7 @@
 
 #include "model.h"
 #include "step_chunks.h"
+#include "thread_shares.h"
 
 struct mn_session {
   mn_model *model;
@@ -49,6 +53,7 @@ struct mn_session {
   /* run-time progress: the input, then each plan step */
   mn_step_progress *progress;
   atomic_uchar *taken;      /* (steps + 1) x threads chunk flags */
+  mn_thread_shares shares;  /* each thread's part of a parallel step */
 };
 
 typedef struct {
@@ -247,7 +252,8 @@ mn_session_create (mn_model *m, const mn_config *c, mn_session **out)
   s->scores = malloc (sizeof (float) * (size_t) info.num_classes);
   s->progress = mn_aligned_alloc (sizeof (mn_step_progress) * steps);
   s->taken = malloc (sizeof (atomic_uchar) * steps * (size_t) s->threads);
-  if (!s->scores || !s->progress || !s->taken || plan_arena (s) != MN_OK) {
+  if (!s->scores || !s->progress || !s->taken
+      || !mn_thread_shares_init (&s->shares, s->threads, (int) steps) || plan_arena (s) != MN_OK) {
     mn_session_destroy (&s);
     return mn_log_error (&log, MN_ERR_NO_MEMORY, "mn_session_create: out of memory");
   }
@@ -266,34 +272,39 @@ mn_session_destroy (mn_session **sp)
   free (s->scores);
   mn_aligned_free (s->progress);
   free (s->taken);
+  mn_thread_shares_clear (&s->shares);
   mn_model_unref (&s->model);
   free (s);
   *sp = NULL;
 }
 
+/* Part `part` of `parts` of total items, by the threads' shares. */
 static void
-split (int total, int parts, int index, int *begin, int *end)
+split (const mn_session *s, int total, int parts, int part, int *begin, int *end)
 {
-  int base = total / parts, extra = total % parts;
-  *begin = index * base + (index < extra ? index : extra);
-  *end = *begin + base + (index < extra ? 1 : 0);
+  size_t b, e;
+  mn_thread_shares_split (&s->shares, (size_t) total, parts, part, &b, &e);
+  *begin = (int) b;
+  *end = (int) e;
 }
 
-/* Part `part` of `parts` of n elements of esz bytes, in whole 64-byte
- * lines (the arena's tensors are 64-byte aligned), so that no two parts
- * write the same cache line. */
+/* The same for n elements of esz bytes, in whole 64-byte lines (the
+ * arena's tensors are 64-byte aligned), so that no two parts write the
+ * same cache line. */
 static void
-split_lines (size_t n, size_t esz, int parts, int part, size_t *begin, size_t *end)
+split_lines (const mn_session *s, size_t n, size_t esz, int parts, int part, size_t *begin,
+             size_t *end)
 {
   const size_t line = 64 / esz;
-  size_t chunk = (n + (size_t) parts - 1) / (size_t) parts;
-  chunk = (chunk + line - 1) / line * line;
-  *begin = chunk * (size_t) part < n ? chunk * (size_t) part : n;
-  *end = *begin + chunk < n ? *begin + chunk : n;
+  size_t b, e;
+  mn_thread_shares_split (&s->shares, (n + line - 1) / line, parts, part, &b, &e);
+  *begin = b * line < n ? b * line : n;
+  *end = e * line < n ? e * line : n;
 }
 
-/* Chunk part of a parallel step cut into parts. */
-static void
+/* Chunk part of a parallel step cut into parts; the fraction of the
+ * step's work it was. */
+static double
 run_parallel_step (const mn_session *s, const mn_step *st, int part, int parts)
 {
   const mn_kernel_table *k = &s->model->kernels;
@@ -305,9 +316,9 @@ run_parallel_step (const mn_session *s, const mn_step *st, int part, int parts)
     case MN_STEP_F32_DWCONV:
     case MN_STEP_Q8_CONV:
     case MN_STEP_Q8_DWCONV:
-      split (st->geom.out_h, parts, part, &b, &e);
+      split (s, st->geom.out_h, parts, part, &b, &e);
       if (b >= e)
-        return;
+        return 0;
       if (st->kind == MN_STEP_F32_CONV)
         k->f32_conv (&st->geom, in, st->packed, out, b, e, st->f_min, st->f_max);
       else if (st->kind == MN_STEP_F32_DWCONV)
@@ -316,7 +327,7 @@ run_parallel_step (const mn_session *s, const mn_step *st, int part, int parts)
         k->q8_conv (&st->geom, in, st->in_zero_point, st->packed, out, b, e, &st->rq);
       else
         k->q8_dwconv (&st->geom, in, st->in_zero_point, st->packed, out, b, e, &st->rq);
-      return;
+      return (double) (e - b) / st->geom.out_h;
     case MN_STEP_F32_GEMM:
     case MN_STEP_Q8_GEMM: {
       const size_t esz = st->kind == MN_STEP_F32_GEMM ? sizeof (float) : 1;
@@ -331,14 +342,14 @@ run_parallel_step (const mn_session *s, const mn_step *st, int part, int parts)
        * share of them instead of all of them for a few rows.  Each output
        * element is computed by the same code either way. */
       if (st->m >= parts && (st->m >= st->n || panels < parts)) {
-        split (st->m, parts, part, &m0, &m1);
+        split (s, st->m, parts, part, &m0, &m1);
       } else {
-        split (panels, parts, part, &n0, &n1);
+        split (s, panels, parts, part, &n0, &n1);
         n0 *= nr;
         n1 = n1 * nr < st->n ? n1 * nr : st->n;
       }
       if (m0 >= m1 || n0 >= n1)
-        return;
+        return 0;
       const uint8_t *a = (const uint8_t *) in + (size_t) m0 * st->k * esz;
       uint8_t *c = (uint8_t *) out + (size_t) m0 * st->n * esz;
       if (st->kind == MN_STEP_F32_GEMM)
@@ -350,24 +361,26 @@ run_parallel_step (const mn_session *s, const mn_step *st, int part, int parts)
       else
         k->q8_gemm (m1 - m0, st->n, st->k, n0, n1, a, (size_t) st->k, st->packed, c,
                     (size_t) st->n, &st->rq);
-      return;
+      return (double) (m1 - m0) / st->m * (n1 - n0) / st->n;
     }
     case MN_STEP_Q8_GEMV: {
       /* channel panels: each thread streams its share of the weights */
+      const int panels = (st->n + MN_Q8_GEMM_NR - 1) / MN_Q8_GEMM_NR;
       int p0, p1;
-      split ((st->n + MN_Q8_GEMM_NR - 1) / MN_Q8_GEMM_NR, parts, part, &p0, &p1);
-      if (p0 < p1)
-        k->q8_gemv (st->n, st->k, p0 * MN_Q8_GEMM_NR, p1 * MN_Q8_GEMM_NR, in, st->packed, out,
-                    &st->rq);
-      return;
+      split (s, panels, parts, part, &p0, &p1);
+      if (p0 >= p1)
+        return 0;
+      k->q8_gemv (st->n, st->k, p0 * MN_Q8_GEMM_NR, p1 * MN_Q8_GEMM_NR, in, st->packed, out,
+                  &st->rq);
+      return (double) (p1 - p0) / panels;
     }
     case MN_STEP_F32_ADD:
     case MN_STEP_Q8_ADD: {
       size_t lo, hi;
-      split_lines (st->count, st->kind == MN_STEP_F32_ADD ? sizeof (float) : 1, parts, part, &lo,
-                   &hi);
+      split_lines (s, st->count, st->kind == MN_STEP_F32_ADD ? sizeof (float) : 1, parts, part,
+                   &lo, &hi);
       if (lo >= hi)
-        return;
+        return 0;
       const void *in1 = tensor_ptr (s, st->in1);
       if (st->kind == MN_STEP_F32_ADD)
         mn_f32_add (hi - lo, (const float *) in + lo, (const float *) in1 + lo,
@@ -375,7 +388,7 @@ run_parallel_step (const mn_session *s, const mn_step *st, int part, int parts)
       else
         k->q8_add (hi - lo, (const uint8_t *) in + lo, (const uint8_t *) in1 + lo,
                    (uint8_t *) out + lo, &st->add);
-      return;
+      return (double) (hi - lo) / (double) st->count;
     }
     case MN_STEP_F32_MEAN:
     case MN_STEP_Q8_MEAN:
@@ -383,9 +396,9 @@ run_parallel_step (const mn_session *s, const mn_step *st, int part, int parts)
       /* by channels: each thread sums all pixels of its own channels */
       const size_t esz = st->kind == MN_STEP_F32_MEAN ? sizeof (float) : 1;
       size_t c0, c1;
-      split_lines ((size_t) st->channels, esz, parts, part, &c0, &c1);
+      split_lines (s, (size_t) st->channels, esz, parts, part, &c0, &c1);
       if (c0 >= c1)
-        return;
+        return 0;
       const int nc = (int) (c1 - c0);
       const size_t stride = (size_t) st->channels;
       if (st->kind == MN_STEP_F32_MEAN)
@@ -397,17 +410,17 @@ run_parallel_step (const mn_session *s, const mn_step *st, int part, int parts)
       else
         mn_q8_global_avgpool (st->rows, nc, stride, (const uint8_t *) in + c0,
                               (uint8_t *) out + c0, &st->pool);
-      return;
+      return (double) nc / st->channels;
     }
     case MN_STEP_QUANTIZE:
     case MN_STEP_DEQUANTIZE:
     case MN_STEP_REQUANTIZE: {
       size_t lo, hi;
       /* split by the float side's elements, so no float line is shared */
-      split_lines (st->count, st->kind == MN_STEP_REQUANTIZE ? 1 : sizeof (float), parts, part, &lo,
-                   &hi);
+      split_lines (s, st->count, st->kind == MN_STEP_REQUANTIZE ? 1 : sizeof (float), parts,
+                   part, &lo, &hi);
       if (lo >= hi)
-        return;
+        return 0;
       if (st->kind == MN_STEP_QUANTIZE)
         mn_q8_quantize (hi - lo, (const float *) in + lo, (uint8_t *) out + lo, st->out_scale,
                         st->out_zero_point, 0, 255);
@@ -418,10 +431,10 @@ run_parallel_step (const mn_session *s, const mn_step *st, int part, int parts)
         mn_q8_requantize (hi - lo, (const uint8_t *) in + lo, (uint8_t *) out + lo,
                           st->in_zero_point, st->multiplier[0], st->shift[0],
                           st->out_zero_point, 0, 255);
-      return;
+      return (double) (hi - lo) / (double) st->count;
     }
     default:
-      return;
+      return 0;
   }
 }
 
@@ -537,21 +550,23 @@ chunks_of (const mn_session *s, int i, int nth, bool has_input)
   return is_parallel (s->model->plan.steps[i].kind) ? nth : 1;
 }
 
-/* Chunk j of plan step i; i = -1: rows of the image rgb into the input. */
-static void
+/* Chunk j of plan step i; i = -1: rows of the image rgb into the input.
+ * The fraction of the step's work it was (0 for a serial step). */
+static double
 run_chunk (const mn_session *s, int i, const uint8_t *rgb, size_t stride, int j, int chunks)
 {
   if (i < 0) {
+    const int h = s->model->graph.tensors[s->model->graph.input].dims[1];
     int y0, y1;
-    split (s->model->graph.tensors[s->model->graph.input].dims[1], chunks, j, &y0, &y1);
+    split (s, h, chunks, j, &y0, &y1);
     write_input_rows (s, rgb, stride, y0, y1);
-    return;
+    return (double) (y1 - y0) / h;
   }
   const mn_step *st = &s->model->plan.steps[i];
   if (is_parallel (st->kind))
-    run_parallel_step (s, st, j, chunks);
-  else
-    run_serial_step (s, st);
+    return run_parallel_step (s, st, j, chunks);
+  run_serial_step (s, st);
+  return 0;
 }
 
 /* One run; rgb (stride bytes a row) is written to the input first, in the
@@ -562,6 +577,7 @@ execute (mn_session *s, const uint8_t *rgb, size_t stride, mn_result *out)
   const int steps = s->model->plan.num_steps;
   const bool has_input = rgb != NULL;
   mn_step_chunks_reset (s->progress, s->taken, steps + 1, s->threads);
+  mn_thread_shares_start (&s->shares);
 #pragma omp parallel num_threads (s->threads)
   {
     const int tid = omp_get_thread_num ();
@@ -573,11 +589,16 @@ execute (mn_session *s, const uint8_t *rgb, size_t stride, mn_result *out)
       before = chunks;
       atomic_uchar *taken = s->taken + (size_t) (i + 1) * (size_t) s->threads;
       for (int j; chunks > 0 && (j = mn_step_chunk_take (taken, chunks, tid % chunks)) >= 0;) {
-        run_chunk (s, i, rgb, stride, j, chunks);
+        const double t0 = nth > 1 ? omp_get_wtime () : 0;
+        const double fraction = run_chunk (s, i, rgb, stride, j, chunks);
+        if (nth > 1)
+          mn_thread_shares_record (&s->shares, j, i + 1, j == tid, omp_get_wtime () - t0,
+                                   fraction);
         mn_step_chunk_done (&s->progress[i + 1], chunks);
       }
     }
   }
+  mn_thread_shares_update (&s->shares);
   read_output (s, out);
 }
 

@@ -193,6 +193,38 @@ test_thread_invariance (void)
   }
 }
 
+/* One session run again and again: the threads' shares move with their
+ * measured speed (thread_shares.h), so the steps' splits change from run
+ * to run (3 threads on this 2-core machine: a lot), and the output must
+ * not. */
+static void
+test_moving_shares (void)
+{
+  const char *files[] = { "mobilenet_v2_1.0_224_quant.tflite",
+                          "mobilenet_v2_1.0_224_float.tflite" };
+  for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+    float *ref = NULL;
+    int n = 0;
+    classify (files[i], "bird.bmp", 1, &ref, &n);
+    mn_model *m = NULL;
+    mn_session *s = open_session (files[i], 3, &m);
+    test_image img = { 0 };
+    int same = 0, runs = 40;
+    if (ref && s && input_for ("bird.bmp", 224, 224, &img) == 0)
+      for (int r = 0; r < runs; r++) {
+        mn_result res;
+        same += mn_session_run (s, img.rgb, 224 * 3, &res) == MN_OK && res.num_classes == n
+                && memcmp (res.scores, ref, sizeof (float) * (size_t) n) == 0;
+      }
+    CHECK (same == runs, "%s: %d of %d runs at 3 threads, shares moving, give the 1-thread output",
+           files[i], same, runs);
+    test_image_free (&img);
+    mn_session_destroy (&s);
+    mn_model_unref (&m);
+    free (ref);
+  }
+}
+
 static void
 test_embedding_extractor (void)
 {
@@ -482,6 +514,7 @@ main (void)
   test_photo_goldens ();
   test_float_matches_quant ();
   test_thread_invariance ();
+  test_moving_shares ();
   test_embedding_extractor ();
   test_normalization_override ();
   test_load_memory_alignment ();
