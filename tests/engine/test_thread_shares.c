@@ -60,6 +60,23 @@ run_once (mn_thread_shares *sh, const double *slowness)
   mn_thread_shares_update (sh);
 }
 
+/* Thread 1's share after one run from equal shares of 2 threads, 2
+ * steps, each thread doing half of each step in seconds[step * 2 + t]. */
+static double
+share_after_two_steps (const double seconds[4])
+{
+  mn_thread_shares sh;
+  if (!mn_thread_shares_init (&sh, 2, 2))
+    return -1;
+  mn_thread_shares_start (&sh);
+  for (int i = 0; i < 4; i++)
+    mn_thread_shares_record (&sh, i % 2, i / 2, true, seconds[i], 0.5);
+  mn_thread_shares_update (&sh);
+  const double share = share_of (&sh, 1);
+  mn_thread_shares_clear (&sh);
+  return share;
+}
+
 static void
 test_splits (void)
 {
@@ -182,36 +199,19 @@ test_ignored_and_bounded (void)
   /* one step of two (equal costs) with thread 1 preempted, 100x slower:
    * that step's verdict counts as 4x slower, not 100x, so the target share
    * is (1 + 1/4) / (1 + 1/4 + 1 + 1.98) and the next run's halfway to it */
-  if (!CHECK (mn_thread_shares_init (&sh, 2, 2), "init 2 steps"))
-    return;
-  mn_thread_shares_start (&sh);
-  mn_thread_shares_record (&sh, 0, 0, true, 1e-4, 0.5);
-  mn_thread_shares_record (&sh, 1, 0, true, 1e-2, 0.5);
-  mn_thread_shares_record (&sh, 0, 1, true, 1e-4, 0.5);
-  mn_thread_shares_record (&sh, 1, 1, true, 1e-4, 0.5);
-  mn_thread_shares_update (&sh);
-  const double mean = (1 + 0.01) / 2, target = (0.25 + 1) / (1 / mean + 0.25 + 2);
-  CHECK (fabs (share_of (&sh, 1) - (0.5 + target) / 2) < 1e-4,
-         "one preempted step is clamped: share %.5f, want %.5f", share_of (&sh, 1),
-         (0.5 + target) / 2);
-  mn_thread_shares_clear (&sh);
-
+  const double mean = (1 + 0.01) / 2, clamped = (0.25 + 1) / (1 / mean + 0.25 + 2);
+  const double preempted[4] = { 1e-4, 1e-2, 1e-4, 1e-4 };
+  CHECK (fabs (share_after_two_steps (preempted) - (0.5 + clamped) / 2) < 1e-4,
+         "one preempted step is clamped: share %.5f, want %.5f", share_after_two_steps (preempted),
+         (0.5 + clamped) / 2);
   /* steps count by their cost: thread 1 twice as slow on a step ten times
    * the other's, equal on the other: speeds (2/3 10 + 1) / 11 and
    * (4/3 10 + 1) / 11 of the mean */
-  if (!CHECK (mn_thread_shares_init (&sh, 2, 2), "init 2 steps"))
-    return;
-  mn_thread_shares_start (&sh);
-  mn_thread_shares_record (&sh, 0, 0, true, 1e-3, 0.5);
-  mn_thread_shares_record (&sh, 1, 0, true, 2e-3, 0.5);
-  mn_thread_shares_record (&sh, 0, 1, true, 1e-4, 0.5);
-  mn_thread_shares_record (&sh, 1, 1, true, 1e-4, 0.5);
-  mn_thread_shares_update (&sh);
   const double weighted = (2.0 / 3 * 10 + 1) / 11 / 2;
-  CHECK (fabs (share_of (&sh, 1) - (0.5 + weighted) / 2) < 1e-4,
-         "steps weighed by cost: share %.5f, want %.5f", share_of (&sh, 1),
+  const double costly[4] = { 1e-3, 2e-3, 1e-4, 1e-4 };
+  CHECK (fabs (share_after_two_steps (costly) - (0.5 + weighted) / 2) < 1e-4,
+         "steps weighed by cost: share %.5f, want %.5f", share_after_two_steps (costly),
          (0.5 + weighted) / 2);
-  mn_thread_shares_clear (&sh);
 
   /* one thread: nothing to share */
   if (!CHECK (mn_thread_shares_init (&sh, 1, STEPS), "init 1"))
