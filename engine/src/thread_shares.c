@@ -54,9 +54,12 @@ mn_thread_shares_split (const mn_thread_shares *sh, size_t total, int parts, int
                         size_t *begin, size_t *end)
 {
   if (parts == sh->threads) {
-    /* total * cut in 64 bits: tensors are far below 2^47 bytes */
-    *begin = (size_t) ((uint64_t) total * sh->cut[part] / MN_SHARE_ONE);
-    *end = (size_t) ((uint64_t) total * sh->cut[part + 1] / MN_SHARE_ONE);
+    /* to the nearest item, so that 7 rows at 0.55 / 0.45 split 4 + 3, not
+     * 3 + 4 (the slower thread with more); total * cut in 64 bits:
+     * tensors are far below 2^47 bytes */
+    const uint64_t half = MN_SHARE_ONE / 2;
+    *begin = (size_t) (((uint64_t) total * sh->cut[part] + half) / MN_SHARE_ONE);
+    *end = (size_t) (((uint64_t) total * sh->cut[part + 1] + half) / MN_SHARE_ONE);
     return;
   }
   const size_t base = total / (size_t) parts, extra = total % (size_t) parts;

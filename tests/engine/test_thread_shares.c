@@ -109,6 +109,17 @@ test_splits (void)
                  threads - 1);
       }
     }
+    /* the nearest item: a few rows go to the faster thread */
+    if (threads == 2) {
+      size_t b, e;
+      sh.cut[1] = (uint32_t) (0.55 * MN_SHARE_ONE);
+      mn_thread_shares_split (&sh, 7, 2, 0, &b, &e);
+      CHECK (b == 0 && e == 4, "7 rows at 0.55 / 0.45: thread 0 takes [0, 4), got [%zu, %zu)", b,
+             e);
+      sh.cut[1] = MN_SHARE_ONE / 2;
+      mn_thread_shares_split (&sh, 7, 2, 0, &b, &e);
+      CHECK (e == 4, "7 rows at equal shares: 4 + 3 as the equal split, got %zu", e);
+    }
     /* fewer parts than threads (OpenMP gave fewer): equal, as before */
     if (threads > 2) {
       size_t b, e;
