@@ -29,9 +29,9 @@ mn_thread_shares_init (mn_thread_shares *sh, int threads, int steps)
   const size_t per_line = 64 / sizeof (mn_share_record);
   sh->stride = ((size_t) steps + per_line - 1) / per_line * per_line;
   sh->cut = malloc (sizeof *sh->cut * ((size_t) threads + 1));
-  sh->speed = malloc (sizeof *sh->speed * (size_t) threads);
+  sh->scratch = malloc (sizeof *sh->scratch * (size_t) threads);
   sh->records = mn_aligned_alloc (sizeof *sh->records * sh->stride * (size_t) threads);
-  if (!sh->cut || !sh->speed || !sh->records) {
+  if (!sh->cut || !sh->scratch || !sh->records) {
     mn_thread_shares_clear (sh);
     return false;
   }
@@ -44,7 +44,7 @@ void
 mn_thread_shares_clear (mn_thread_shares *sh)
 {
   free (sh->cut);
-  free (sh->speed);
+  free (sh->scratch);
   mn_aligned_free (sh->records);
   memset (sh, 0, sizeof *sh);
 }
@@ -80,9 +80,10 @@ mn_thread_shares_update (mn_thread_shares *sh)
   const int n = sh->threads;
   if (n < 2)
     return;
-  double weight = 0;
+  double *per_thread = sh->scratch;   /* each thread's speed, then its new share */
+  bool timed_any = false;
   for (int t = 0; t < n; t++)
-    sh->speed[t] = 0;
+    per_thread[t] = 0;
   for (int i = 0; i < sh->steps; i++) {
     double fastest = 0, mean = 0;
     bool timed = true;
@@ -101,15 +102,16 @@ mn_thread_shares_update (mn_thread_shares *sh)
       const mn_share_record *r = &sh->records[(size_t) t * sh->stride + (size_t) i];
       double rel = (double) r->fraction / r->seconds / mean;
       rel = rel < 1 / SPEED_CLAMP ? 1 / SPEED_CLAMP : rel > SPEED_CLAMP ? SPEED_CLAMP : rel;
-      sh->speed[t] += w * rel;
+      per_thread[t] += w * rel;
     }
-    weight += w;
+    timed_any = true;
   }
-  if (weight <= 0)
+  if (!timed_any)
     return;
+  /* (the speeds' sum normalises the weights away) */
   double sum = 0;
   for (int t = 0; t < n; t++)
-    sum += sh->speed[t];
+    sum += per_thread[t];
   /* halfway from the current shares to the measured ones (the sum stays
    * 1), then no share below the floor: what the raised ones gain, the
    * others give in proportion to what they hold above it */
@@ -117,20 +119,20 @@ mn_thread_shares_update (mn_thread_shares *sh)
   double raised = 0, above = 0;
   for (int t = 0; t < n; t++) {
     const double now = (double) (sh->cut[t + 1] - sh->cut[t]) / MN_SHARE_ONE;
-    const double share = 0.5 * now + 0.5 * sh->speed[t] / sum;
+    const double share = 0.5 * now + 0.5 * per_thread[t] / sum;
     raised += share < floor_share ? floor_share - share : 0;
     above += share > floor_share ? share - floor_share : 0;
-    sh->speed[t] = share;
+    per_thread[t] = share;
   }
   for (int t = 0; t < n; t++) {
-    const double share = sh->speed[t];
-    sh->speed[t] = share < floor_share ? floor_share
-                                       : share - raised * (share - floor_share) / above;
+    const double share = per_thread[t];
+    per_thread[t] = share < floor_share ? floor_share
+                                        : share - raised * (share - floor_share) / above;
   }
   double acc = 0;
   sh->cut[0] = 0;
   for (int t = 0; t < n; t++) {
-    acc += sh->speed[t];
+    acc += per_thread[t];
     sh->cut[t + 1] = t + 1 == n ? MN_SHARE_ONE : (uint32_t) (acc * MN_SHARE_ONE + 0.5);
   }
 }

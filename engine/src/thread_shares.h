@@ -35,7 +35,7 @@ typedef struct {
   uint32_t *cut;             /* threads + 1 ascending bounds: 0 ... MN_SHARE_ONE */
   mn_share_record *records;  /* thread-major: records[t * stride + step] */
   size_t stride;             /* records a thread, rounded up to a cache line */
-  double *speed;             /* threads: update scratch */
+  double *scratch;           /* threads: mn_thread_shares_update ()'s */
 } mn_thread_shares;
 
 /* Equal shares; false when out of memory. */
