@@ -45,7 +45,7 @@ typedef struct
   gint off[3];                  /* byte offset of each in the pixel */
   Taps tx, ty;
   guint16 *acc;                 /* one vertically filtered row (bytes) */
-  guint16 *wx;                  /* AVX2: tx's weights expanded per lane
+  gint16 *wx;                   /* AVX2: tx's weights expanded per lane
                                  * (NULL: the portable horizontal pass) */
   gint nvec;                    /* AVX2: vectors a span */
 } Plane;
@@ -99,8 +99,8 @@ taps_init (Taps * t, gdouble start, gdouble len, gint size, gint n)
   wt = g_new (gdouble, t->ntaps);
 
   for (i = 0; i < n; i++) {
-    gint first, last, count, best = 0, sum = 0;
-    gdouble total = 0.0;
+    gint first, last, count, prev = 0;
+    gdouble total = 0.0, cum = 0.0;
     guint16 *w = t->w + (gsize) i * t->ntaps;
 
     memset (wt, 0, sizeof (gdouble) * t->ntaps);
@@ -137,16 +137,19 @@ taps_init (Taps * t, gdouble start, gdouble len, gint size, gint n)
     }
     count = last - first + 1;
 
-    /* quantise; the rounding remainder goes to the largest weight */
+    /* quantise the running sum, not each weight: the weights then sum to
+     * W_ONE exactly and none is negative, however many taps (rounding
+     * each, 100 taps of 2.56 became 3s and a -41) */
     for (k = 0; k < count; k++)
       total += wt[k];
     for (k = 0; k < count; k++) {
-      w[k] = (guint16) floor (wt[k] / total * W_ONE + 0.5);
-      sum += w[k];
-      if (wt[k] > wt[best])
-        best = k;
+      gint next;
+
+      cum += wt[k];
+      next = k == count - 1 ? W_ONE : (gint) floor (cum / total * W_ONE + 0.5);
+      w[k] = (guint16) (next - prev);
+      prev = next;
     }
-    w[best] = (guint16) (w[best] + (W_ONE - sum));
 
     t->start[i] = first;
     t->count[i] = count;
@@ -212,10 +215,11 @@ setup_matrix (GstMobilenetFastConvert * fc)
   return TRUE;
 }
 
-/* Values the AVX2 pass may read past a span (one vector's worth). */
-#define ACC_SLACK 16
+/* Values the AVX2 pass may read past a span's ntaps samples: up to
+ * (samples_per_vector + 2) * ps, 24 (fast_convert_avx2.h). */
+#define ACC_SLACK 32
 
-/* The AVX2 horizontal pass: built for x86-64, the CPU has it, and
+/* The AVX2 passes: built for x86-64, the CPU has it, and
  * MOBILENET_FORCE_C (the engine's switch to its portable kernels) is not
  * set. */
 static gboolean
@@ -238,19 +242,22 @@ simd_wanted (void)
 static void
 expand_weights (Plane * p)
 {
-  const gint ps = p->pstride, nt = p->tx.ntaps, values = nt * ps;
-  gint i, v, j;
+  const gint ps = p->pstride, nt = p->tx.ntaps;
+  const gint spv = gst_mobilenet_fc_samples_per_vector (ps);
+  gint i, v, lane;
 
-  if (ps == 3)
-    return;                     /* the portable pass (as fast for RGB) */
-  p->nvec = (values + 15) / 16;
-  p->wx = g_new0 (guint16, (gsize) p->tx.n * p->nvec * 16);
+  p->nvec = (nt + spv - 1) / spv;
+  p->wx = g_new0 (gint16, (gsize) p->tx.n * p->nvec * 16);
   for (i = 0; i < p->tx.n; i++) {
-    guint16 *w = p->wx + (gsize) i * p->nvec * 16;
+    gint16 *w = p->wx + (gsize) i * p->nvec * 16;
 
     for (v = 0; v < p->nvec; v++)
-      for (j = 0; j < 16 && v * 16 + j < values; j++)
-        w[v * 16 + j] = p->tx.w[(gsize) i * nt + (v * 16 + j) / ps];
+      for (lane = 0; lane < 16; lane++) {
+        gint j = gst_mobilenet_fc_lane_sample (ps, lane);
+
+        if (j >= 0 && v * spv + j < nt)
+          w[v * 16 + lane] = (gint16) p->tx.w[(gsize) i * nt + v * spv + j];
+      }
   }
 }
 #else
@@ -320,7 +327,7 @@ gst_mobilenet_fast_convert_new (const GstVideoInfo * in_info,
       /* the horizontal pass reads ntaps samples from each span start,
        * weight 0 past its count: pad, and zero so they are defined */
       p->acc = g_new0 (guint16, (gsize) (pw + p->tx.ntaps) * p->pstride
-          + 2 * ACC_SLACK);
+          + ACC_SLACK);
     }
     p->comp[p->nchan] = c;
     p->off[p->nchan] = GST_VIDEO_FORMAT_INFO_POFFSET (finfo, c);
@@ -567,7 +574,8 @@ gst_mobilenet_fast_convert_frame (GstMobilenetFastConvert * fc,
             p->acc, x0, x1);
       else
 #endif
-        fc_vertical_pass (base, stride, wy, p->ty.count[r], p->acc, x0, x1);
+        fc_vertical_pass (base, stride, wy, p->ty.count[r], 0, p->acc, x0,
+            x1);
 #ifdef HAVE_FAST_CONVERT_AVX2
       if (p->wx != NULL) {
         guint16 *rows[4] = { NULL, NULL, NULL, NULL };

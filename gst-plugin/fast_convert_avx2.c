@@ -2,14 +2,17 @@
  * in fast_convert.c (same sums, same rounding: the results are identical,
  * tested in tests/elements/test_fast_convert.c).
  *
- * Horizontal, for 1, 2 and 4 bytes a pixel (3-byte RGB keeps the portable
- * pass, as fast here): output sample i is, per byte lane c, 128 + sum over
- * its span of weight * acc.  The span's ntaps * ps values are read as
- * vectors of 16, so lane j is always channel j % ps, against weights
- * expanded per lane at set-up (zero past the span).  acc is below 2^16
- * and a weight at most 256, so the products are exact in 32 bits: vpmullw
- * and vpmulhuw give their low and high halves, interleaved into 32-bit
- * products and summed into one vector per output.
+ * Horizontal, 1 to 4 bytes a pixel: output sample i is, per channel c,
+ * 128 + sum over its span of weight * acc.  vpmaddwd multiplies 16-bit
+ * lanes and adds neighbouring pairs, one instruction for 16 products: so
+ * the vertical pass stores its sums minus 32768 (int16; the weights sum
+ * to 256, so the sums come out 2^23 short, added back with the rounding),
+ * and a byte shuffle puts each channel's neighbouring samples side by side
+ * (RGB: 2 pixels a 128-bit half, 2 lanes empty), against weights expanded
+ * per lane at set-up (zero past the span and on empty lanes).  Weights are
+ * at most 256, so products and sums are exact in 32 bits.  Outputs go 8
+ * (one byte a pixel) or 4 at a time, their sums transposed to one vector
+ * a channel.
  *
  * The vertical pass is fast_convert_vertical.h's, vectorised here by the
  * compiler with -mavx2. */
@@ -24,15 +27,54 @@
 #define W_BITS 8
 #define C_BITS 12   /* as fast_convert.c */
 
-/* An output's sum vector (span_sums) into its rows: byte lane c of the
- * pixel to out[c][i] (when wanted), 8 fractional bits dropped with
- * rounding. */
+/* The weights sum to 256 and acc holds each sum minus 32768, so a sum
+ * of weight * acc lacks 256 * 32768; added back with the rounding. */
+#define SUM_OFFSET ((1u << 23) + (1u << (W_BITS - 1)))
+
+/* Per 128 bits, 16-bit lanes: each channel's two neighbouring samples
+ * side by side, so that vpmaddwd adds products of one channel (see
+ * gst_mobilenet_fc_lane_sample()). */
+static inline __m256i
+pair_shuffle (gint ps)
+{
+  switch (ps) {
+    case 2:                    /* u0 v0 u1 v1 .. -> u0 u1 v0 v1 .. */
+      return _mm256_setr_epi8 (0, 1, 4, 5, 2, 3, 6, 7, 8, 9, 12, 13, 10, 11,
+          14, 15, 0, 1, 4, 5, 2, 3, 6, 7, 8, 9, 12, 13, 10, 11, 14, 15);
+    case 3:                    /* r0 g0 b0 r1 g1 b1 -> r0 r1 g0 g1 b0 b1 0 0 */
+      return _mm256_setr_epi8 (0, 1, 6, 7, 2, 3, 8, 9, 4, 5, 10, 11, -1, -1,
+          -1, -1, 0, 1, 6, 7, 2, 3, 8, 9, 4, 5, 10, 11, -1, -1, -1, -1);
+    default:                   /* 4: b0 g0 r0 x0 b1 .. -> b0 b1 g0 g1 .. */
+      return _mm256_setr_epi8 (0, 1, 8, 9, 2, 3, 10, 11, 4, 5, 12, 13, 6, 7,
+          14, 15, 0, 1, 8, 9, 2, 3, 10, 11, 4, 5, 12, 13, 6, 7, 14, 15);
+  }
+}
+
+gint
+gst_mobilenet_fc_samples_per_vector (gint ps)
+{
+  return ps == 1 ? 16 : ps == 2 ? 8 : 4;
+}
+
+gint
+gst_mobilenet_fc_lane_sample (gint ps, gint lane)
+{
+  static const gint8 map[5][8] = {
+    {0}, {0, 1, 2, 3, 4, 5, 6, 7}, {0, 1, 0, 1, 2, 3, 2, 3},
+    {0, 1, 0, 1, 0, 1, -1, -1}, {0, 1, 0, 1, 0, 1, 0, 1},
+  };
+  const gint j = map[ps][lane % 8];
+
+  return j < 0 ? -1 : (lane / 8) * (gst_mobilenet_fc_samples_per_vector (ps) / 2) + j;
+}
+
+/* An output's sum vector (span_sums) into its rows: channel c to
+ * out[c][i] (when wanted), 8 fractional bits dropped with rounding. */
 static inline void
 store_output (__m256i s, gint ps, gint i, guint16 * const *out)
 {
-  const guint32 round = 1u << (W_BITS - 1);
-  /* lane k belongs to channel k % ps (its elements are k or k + 4 or
-   * k + 8 or k + 12, all k modulo 4) */
+  /* 32-bit lane k holds channel k % ps (ps 1, 2, 4) or k % 4 (ps 3: lane
+   * 3 is empty) */
   __m128i t = _mm_add_epi32 (_mm256_castsi256_si128 (s),
       _mm256_extracti128_si256 (s, 1));
   guint32 l[4];
@@ -42,28 +84,35 @@ store_output (__m256i s, gint ps, gint i, guint16 * const *out)
     t = _mm_add_epi32 (t, _mm_shuffle_epi32 (t, _MM_SHUFFLE (1, 0, 3, 2)));
   if (ps == 1)
     t = _mm_add_epi32 (t, _mm_shuffle_epi32 (t, _MM_SHUFFLE (2, 3, 0, 1)));
+  t = _mm_srli_epi32 (_mm_add_epi32 (t, _mm_set1_epi32 (SUM_OFFSET)), W_BITS);
   _mm_storeu_si128 ((__m128i *) l, t);
   for (k = 0; k < ps; k++)
     if (out[k] != NULL)
-      out[k][i] = (guint16) ((l[k] + round) >> W_BITS);
+      out[k][i] = (guint16) l[k];
 }
 
-/* The 8 lanes of output i's products summed over its nvec vectors (one
- * 32-bit sum vector; the output is the sum of its lanes). */
+/* Output i's products (its span from @a, weights @w) summed over its
+ * nvec vectors: 32-bit lanes by channel, as store_output() reads them. */
 static inline __m256i
-span_sums (const guint16 * a, const guint16 * w, gint nvec)
+span_sums (const gint16 * a, const gint16 * w, gint nvec, gint ps)
 {
+  const __m256i shuffle = pair_shuffle (ps);
   __m256i s = _mm256_setzero_si256 ();
   gint v;
 
   for (v = 0; v < nvec; v++) {
-    const __m256i x = _mm256_loadu_si256 ((const __m256i *) (a + v * 16));
-    const __m256i wv = _mm256_loadu_si256 ((const __m256i *) (w + v * 16));
-    const __m256i pl = _mm256_mullo_epi16 (x, wv);
-    const __m256i ph = _mm256_mulhi_epu16 (x, wv);
+    __m256i x;
 
-    s = _mm256_add_epi32 (s, _mm256_add_epi32 (_mm256_unpacklo_epi16 (pl, ph),
-            _mm256_unpackhi_epi16 (pl, ph)));
+    if (ps == 3)                /* 2 pixels a half: 6 of its 8 values */
+      x = _mm256_inserti128_si256 (_mm256_castsi128_si256 (_mm_loadu_si128
+              ((const __m128i *) (a + v * 12))),
+          _mm_loadu_si128 ((const __m128i *) (a + v * 12 + 6)), 1);
+    else
+      x = _mm256_loadu_si256 ((const __m256i *) (a + v * 16));
+    if (ps > 1)
+      x = _mm256_shuffle_epi8 (x, shuffle);
+    s = _mm256_add_epi32 (s, _mm256_madd_epi16 (x,
+            _mm256_loadu_si256 ((const __m256i *) (w + v * 16))));
   }
   return s;
 }
@@ -71,14 +120,14 @@ span_sums (const guint16 * a, const guint16 * w, gint nvec)
 /* One-byte pixels, outputs [i, i + 8): the eight sum vectors reduced
  * together (vphaddd tree), rounded, narrowed and stored as 8 values. */
 static inline void
-eight_outputs (const guint16 * acc, const gint * start, const guint16 * wx,
+eight_outputs (const gint16 * acc, const gint * start, const gint16 * wx,
     gint nvec, gint i, guint16 * o)
 {
   __m256i s[8];
   gint j;
 
   for (j = 0; j < 8; j++)
-    s[j] = span_sums (acc + start[i + j], wx + (gsize) (i + j) * nvec * 16, nvec);
+    s[j] = span_sums (acc + start[i + j], wx + (gsize) (i + j) * nvec * 16, nvec, 1);
   /* per 128 bits: partial sums of outputs 0-3, then of 4-7 */
   const __m256i u0 = _mm256_hadd_epi32 (_mm256_hadd_epi32 (s[0], s[1]),
       _mm256_hadd_epi32 (s[2], s[3]));
@@ -87,32 +136,127 @@ eight_outputs (const guint16 * acc, const gint * start, const guint16 * wx,
   __m256i t = _mm256_add_epi32 (_mm256_permute2x128_si256 (u0, u1, 0x20),
       _mm256_permute2x128_si256 (u0, u1, 0x31));
 
-  t = _mm256_srli_epi32 (_mm256_add_epi32 (t, _mm256_set1_epi32 (1 << (W_BITS - 1))),
-      W_BITS);
+  t = _mm256_srli_epi32 (_mm256_add_epi32 (t, _mm256_set1_epi32 (SUM_OFFSET)), W_BITS);
   /* values < 2^16: the 32 -> 16 bit pack keeps them */
   t = _mm256_permute4x64_epi64 (_mm256_packus_epi32 (t, t), 0x08);
   _mm_storeu_si128 ((__m128i *) (o + i), _mm256_castsi256_si128 (t));
 }
 
-void
-gst_mobilenet_fc_hpass_avx2 (const guint16 * acc, gint ps, gint n,
-    const gint * start, const guint16 * wx, gint nvec, guint16 * const *out)
+/* Multi-byte pixels, outputs [i, i + 4): each output's channel sums
+ * (as store_output() folds them), transposed to one vector a channel,
+ * rounded, narrowed and stored as 4 values a row. */
+static inline __attribute__ ((always_inline)) void
+four_outputs (const gint16 * acc, const gint * start, const gint16 * wx,
+    const gint nvec, const gint ps, gint i, guint16 * const *out)
+{
+  const __m128i offset = _mm_set1_epi32 (SUM_OFFSET);
+  __m128i t[4], c[4];
+  gint j;
+
+  for (j = 0; j < 4; j++) {
+    const __m256i s = span_sums (acc + (gsize) start[i + j] * ps,
+        wx + (gsize) (i + j) * nvec * 16, nvec, ps);
+
+    t[j] = _mm_add_epi32 (_mm256_castsi256_si128 (s), _mm256_extracti128_si256 (s, 1));
+  }
+  if (ps == 2) {
+    /* lanes u v u v: fold to u v, then pair the outputs */
+    for (j = 0; j < 4; j++)
+      t[j] = _mm_add_epi32 (t[j], _mm_shuffle_epi32 (t[j], _MM_SHUFFLE (1, 0, 3, 2)));
+    const __m128i a = _mm_shuffle_epi32 (_mm_unpacklo_epi64 (t[0], t[1]),
+        _MM_SHUFFLE (3, 1, 2, 0));
+    const __m128i b = _mm_shuffle_epi32 (_mm_unpacklo_epi64 (t[2], t[3]),
+        _MM_SHUFFLE (3, 1, 2, 0));
+
+    c[0] = _mm_unpacklo_epi64 (a, b);
+    c[1] = _mm_unpackhi_epi64 (a, b);
+  } else {
+    /* lanes are channels 0-3: a 4 x 4 transpose */
+    const __m128i a = _mm_unpacklo_epi32 (t[0], t[1]);
+    const __m128i b = _mm_unpacklo_epi32 (t[2], t[3]);
+    const __m128i d = _mm_unpackhi_epi32 (t[0], t[1]);
+    const __m128i e = _mm_unpackhi_epi32 (t[2], t[3]);
+
+    c[0] = _mm_unpacklo_epi64 (a, b);
+    c[1] = _mm_unpackhi_epi64 (a, b);
+    c[2] = _mm_unpacklo_epi64 (d, e);
+    c[3] = _mm_unpackhi_epi64 (d, e);
+  }
+  for (j = 0; j < ps; j++)
+    if (out[j] != NULL) {
+      /* values < 2^16: the 32 -> 16 bit pack keeps them */
+      const __m128i v = _mm_srli_epi32 (_mm_add_epi32 (c[j], offset), W_BITS);
+
+      _mm_storel_epi64 ((__m128i *) (out[j] + i), _mm_packus_epi32 (v, v));
+    }
+}
+
+/* ps and (when it is 1 to 3, the common spans) nvec constants after
+ * inlining: the sums stay in registers */
+static inline __attribute__ ((always_inline)) void
+hpass_ps_nvec (const gint16 * acc, const gint ps, gint n, const gint * start,
+    const gint16 * wx, const gint nvec, guint16 * const *out)
 {
   gint i = 0;
 
   if (ps == 1 && out[0] != NULL)
     for (; i + 8 <= n; i += 8)
       eight_outputs (acc, start, wx, nvec, i, out[0]);
+  if (ps > 1)
+    for (; i + 4 <= n; i += 4)
+      four_outputs (acc, start, wx, nvec, ps, i, out);
   for (; i < n; i++)
     store_output (span_sums (acc + (gsize) start[i] * ps, wx + (gsize) i * nvec * 16,
-            nvec), ps, i, out);
+            nvec, ps), ps, i, out);
+}
+
+static inline __attribute__ ((always_inline)) void
+hpass_ps (const gint16 * acc, const gint ps, gint n, const gint * start,
+    const gint16 * wx, gint nvec, guint16 * const *out)
+{
+  switch (nvec) {
+    case 1:
+      hpass_ps_nvec (acc, ps, n, start, wx, 1, out);
+      break;
+    case 2:
+      hpass_ps_nvec (acc, ps, n, start, wx, 2, out);
+      break;
+    case 3:
+      hpass_ps_nvec (acc, ps, n, start, wx, 3, out);
+      break;
+    default:
+      hpass_ps_nvec (acc, ps, n, start, wx, nvec, out);
+      break;
+  }
+}
+
+void
+gst_mobilenet_fc_hpass_avx2 (const guint16 * acc, gint ps, gint n,
+    const gint * start, const gint16 * wx, gint nvec, guint16 * const *out)
+{
+  const gint16 *a = (const gint16 *) acc;
+
+  switch (ps) {
+    case 1:
+      hpass_ps (a, 1, n, start, wx, nvec, out);
+      break;
+    case 2:
+      hpass_ps (a, 2, n, start, wx, nvec, out);
+      break;
+    case 3:
+      hpass_ps (a, 3, n, start, wx, nvec, out);
+      break;
+    default:
+      hpass_ps (a, 4, n, start, wx, nvec, out);
+      break;
+  }
 }
 
 void
 gst_mobilenet_fc_vertical_pass_avx2 (const guint8 * base, gint stride,
     const guint16 * w, gint count, guint16 * acc, gint x0, gint x1)
 {
-  fc_vertical_pass (base, stride, w, count, acc, x0, x1);
+  fc_vertical_pass (base, stride, w, count, 0x8000, acc, x0, x1);
 }
 
 gint

@@ -8,16 +8,29 @@
 
 G_BEGIN_DECLS
 
-/* @ps 1, 2 or 4.  For each output i < @n and each byte c < @ps of the pixel with
- * out[c] != NULL: out[c][i] = (128 + sum over the span of weight * acc)
- * >> 8, as the portable pass.  @wx: per output, @nvec
- * vectors of 16 weights, lane j of vector v weighting value
- * start[i] * ps + v * 16 + j (zero past the span).  @acc must be readable nvec * 16 values past each span's
+/* @ps 1 to 4.  For each output i < @n and each byte c < @ps of the
+ * pixel with out[c] != NULL: out[c][i] = (128 + sum over the span of
+ * weight * acc) >> 8, as the portable pass, where @acc holds the
+ * vertical sums minus 32768 (the AVX2 vertical pass).  Output i's span
+ * from sample start[i] is read as @nvec vectors of 16 int16 lanes, lane
+ * L of vector v holding sample v * samples_per_vector +
+ * lane_sample (ps, L) of one channel (the pixel's bytes paired by
+ * channel); @wx: per output, nvec vectors of 16 weights in that order
+ * (zero past the span and on lanes with no sample).  @acc must be
+ * readable (ntaps + samples_per_vector + 2) * ps values past each span's
  * start. */
 void gst_mobilenet_fc_hpass_avx2 (const guint16 *acc, gint ps, gint n,
-    const gint *start, const guint16 *wx, gint nvec, guint16 *const *out);
+    const gint *start, const gint16 *wx, gint nvec, guint16 *const *out);
 
-/* fast_convert_vertical.h's vertical pass, built with -mavx2. */
+/* Samples of a span one vector of the horizontal pass covers. */
+gint gst_mobilenet_fc_samples_per_vector (gint ps);
+
+/* The sample (0 .. samples_per_vector - 1) that lane @lane (0..15) of a
+ * vector holds, or -1 for an empty lane (RGB). */
+gint gst_mobilenet_fc_lane_sample (gint ps, gint lane);
+
+/* fast_convert_vertical.h's vertical pass, built with -mavx2, storing
+ * the sums minus 32768 (bias 0x8000) for the horizontal pass above. */
 void gst_mobilenet_fc_vertical_pass_avx2 (const guint8 *base, gint stride,
     const guint16 *w, gint count, guint16 *acc, gint x0, gint x1);
 

@@ -8,12 +8,13 @@
 
 #include <glib.h>
 
-/* acc[x0, x1) (=, or += when @add) the weighted sum of @m rows from
- * @row, @m a constant after inlining: one pass, one store per sample. */
+/* acc[x0, x1) (= @bias +, or += when @add) the weighted sum of @m rows
+ * from @row, @m a constant after inlining: one pass, one store per
+ * sample. */
 FC_INLINE void
 fc_vertical_rows (const guint8 * row, gssize stride, const guint16 * w,
-    const gint m, const gboolean add, guint16 * restrict acc, gint x0,
-    gint x1)
+    const gint m, const gboolean add, const guint16 bias,
+    guint16 * restrict acc, gint x0, gint x1)
 {
   const guint8 *r0 = row, *r1 = row + (m > 1 ? stride : 0);
   const guint8 *r2 = row + (m > 2 ? 2 * stride : 0);
@@ -31,15 +32,17 @@ fc_vertical_rows (const guint8 * row, gssize stride, const guint16 * w,
       v = (guint16) (v + w2 * r2[x]);
     if (m > 3)
       v = (guint16) (v + w3 * r3[x]);
-    acc[x] = add ? (guint16) (acc[x] + v) : v;
+    acc[x] = (guint16) (add ? acc[x] + v : v + bias);
   }
 }
 
 /* acc[x0, x1) = sum over the row's span of weight * input byte, four
- * rows a pass.  The weights sum to 256, so no sum exceeds 255 * 256. */
+ * rows a pass.  The weights sum to 256, so no sum exceeds 255 * 256.
+ * Plus @bias, modulo 2^16: 0x8000 stores the sums minus 32768 as int16
+ * (the AVX2 horizontal pass's signed multiply-adds), 0 the sums. */
 FC_INLINE void
 fc_vertical_pass (const guint8 * base, gint stride, const guint16 * w,
-    gint count, guint16 * restrict acc, gint x0, gint x1)
+    gint count, const guint16 bias, guint16 * restrict acc, gint x0, gint x1)
 {
   gint k = 0;
 
@@ -51,27 +54,31 @@ fc_vertical_pass (const guint8 * base, gint stride, const guint16 * w,
     switch (m) {
       case 1:
         if (add)
-          fc_vertical_rows (row, stride, w + k, 1, TRUE, acc, x0, x1);
+          fc_vertical_rows (row, stride, w + k, 1, TRUE, 0, acc, x0, x1);
         else
-          fc_vertical_rows (row, stride, w + k, 1, FALSE, acc, x0, x1);
+          fc_vertical_rows (row, stride, w + k, 1, FALSE, bias, acc,
+              x0, x1);
         break;
       case 2:
         if (add)
-          fc_vertical_rows (row, stride, w + k, 2, TRUE, acc, x0, x1);
+          fc_vertical_rows (row, stride, w + k, 2, TRUE, 0, acc, x0, x1);
         else
-          fc_vertical_rows (row, stride, w + k, 2, FALSE, acc, x0, x1);
+          fc_vertical_rows (row, stride, w + k, 2, FALSE, bias, acc,
+              x0, x1);
         break;
       case 3:
         if (add)
-          fc_vertical_rows (row, stride, w + k, 3, TRUE, acc, x0, x1);
+          fc_vertical_rows (row, stride, w + k, 3, TRUE, 0, acc, x0, x1);
         else
-          fc_vertical_rows (row, stride, w + k, 3, FALSE, acc, x0, x1);
+          fc_vertical_rows (row, stride, w + k, 3, FALSE, bias, acc,
+              x0, x1);
         break;
       default:
         if (add)
-          fc_vertical_rows (row, stride, w + k, 4, TRUE, acc, x0, x1);
+          fc_vertical_rows (row, stride, w + k, 4, TRUE, 0, acc, x0, x1);
         else
-          fc_vertical_rows (row, stride, w + k, 4, FALSE, acc, x0, x1);
+          fc_vertical_rows (row, stride, w + k, 4, FALSE, bias, acc,
+              x0, x1);
         break;
     }
     k += m;

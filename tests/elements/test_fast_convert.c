@@ -25,8 +25,10 @@
  *   letterbox borders exactly black, centre crop of exactly the same rect
  *   (a frame that is one colour inside the rect and another outside gives
  *   one flat colour).
- * The AVX2 horizontal pass against the portable one: byte-identical on
- * random frames of every format and size, odd output sizes included.
+ * Ramps shrunk by factors up to 7680 (spans of 3 to 7680 samples):
+ *   within TOL_AREA of the exact area average.
+ * The AVX2 passes against the portable ones: byte-identical on random
+ * frames of every format and size, odd output sizes included.
  * Then the element: each shared photo's top-1 with the fast path equals the
  * top-1 with GstVideoConverter (GST_MOBILENET_FAST_CONVERT=0), V2 quant. */
 #include <gst/check/gstharness.h>
@@ -50,6 +52,8 @@
 #define TOL_GROW_P99 24
 #define TOL_FLAT_YUV 4
 #define TOL_FLAT_RGB 0
+/* ramps against the exact area average (check_long_spans) */
+#define TOL_AREA 1
 /* 3001x5 and 5x2001: GstVideoConverter's linear resampler is not even
  * flat-exact there (flat RGB comes out up to 8 levels off; the fast path
  * is exact), so only this against it, and the exact checks below */
@@ -785,6 +789,110 @@ check_flat_exact (void)
   }
 }
 
+/* Output @i of @n's area average along an axis of @size samples (the
+ * stretch mode's whole-axis span): each sample's overlap with it. */
+static gdouble
+axis_overlap (gint i, gint n, gint size, gint j)
+{
+  gdouble a = (gdouble) i * size / n, b = (gdouble) (i + 1) * size / n;
+
+  return MAX (0.0, MIN (b, j + 1.0) - MAX (a, (gdouble) j));
+}
+
+/* Ramps (R across, G down, B diagonal) shrunk by factors up to 7680:
+ * every output byte within TOL_AREA of the exact area average, computed
+ * in double.  The fast path quantises each span's running weight sum to
+ * 8 bits, so on a ramp each axis is off by under half a level before the
+ * final rounding.  (Quantising each weight alone, the remainder on the
+ * largest, made some weights negative on spans of 23 taps or more: 100
+ * taps of 2.56/256 rounded to 3s, and the whole output was garbage.) */
+static void
+check_long_spans (void)
+{
+  static const GstVideoFormat fmts[] = {
+    GST_VIDEO_FORMAT_RGB, GST_VIDEO_FORMAT_BGRx, GST_VIDEO_FORMAT_xRGB,
+  };
+  static const struct { gint w, h, ow, oh; } cases[] = {
+    {100, 50, 1, 1}, {1920, 1080, 7, 5}, {2000, 600, 9, 3},
+    {7680, 48, 224, 1}, {640, 480, 224, 224}, {333, 2001, 3, 17},
+  };
+  gint worst = 0;
+
+  for (gsize f = 0; f < G_N_ELEMENTS (fmts); f++) {
+    for (gsize k = 0; k < G_N_ELEMENTS (cases); k++) {
+      const gint w = cases[k].w, h = cases[k].h, ow = cases[k].ow, oh = cases[k].oh;
+      GstVideoInfo rgb_info, info, out_info;
+      GstBuffer *rgb = make_rgb (&rgb_info, w, h, 0, 0, NULL), *src, *out;
+      GstMobilenetFastConvert *fc;
+      GstVideoFrame fr, fi, fo;
+      gint x, y, c, ox, oy, bad = 0;
+
+      gst_video_frame_map (&fr, &rgb_info, rgb, GST_MAP_WRITE);
+      for (y = 0; y < h; y++) {
+        guint8 *p = (guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&fr, 0) +
+            y * GST_VIDEO_FRAME_PLANE_STRIDE (&fr, 0);
+
+        for (x = 0; x < w; x++) {
+          p[3 * x + 0] = (guint8) (x * 255 / (w - 1));
+          p[3 * x + 1] = (guint8) (y * 255 / (h - 1));
+          p[3 * x + 2] = (guint8) ((x + y) * 255 / (w + h - 2));
+        }
+      }
+      gst_video_frame_unmap (&fr);
+      gst_video_info_set_format (&info, fmts[f], w, h);
+      src = make_source (&rgb_info, rgb, &info);
+      gst_mobilenet_preprocess_rgb_info (&out_info, ow, oh);
+      fc = gst_mobilenet_fast_convert_new (&info, &out_info, 0);
+      out = gst_buffer_new_allocate (NULL, out_info.size, NULL);
+      CHECK (fc != NULL, "fast path for %s", gst_video_format_to_string (fmts[f]));
+      if (fc == NULL)
+        continue;
+      gst_video_frame_map (&fr, &rgb_info, rgb, GST_MAP_READ);
+      gst_video_frame_map (&fi, &info, src, GST_MAP_READ);
+      gst_video_frame_map (&fo, &out_info, out, GST_MAP_WRITE);
+      gst_mobilenet_fast_convert_frame (fc, &fi, &fo);
+      for (oy = 0; oy < oh; oy++) {
+        for (ox = 0; ox < ow; ox++) {
+          gdouble sum[3] = { 0.0, 0.0, 0.0 }, area = 0.0;
+
+          for (y = oy * h / oh; y < h && y <= (oy + 1) * h / oh; y++) {
+            const guint8 *p = (const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&fr, 0) +
+                y * GST_VIDEO_FRAME_PLANE_STRIDE (&fr, 0);
+            gdouble wy = axis_overlap (oy, oh, h, y);
+
+            for (x = ox * w / ow; x < w && x <= (ox + 1) * w / ow; x++) {
+              gdouble wxy = wy * axis_overlap (ox, ow, w, x);
+
+              area += wxy;
+              for (c = 0; c < 3; c++)
+                sum[c] += wxy * p[3 * x + c];
+            }
+          }
+          for (c = 0; c < 3; c++) {
+            const guint8 *o = (const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&fo, 0) +
+                oy * GST_VIDEO_FRAME_PLANE_STRIDE (&fo, 0) + 3 * ox;
+            gint d = ABS ((gint) o[c] - (gint) floor (sum[c] / area + 0.5));
+
+            worst = MAX (worst, d);
+            bad += d > TOL_AREA;
+          }
+        }
+      }
+      gst_video_frame_unmap (&fo);
+      gst_video_frame_unmap (&fi);
+      gst_video_frame_unmap (&fr);
+      CHECK (bad == 0, "%s %dx%d -> %dx%d ramps: %d of %d bytes off the exact "
+          "area average by more than %d", gst_video_format_to_string (fmts[f]),
+          w, h, ow, oh, bad, ow * oh * 3, TOL_AREA);
+      gst_mobilenet_fast_convert_free (fc);
+      gst_buffer_unref (out);
+      gst_buffer_unref (src);
+      gst_buffer_unref (rgb);
+    }
+  }
+  printf ("# long spans: worst %d level(s) off the exact area average\n", worst);
+}
+
 /* What the fast path leaves to GstVideoConverter. */
 static void
 check_fallback (void)
@@ -887,8 +995,8 @@ check_classification (void)
   g_free (model);
 }
 
-/* The fast path with MOBILENET_FORCE_C set (portable horizontal pass)
- * and without (the AVX2 twin where the CPU has it): byte-identical output
+/* The fast path with MOBILENET_FORCE_C set (portable passes) and
+ * without (the AVX2 twins where the CPU has it): byte-identical output
  * for every format, the sizes above (padded strides included) plus odd
  * output sizes, every scale mode, on random bytes (every value of the
  * vertical sums' range is reachable). */
@@ -960,7 +1068,7 @@ check_simd_twin (void)
           same += equal;
           if (!equal)
             CHECK (FALSE, "%s %dx%d%s -> %dx%d %s: the AVX2 and portable "
-                "horizontal passes differ",
+                "passes differ",
                 gst_video_format_to_string (formats[f]), sizes[z].w,
                 sizes[z].h, sizes[z].pad ? " padded" : "", outs[o][0],
                 outs[o][1], mode_names[mode]);
@@ -1026,6 +1134,8 @@ main (int argc, char **argv)
       check_flat_exact ();
     if (wanted ("simd-twin"))
       check_simd_twin ();
+    if (wanted ("long-spans"))
+      check_long_spans ();
     printf ("# worst seen: photos shrinking RGB mean %.3f p99 %d max %d, "
         "YUV mean %.3f p99 %d max %d, YUV vs exact matrix mean %.3f p99 %d "
         "max %d; enlarging mean %.3f p99 %d max %d; flat YUV %d, RGB %d\n",
