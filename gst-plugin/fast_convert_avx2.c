@@ -65,7 +65,9 @@ gst_mobilenet_fc_lane_sample (gint ps, gint lane)
   };
   const gint j = map[ps][lane % 8];
 
-  return j < 0 ? -1 : (lane / 8) * (gst_mobilenet_fc_samples_per_vector (ps) / 2) + j;
+  if (j < 0)
+    return -1;
+  return (lane / 8) * (gst_mobilenet_fc_samples_per_vector (ps) / 2) + j;
 }
 
 /* An output's sum vector (span_sums) into its rows: channel c to
@@ -127,7 +129,8 @@ eight_outputs (const gint16 * acc, const gint * start, const gint16 * wx,
   gint j;
 
   for (j = 0; j < 8; j++)
-    s[j] = span_sums (acc + start[i + j], wx + (gsize) (i + j) * nvec * 16, nvec, 1);
+    s[j] = span_sums (acc + start[i + j], wx + (gsize) (i + j) * nvec * 16,
+        nvec, 1);
   /* per 128 bits: partial sums of outputs 0-3, then of 4-7 */
   const __m256i u0 = _mm256_hadd_epi32 (_mm256_hadd_epi32 (s[0], s[1]),
       _mm256_hadd_epi32 (s[2], s[3]));
@@ -136,7 +139,8 @@ eight_outputs (const gint16 * acc, const gint * start, const gint16 * wx,
   __m256i t = _mm256_add_epi32 (_mm256_permute2x128_si256 (u0, u1, 0x20),
       _mm256_permute2x128_si256 (u0, u1, 0x31));
 
-  t = _mm256_srli_epi32 (_mm256_add_epi32 (t, _mm256_set1_epi32 (SUM_OFFSET)), W_BITS);
+  t = _mm256_srli_epi32 (_mm256_add_epi32 (t, _mm256_set1_epi32 (SUM_OFFSET)),
+      W_BITS);
   /* values < 2^16: the 32 -> 16 bit pack keeps them */
   t = _mm256_permute4x64_epi64 (_mm256_packus_epi32 (t, t), 0x08);
   _mm_storeu_si128 ((__m128i *) (o + i), _mm256_castsi256_si128 (t));
@@ -157,12 +161,14 @@ four_outputs (const gint16 * acc, const gint * start, const gint16 * wx,
     const __m256i s = span_sums (acc + (gsize) start[i + j] * ps,
         wx + (gsize) (i + j) * nvec * 16, nvec, ps);
 
-    t[j] = _mm_add_epi32 (_mm256_castsi256_si128 (s), _mm256_extracti128_si256 (s, 1));
+    t[j] = _mm_add_epi32 (_mm256_castsi256_si128 (s),
+        _mm256_extracti128_si256 (s, 1));
   }
   if (ps == 2) {
     /* lanes u v u v: fold to u v, then pair the outputs */
     for (j = 0; j < 4; j++)
-      t[j] = _mm_add_epi32 (t[j], _mm_shuffle_epi32 (t[j], _MM_SHUFFLE (1, 0, 3, 2)));
+      t[j] = _mm_add_epi32 (t[j], _mm_shuffle_epi32 (t[j],
+              _MM_SHUFFLE (1, 0, 3, 2)));
     const __m128i a = _mm_shuffle_epi32 (_mm_unpacklo_epi64 (t[0], t[1]),
         _MM_SHUFFLE (3, 1, 2, 0));
     const __m128i b = _mm_shuffle_epi32 (_mm_unpacklo_epi64 (t[2], t[3]),
@@ -206,8 +212,8 @@ hpass_ps_nvec (const gint16 * acc, const gint ps, gint n, const gint * start,
     for (; i + 4 <= n; i += 4)
       four_outputs (acc, start, wx, nvec, ps, i, out);
   for (; i < n; i++)
-    store_output (span_sums (acc + (gsize) start[i] * ps, wx + (gsize) i * nvec * 16,
-            nvec, ps), ps, i, out);
+    store_output (span_sums (acc + (gsize) start[i] * ps,
+            wx + (gsize) i * nvec * 16, nvec, ps), ps, i, out);
 }
 
 static inline __attribute__ ((always_inline)) void

@@ -820,7 +820,8 @@ check_long_spans (void)
 
   for (gsize f = 0; f < G_N_ELEMENTS (fmts); f++) {
     for (gsize k = 0; k < G_N_ELEMENTS (cases); k++) {
-      const gint w = cases[k].w, h = cases[k].h, ow = cases[k].ow, oh = cases[k].oh;
+      const gint w = cases[k].w, h = cases[k].h;
+      const gint ow = cases[k].ow, oh = cases[k].oh;
       GstVideoInfo rgb_info, info, out_info;
       GstBuffer *rgb = make_rgb (&rgb_info, w, h, 0, 0, NULL), *src, *out;
       GstMobilenetFastConvert *fc;
@@ -844,7 +845,8 @@ check_long_spans (void)
       gst_mobilenet_preprocess_rgb_info (&out_info, ow, oh);
       fc = gst_mobilenet_fast_convert_new (&info, &out_info, 0);
       out = gst_buffer_new_allocate (NULL, out_info.size, NULL);
-      CHECK (fc != NULL, "fast path for %s", gst_video_format_to_string (fmts[f]));
+      CHECK (fc != NULL, "fast path for %s",
+          gst_video_format_to_string (fmts[f]));
       if (fc == NULL)
         continue;
       gst_video_frame_map (&fr, &rgb_info, rgb, GST_MAP_READ);
@@ -856,7 +858,8 @@ check_long_spans (void)
           gdouble sum[3] = { 0.0, 0.0, 0.0 }, area = 0.0;
 
           for (y = oy * h / oh; y < h && y <= (oy + 1) * h / oh; y++) {
-            const guint8 *p = (const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&fr, 0) +
+            const guint8 *p = (const guint8 *)
+                GST_VIDEO_FRAME_PLANE_DATA (&fr, 0) +
                 y * GST_VIDEO_FRAME_PLANE_STRIDE (&fr, 0);
             gdouble wy = axis_overlap (oy, oh, h, y);
 
@@ -869,7 +872,8 @@ check_long_spans (void)
             }
           }
           for (c = 0; c < 3; c++) {
-            const guint8 *o = (const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&fo, 0) +
+            const guint8 *o = (const guint8 *)
+                GST_VIDEO_FRAME_PLANE_DATA (&fo, 0) +
                 oy * GST_VIDEO_FRAME_PLANE_STRIDE (&fo, 0) + 3 * ox;
             gint d = ABS ((gint) o[c] - (gint) floor (sum[c] / area + 0.5));
 
@@ -890,7 +894,8 @@ check_long_spans (void)
       gst_buffer_unref (rgb);
     }
   }
-  printf ("# long spans: worst %d level(s) off the exact area average\n", worst);
+  printf ("# long spans: worst %d level(s) off the exact area average\n",
+      worst);
 }
 
 /* What the fast path leaves to GstVideoConverter. */
