@@ -569,7 +569,9 @@ gst_mobilenet_fast_convert_frame (GstMobilenetFastConvert * fc,
       const gint x0 = p->tx.lo * p->pstride, x1 = (p->tx.hi + 1) * p->pstride;
 
 #ifdef HAVE_FAST_CONVERT_AVX2
-      if (fc->avx2)
+      /* the AVX2 passes go together: the vertical one stores the sums
+       * minus 32768, which only the AVX2 horizontal one expects */
+      if (p->wx != NULL)
         gst_mobilenet_fc_vertical_pass_avx2 (base, stride, wy, p->ty.count[r],
             p->acc, x0, x1);
       else
