@@ -46,18 +46,21 @@ split_tiles (const mn_thread_shares *sh, size_t total, int parts)
   return next == total;
 }
 
-/* One run in which thread t takes slowness[t] seconds per unit of work on
- * every step, each running its own chunk. */
+/* runs runs in which thread t takes slowness[t] seconds per unit of work
+ * on every step, each running its own chunk. */
 static void
-run_once (mn_thread_shares *sh, const double *slowness)
+run_many (mn_thread_shares *sh, const double *slowness, int runs)
 {
-  mn_thread_shares_start (sh);
-  for (int i = 0; i < STEPS; i++)
-    for (int t = 0; t < sh->threads; t++) {
-      const double fraction = share_of (sh, t);
-      mn_thread_shares_record (sh, t, i, true, fraction * slowness[t] * (1 + i) * 1e-5, fraction);
-    }
-  mn_thread_shares_update (sh);
+  for (int r = 0; r < runs; r++) {
+    mn_thread_shares_start (sh);
+    for (int i = 0; i < STEPS; i++)
+      for (int t = 0; t < sh->threads; t++) {
+        const double fraction = share_of (sh, t);
+        mn_thread_shares_record (sh, t, i, true, fraction * slowness[t] * (1 + i) * 1e-5,
+                                 fraction);
+      }
+    mn_thread_shares_update (sh);
+  }
 }
 
 /* Thread 1's share after one run from equal shares of 2 threads, 2
@@ -138,21 +141,18 @@ test_convergence (void)
   if (!CHECK (mn_thread_shares_init (&sh, 2, STEPS), "init"))
     return;
   const double equal[2] = { 1, 1 }, slow1[2] = { 1, 2 };
-  for (int r = 0; r < 20; r++)
-    run_once (&sh, equal);
+  run_many (&sh, equal, 20);
   CHECK (fabs (share_of (&sh, 0) - 0.5) <= 2.0 / MN_SHARE_ONE,
          "equal speeds keep equal shares: %.5f", share_of (&sh, 0));
-  run_once (&sh, slow1);
+  run_many (&sh, slow1, 1);
   /* halfway from 1/2 to 2/3 */
   CHECK (fabs (share_of (&sh, 0) - (0.5 + 2.0 / 3) / 2) < 1e-4,
          "one run with thread 1 twice as slow: thread 0's share %.5f, want %.5f",
          share_of (&sh, 0), (0.5 + 2.0 / 3) / 2);
-  for (int r = 0; r < 30; r++)
-    run_once (&sh, slow1);
+  run_many (&sh, slow1, 30);
   CHECK (fabs (share_of (&sh, 1) - 1.0 / 3) < 1e-3, "thread 1 twice as slow gets a third: %.5f",
          share_of (&sh, 1));
-  for (int r = 0; r < 30; r++)
-    run_once (&sh, equal);
+  run_many (&sh, equal, 30);
   CHECK (fabs (share_of (&sh, 1) - 0.5) < 1e-3, "and half again once it recovers: %.5f",
          share_of (&sh, 1));
   CHECK (cuts_valid (&sh), "cuts stay ordered");
@@ -162,8 +162,7 @@ test_convergence (void)
   if (!CHECK (mn_thread_shares_init (&sh, 4, STEPS), "init 4"))
     return;
   const double slow2[4] = { 1, 1, 3, 1 };
-  for (int r = 0; r < 40; r++)
-    run_once (&sh, slow2);
+  run_many (&sh, slow2, 40);
   CHECK (fabs (share_of (&sh, 2) - 0.1) < 1e-3 && fabs (share_of (&sh, 0) - 0.3) < 1e-3,
          "4 threads, thread 2 three times as slow: shares %.4f %.4f %.4f %.4f",
          share_of (&sh, 0), share_of (&sh, 1), share_of (&sh, 2), share_of (&sh, 3));
@@ -196,13 +195,11 @@ test_ignored_and_bounded (void)
   /* a thread 100x slower: each step's verdict is clamped, and the share
    * stops at the floor (a quarter of an equal share) */
   const double crawl[2] = { 1, 100 };
-  for (int r = 0; r < 40; r++)
-    run_once (&sh, crawl);
+  run_many (&sh, crawl, 40);
   CHECK (share_of (&sh, 1) >= 0.125 - 1.0 / MN_SHARE_ONE && share_of (&sh, 1) < 0.13,
          "a crawling thread keeps its floor: %.5f", share_of (&sh, 1));
   const double crawl0[2] = { 100, 1 };
-  for (int r = 0; r < 40; r++)
-    run_once (&sh, crawl0);
+  run_many (&sh, crawl0, 40);
   CHECK (share_of (&sh, 0) >= 0.125 - 1.0 / MN_SHARE_ONE && share_of (&sh, 0) < 0.13,
          "so does thread 0: %.5f", share_of (&sh, 0));
   mn_thread_shares_clear (&sh);
@@ -227,7 +224,7 @@ test_ignored_and_bounded (void)
   /* one thread: nothing to share */
   if (!CHECK (mn_thread_shares_init (&sh, 1, STEPS), "init 1"))
     return;
-  run_once (&sh, crawl);
+  run_many (&sh, crawl, 1);
   CHECK (sh.cut[0] == 0 && sh.cut[1] == MN_SHARE_ONE, "one thread keeps everything");
   mn_thread_shares_clear (&sh);
 }
