@@ -14,7 +14,7 @@ PACKAGES=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   libcairo2-dev libpango1.0-dev
   python3 python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0
-  python3-numpy python3-pyarmnn
+  python3-numpy python3-pyarmnn libarmnn-cpuref-backend22
   valgrind
   clang libclang-rt-14-dev
 )
