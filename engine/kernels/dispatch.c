@@ -6,7 +6,8 @@
  * only there), add x86/init_avx2.c defining mn_kernels_upgrade_avx2() that
  * overwrites the table entries it has twins for and sets t->isa = "avx2",
  * and have meson define MN_HAVE_X86_AVX2 for this file.  Nothing else here
- * changes. */
+ * changes.  The AVX-512 twins (x86/..._avx512.c, MN_HAVE_X86_AVX512) go on
+ * top of the AVX2 ones in the same way. */
 #include "kernels.h"
 
 #include <stdbool.h>
@@ -21,6 +22,9 @@
 #ifdef MN_HAVE_X86_AVX2
 void mn_kernels_upgrade_avx2 (mn_kernel_table *t);
 #endif
+#ifdef MN_HAVE_X86_AVX512
+void mn_kernels_upgrade_avx512 (mn_kernel_table *t);
+#endif
 
 void
 mn_kernels_init_c (mn_kernel_table *t)
@@ -29,6 +33,7 @@ mn_kernels_init_c (mn_kernel_table *t)
   t->f32_conv = mn_f32_conv_c;
   t->f32_dwconv = mn_f32_dwconv_c;
   t->q8_gemm = mn_q8_gemm_c;
+  t->q8_gemm4 = NULL;
   t->q8_gemv = mn_q8_gemv_c;
   t->q8_conv = mn_q8_conv_c;
   t->q8_dwconv = mn_q8_dwconv_c;
@@ -57,6 +62,23 @@ cpu_has_avx2_fma (void)
   __cpuid_count (7, 0, eax, ebx, ecx, edx);
   return (ebx & (1u << 5)) != 0; /* AVX2 */
 }
+
+/* AVX-512 F, DQ, BW, VL and VNNI in the CPU, and opmask and ZMM state
+ * enabled by the OS; called after cpu_has_avx2_fma (). */
+static bool
+cpu_has_avx512_vnni (void)
+{
+  unsigned eax, ebx, ecx, edx;
+  unsigned xcr0_lo, xcr0_hi;
+
+  __asm__ volatile ("xgetbv" : "=a" (xcr0_lo), "=d" (xcr0_hi) : "c" (0));
+  (void) xcr0_hi;
+  if ((xcr0_lo & 0xe6) != 0xe6)
+    return false;               /* XMM, YMM, opmask, ZMM 0-15 high halves, ZMM 16-31 */
+  __cpuid_count (7, 0, eax, ebx, ecx, edx);
+  const unsigned f_dq_bw_vl = (1u << 16) | (1u << 17) | (1u << 30) | (1u << 31);
+  return (ebx & f_dq_bw_vl) == f_dq_bw_vl && (ecx & (1u << 11)) != 0;
+}
 #endif
 
 static bool
@@ -77,6 +99,10 @@ mn_kernels_init (mn_kernel_table *t, unsigned cpu_mask)
   if ((cpu_mask & MN_KERNEL_CPU_AVX2) && cpu_has_avx2_fma ()) {
 #ifdef MN_HAVE_X86_AVX2
     mn_kernels_upgrade_avx2 (t);
+#endif
+#ifdef MN_HAVE_X86_AVX512
+    if ((cpu_mask & MN_KERNEL_CPU_AVX512) && cpu_has_avx512_vnni ())
+      mn_kernels_upgrade_avx512 (t);
 #endif
   }
 #else

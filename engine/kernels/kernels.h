@@ -92,6 +92,19 @@ typedef void (*mn_q8_gemm_fn) (int m, int n, int k, int n_begin, int n_end,
                                const uint8_t *a, size_t a_stride, const void *packed,
                                uint8_t *c, size_t c_stride, const mn_requant *rq);
 
+/* q8 GEMM on byte quads, for VNNI (vpdpbusd): the same results as the q8
+ * GEMM above from weights kept as signed bytes W - 128 in groups of 4 k,
+ * with 128 - w_zp per channel to put the difference back from the rows'
+ * sums (q8_gemm4_c.c).  Panels of MN_Q8_GEMM4_NR channels: NR int32
+ * biases (as the GEMM's), NR int32 128 - w_zp, then ceil(k / 4) groups of
+ * NR quads of int8; missing k and channels zero.  Same signature as
+ * mn_q8_gemm_fn; n_begin a multiple of MN_Q8_GEMM4_NR. */
+#define MN_Q8_GEMM4_NR 16
+size_t mn_q8_gemm4_panel_bytes (int k);
+size_t mn_q8_gemm4_packed_size (int n, int k);          /* in bytes */
+void mn_q8_gemm4_pack (int n, int k, const uint8_t *w, const int32_t *w_zero_point,
+                       const int32_t *bias, int32_t a_zero_point, void *packed);
+
 /* The bias with a_zp folded in: bias - a_zp * sum_k (wrow[k] - w_zp),
  * wrapped to int32 (the pack functions' bias'). */
 int32_t mn_q8_fold_bias (int32_t bias, int32_t a_zero_point, const uint8_t *wrow, int k,
@@ -134,17 +147,22 @@ typedef void (*mn_q8_add_fn) (size_t n, const uint8_t *a, const uint8_t *b, uint
 /* cpu_mask bits for mn_kernels_init(): the same values as MN_CPU_* in
  * mobilenet.h (kernels/ does not include the public header). */
 #define MN_KERNEL_CPU_AVX2 (1u << 0)   /* AVX2 + FMA */
+#define MN_KERNEL_CPU_AVX512 (1u << 1) /* AVX-512 F, DQ, BW, VL and VNNI */
 
 typedef struct {
   mn_f32_gemm_fn f32_gemm;
   mn_f32_conv_fn f32_conv;
   mn_f32_conv_fn f32_dwconv;
   mn_q8_gemm_fn q8_gemm;
+  /* on mn_q8_gemm4_pack ()'s layout; NULL where no SIMD level has a kernel
+   * for it (the C twin alone is no faster than q8_gemm's): the planner
+   * packs 1x1 layers for it when set */
+  mn_q8_gemm_fn q8_gemm4;
   mn_q8_gemv_fn q8_gemv;
   mn_q8_conv_fn q8_conv;
   mn_q8_conv_fn q8_dwconv;
   mn_q8_add_fn q8_add;
-  const char *isa;         /* "c", "avx2" */
+  const char *isa;         /* "c", "avx2", "avx512" */
 } mn_kernel_table;
 
 /* The portable C twins. */
@@ -163,6 +181,9 @@ void mn_f32_dwconv_c (const mn_conv_geom *g, const float *in, const float *packe
                       int oy_begin, int oy_end, float out_min, float out_max);
 void mn_q8_gemm_c (int m, int n, int k, int n_begin, int n_end, const uint8_t *a, size_t a_stride,
                    const void *packed, uint8_t *c, size_t c_stride, const mn_requant *rq);
+void mn_q8_gemm4_c (int m, int n, int k, int n_begin, int n_end, const uint8_t *a,
+                    size_t a_stride, const void *packed, uint8_t *c, size_t c_stride,
+                    const mn_requant *rq);
 void mn_q8_gemv_c (int n, int k, int n_begin, int n_end, const uint8_t *a, const void *packed,
                    uint8_t *c, const mn_requant *rq);
 void mn_q8_conv_c (const mn_conv_geom *g, const uint8_t *in, int32_t in_zero_point,

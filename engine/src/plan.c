@@ -303,9 +303,11 @@ bias_f32 (const mn_graph *g, const mn_node *nd, int channels, float **owned)
   return *owned;
 }
 
-/* CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED. */
+/* CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED.  q8_quads: pack 8-bit
+ * GEMMs (m > 1) for the kernel table's q8_gemm4. */
 static mn_status
-plan_conv_like (const mn_graph *g, const mn_node *nd, mn_step *s, const mn_logger *log)
+plan_conv_like (const mn_graph *g, const mn_node *nd, mn_step *s, bool q8_quads,
+                const mn_logger *log)
 {
   const mn_tensor *in = &g->tensors[nd->inputs[0]];
   const mn_tensor *w = &g->tensors[nd->inputs[1]];
@@ -397,14 +399,18 @@ plan_conv_like (const mn_graph *g, const mn_node *nd, mn_step *s, const mn_logge
   /* One row (the classifier) reuses no weight: its kernel reads them as
    * bytes, half the memory traffic of the GEMM's int16 layout. */
   const bool gemv = gemm && s->m == 1;
-  size_t bytes = gemv   ? mn_q8_gemv_packed_size (s->n, s->k)
-                 : gemm ? mn_q8_gemm_packed_size (s->n, s->k)
+  s->quads = gemm && !gemv && q8_quads;
+  size_t bytes = gemv      ? mn_q8_gemv_packed_size (s->n, s->k)
+                 : s->quads ? mn_q8_gemm4_packed_size (s->n, s->k)
+                 : gemm     ? mn_q8_gemm_packed_size (s->n, s->k)
                  : dw   ? mn_q8_dwconv_packed_size (&s->geom)
                         : mn_q8_conv_packed_size (&s->geom);
   s->packed = mn_aligned_alloc (bytes);
   if (s->packed) {
     if (gemv)
       mn_q8_gemv_pack (s->n, s->k, wq, wzp, bias, s->in_zero_point, s->packed);
+    else if (s->quads)
+      mn_q8_gemm4_pack (s->n, s->k, wq, wzp, bias, s->in_zero_point, s->packed);
     else if (gemm)
       mn_q8_gemm_pack (s->n, s->k, wq, wzp, bias, s->in_zero_point, s->packed);
     else if (dw)
@@ -728,13 +734,13 @@ step_macs (const mn_step *s)
 }
 
 static mn_status
-plan_node (const mn_graph *g, const mn_node *nd, mn_step *s, const mn_logger *log)
+plan_node (const mn_graph *g, const mn_node *nd, mn_step *s, bool q8_quads, const mn_logger *log)
 {
   switch (nd->op) {
     case MN_OP_CONV_2D:
     case MN_OP_DEPTHWISE_CONV_2D:
     case MN_OP_FULLY_CONNECTED:
-      return plan_conv_like (g, nd, s, log);
+      return plan_conv_like (g, nd, s, q8_quads, log);
     case MN_OP_ADD:
       return plan_add (g, nd, s, log);
     case MN_OP_AVERAGE_POOL_2D:
@@ -798,7 +804,7 @@ fuse_residual_adds (const mn_graph *g, mn_plan *p)
 }
 
 mn_status
-mn_plan_build (const mn_graph *g, mn_plan *p, const mn_logger *log)
+mn_plan_build (const mn_graph *g, mn_plan *p, bool q8_quads, const mn_logger *log)
 {
   memset (p, 0, sizeof *p);
   p->tensors = calloc ((size_t) g->num_tensors, sizeof *p->tensors);
@@ -847,7 +853,7 @@ mn_plan_build (const mn_graph *g, mn_plan *p, const mn_logger *log)
     s->in0 = nd->inputs[0];
     s->in1 = -1;
     s->out = nd->output;
-    st = plan_node (g, nd, s, log);
+    st = plan_node (g, nd, s, q8_quads, log);
     p->num_steps++; /* counted even on failure so mn_plan_clear frees it */
     if (st == MN_ERR_NO_MEMORY)
       goto no_memory;

@@ -44,6 +44,7 @@ typedef struct {
   /* conv-like and GEMM */
   mn_conv_geom geom;
   int m, n, k;
+  bool quads;             /* MN_STEP_Q8_GEMM packed for q8_gemm4 (NR 16) */
   void *packed;           /* owned, 64-byte aligned */
   float f_min, f_max;
   int32_t in_zero_point;  /* uint8 domain */
@@ -82,7 +83,9 @@ typedef struct {
   uint64_t total_macs, total_params;
 } mn_plan;
 
-mn_status mn_plan_build (const mn_graph *g, mn_plan *p, const mn_logger *log);
+/* q8_quads: pack the 8-bit 1x1 layers in mn_q8_gemm4_pack ()'s layout
+ * (steps with quads set), for a kernel table with a q8_gemm4. */
+mn_status mn_plan_build (const mn_graph *g, mn_plan *p, bool q8_quads, const mn_logger *log);
 void mn_plan_clear (mn_plan *p);
 
 /* Zero point of a tensor in the uint8 domain. */

@@ -331,7 +331,9 @@ run_parallel_step (const mn_session *s, const mn_step *st, int part, int parts)
     case MN_STEP_F32_GEMM:
     case MN_STEP_Q8_GEMM: {
       const size_t esz = st->kind == MN_STEP_F32_GEMM ? sizeof (float) : 1;
-      const int nr = st->kind == MN_STEP_F32_GEMM ? MN_F32_GEMM_NR : MN_Q8_GEMM_NR;
+      const int nr = st->kind == MN_STEP_F32_GEMM ? MN_F32_GEMM_NR
+                     : st->quads                  ? MN_Q8_GEMM4_NR
+                                                  : MN_Q8_GEMM_NR;
       int n0 = 0, n1 = st->n, m0 = 0, m1 = st->m;
       const int panels = (st->n + nr - 1) / nr;
       /* Split the larger side.  Rows (pixels) when there are more of them
@@ -359,8 +361,8 @@ run_parallel_step (const mn_session *s, const mn_step *st, int part, int parts)
                                   : NULL,
                      st->f_min, st->f_max);
       else
-        k->q8_gemm (m1 - m0, st->n, st->k, n0, n1, a, (size_t) st->k, st->packed, c,
-                    (size_t) st->n, &st->rq);
+        (st->quads ? k->q8_gemm4 : k->q8_gemm) (m1 - m0, st->n, st->k, n0, n1, a, (size_t) st->k,
+                                                st->packed, c, (size_t) st->n, &st->rq);
       return (double) (m1 - m0) / st->m * (n1 - n0) / st->n;
     }
     case MN_STEP_Q8_GEMV: {

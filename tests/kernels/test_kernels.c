@@ -11,7 +11,9 @@
  * (a relative tolerance on the magnitude of the summed terms, since the
  * result itself may cancel to near zero).
  *
- * Usage: test-kernels [--seed N] [--bench]
+ * Usage: test-kernels [--isa avx2|avx512] [--seed N] [--bench]
+ * --isa tests the table of that SIMD level (default: the best the CPU
+ * has), and exits 77 (meson: skipped, not passed) when the CPU lacks it.
  * Prints one line per failure (with the seed) and "N passed, N failed". */
 #include "kernels.h"
 #include "ops.h"
@@ -600,34 +602,44 @@ test_q8_conv (void)
 
 /* ---- q8 GEMM ------------------------------------------------------------------------ */
 
+/* Both layouts: pairs (q8_gemm, NR 8) and quads (q8_gemm4, NR 16, run by
+ * the table only where a SIMD level has a kernel for it). */
 static void
-test_q8_gemm_case (int m, int n, int k, size_t extra_a, size_t extra_c)
+test_q8_gemm_case (bool quads, int m, int n, int k, size_t extra_a, size_t extra_c)
 {
   const size_t a_stride = (size_t) k + extra_a, c_stride = (size_t) n + extra_c;
   uint8_t *a = xmalloc (m * a_stride + 1), *w = xmalloc ((size_t) n * k);
   uint8_t *a_dense = xmalloc ((size_t) m * k), *ref = xmalloc ((size_t) m * n);
   int32_t *bias = rnd_biases (n), *w_zp = rnd_w_zero_points (n);
   const int32_t a_zp = rnd_zero_point ();
-  void *packed = xmalloc (mn_q8_gemm_packed_size (n, k));
+  const int nr = quads ? MN_Q8_GEMM4_NR : MN_Q8_GEMM_NR;
+  void *packed = xmalloc (quads ? mn_q8_gemm4_packed_size (n, k) : mn_q8_gemm_packed_size (n, k));
   const size_t out_bytes = (m - 1) * c_stride + n;
   rq_params rp;
   gbuf gout;
   uint8_t *c = galloc (&gout, out_bytes);
-  const mn_q8_gemm_fn fns[2] = { ktab->q8_gemm, mn_q8_gemm_c };
+  const mn_q8_gemm_fn fns[2] = { quads ? ktab->q8_gemm4 : ktab->q8_gemm,
+                                 quads ? mn_q8_gemm4_c : mn_q8_gemm_c };
   const char *names[2] = { ktab->isa, "c" };
+  const char *family = quads ? "q8_gemm4" : "q8_gemm";
 
   fill_u8 (a, m * a_stride + 1);
   fill_u8 (w, (size_t) n * k);
   for (int i = 0; i < m; i++)
     memcpy (a_dense + (size_t) i * k, a + i * a_stride, k);
   rq_init (&rp, n);
-  mn_q8_gemm_pack (n, k, w, w_zp, bias, a_zp, packed);
+  if (quads)
+    mn_q8_gemm4_pack (n, k, w, w_zp, bias, a_zp, packed);
+  else
+    mn_q8_gemm_pack (n, k, w, w_zp, bias, a_zp, packed);
   naive_q8_gemm (m, n, k, a_dense, a_zp, w, w_zp, bias, &rp.rq, ref);
 
   for (int f = 0; f < 2; f++) {
+    if (!fns[f])
+      continue;
     /* whole, then [0, nb) and [nb, n) with nb a multiple of NR */
-    const int panels = (n + MN_Q8_GEMM_NR - 1) / MN_Q8_GEMM_NR;
-    const int nb = rnd_range (0, panels) * MN_Q8_GEMM_NR;
+    const int panels = (n + nr - 1) / nr;
+    const int nb = rnd_range (0, panels) * nr;
     for (int pass = 0; pass < 2; pass++) {
       bool ok = true;
       greset (&gout);
@@ -650,8 +662,8 @@ test_q8_gemm_case (int m, int n, int k, size_t extra_a, size_t extra_c)
           ok = false;         /* the stride gap */
       }
       check (ok && bi < 0 && gguards_ok (&gout),
-             "q8_gemm_%s m %d n %d k %d (stride %zu/%zu%s%d): %s%s%s first diff [%d][%d]",
-             names[f], m, n, k, a_stride, c_stride, pass ? ", split at " : ", whole ", pass ? nb : n,
+             "%s_%s m %d n %d k %d (stride %zu/%zu%s%d): %s%s%s first diff [%d][%d]",
+             family, names[f], m, n, k, a_stride, c_stride, pass ? ", split at " : ", whole ", pass ? nb : n,
              bi >= 0 ? "mismatch " : "", ok ? "" : "wrote outside its columns ",
              gguards_ok (&gout) ? "" : "guard bytes written", bi, bj);
     }
@@ -663,20 +675,29 @@ test_q8_gemm_case (int m, int n, int k, size_t extra_a, size_t extra_c)
 }
 
 static void
-test_q8_gemm (void)
+test_q8_gemm_layout (bool quads)
 {
   static const int ns[] = { 1, 3, 7, 8, 9, 15, 16, 17, 24, 25, 31, 32, 33, 40, 57, 64, 96 };
-  static const int ks[] = { 1, 2, 3, 7, 8, 16, 17, 32, 33, 96 };
+  static const int ks[] = { 1, 2, 3, 4, 5, 7, 8, 16, 17, 32, 33, 63, 64, 65, 96 };
   for (int t = 0; t < 300; t++)
-    test_q8_gemm_case (rnd_range (1, 20), pick (ns, 17), pick (ks, 10),
+    test_q8_gemm_case (quads, rnd_range (1, 30), pick (ns, 17), pick (ks, 15),
                        rnd () % 3 == 0 ? rnd_range (1, 5) : 0, rnd () % 3 == 0 ? rnd_range (1, 5) : 0);
-  test_q8_gemm_case (13, 72, 2100, 0, 0);     /* k past one widened block, several panels */
-  test_q8_gemm_case (1, 1001, 1280, 0, 0);    /* V2 classifier */
-  test_q8_gemm_case (1, 1001, 1024, 0, 0);    /* V1 classifier */
-  test_q8_gemm_case (49, 1280, 320, 0, 0);    /* V2 last 1x1 */
-  test_q8_gemm_case (3136, 24, 144, 0, 0);    /* 56x56 projection */
-  test_q8_gemm_case (12544, 16, 32, 0, 0);    /* 112x112 projection */
-  test_q8_gemm_case (49, 7, 11520, 0, 0);     /* k at the documented bound's scale */
+  test_q8_gemm_case (quads, 13, 72, 2100, 0, 0);  /* k past one widened block, several panels */
+  test_q8_gemm_case (quads, 1, 1001, 1280, 0, 0); /* V2 classifier */
+  test_q8_gemm_case (quads, 1, 1001, 1024, 0, 0); /* V1 classifier */
+  test_q8_gemm_case (quads, 49, 1280, 320, 0, 0); /* V2 last 1x1 */
+  test_q8_gemm_case (quads, 300, 136, 67, 3, 5);  /* past a block of row sums, odd k */
+  test_q8_gemm_case (quads, 7, 40, 1003, 0, 2);   /* deep, odd k */
+  test_q8_gemm_case (quads, 3136, 24, 144, 0, 0); /* 56x56 projection */
+  test_q8_gemm_case (quads, 12544, 16, 32, 0, 0); /* 112x112 projection */
+  test_q8_gemm_case (quads, 49, 7, 11520, 0, 0);  /* k at the documented bound's scale */
+}
+
+static void
+test_q8_gemm (void)
+{
+  test_q8_gemm_layout (false);
+  test_q8_gemm_layout (true);
 }
 
 /* ---- q8 GEMV (one row, byte weights) -------------------------------------------------- */
@@ -1308,8 +1329,12 @@ test_q8_add_rescale_ties (void)
     p.b_multiplier = (t / 2 % 2) * 2048 + 1024;
     p.a_shift = -(t / 4);           /* a rounding divide after the tie, or none */
     p.b_shift = 0;
+    /* offsets summing to about -255: with equal multipliers every sum is
+     * then near the output zero point (v and 255 - v cancel) instead of
+     * all clamped */
     p.a_offset = -rnd_range (0, 255);
-    p.b_offset = -rnd_range (0, 255);
+    p.b_offset = -255 - p.a_offset + rnd_range (-8, 8);
+    p.b_offset = p.b_offset > 0 ? 0 : p.b_offset < -255 ? -255 : p.b_offset;
     check_add_rescale (&p, "rescale ties", t);
   }
   static const struct { int left_shift; int32_t multiplier, shift; } forms[] = {
@@ -1751,22 +1776,30 @@ int
 main (int argc, char **argv)
 {
   bool do_bench = false;
+  const char *isa = NULL;
   mn_kernel_table t;
 
   seed = 20240601u;             /* fixed by default: reproducible CI; --seed to vary */
   for (int i = 1; i < argc; i++) {
     if (strcmp (argv[i], "--bench") == 0)
       do_bench = true;
+    else if (strcmp (argv[i], "--isa") == 0 && i + 1 < argc)
+      isa = argv[++i];
     else if (strcmp (argv[i], "--seed") == 0 && i + 1 < argc)
       seed = (unsigned) strtoul (argv[++i], NULL, 0);
     else {
-      fprintf (stderr, "usage: %s [--seed N] [--bench]\n", argv[0]);
+      fprintf (stderr, "usage: %s [--isa avx2|avx512] [--seed N] [--bench]\n", argv[0]);
       return 2;
     }
   }
   rng = 0x9E3779B97F4A7C15ull ^ ((uint64_t) seed << 1 | 1);
 
-  mn_kernels_init (&t, ~0u);
+  mn_kernels_init (&t, isa && strcmp (isa, "avx2") == 0 ? MN_KERNEL_CPU_AVX2 : ~0u);
+  if (isa && strcmp (t.isa, isa) != 0) {
+    printf ("kernels: not run: the table for this CPU is %s, not %s%s\n", t.isa, isa,
+            getenv ("MOBILENET_FORCE_C") ? " (MOBILENET_FORCE_C is set)" : "");
+    return 77;
+  }
   ktab = &t;
   printf ("kernels: table isa %s, seed %u\n", t.isa, seed);
 

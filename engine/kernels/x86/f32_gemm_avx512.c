@@ -1,0 +1,197 @@
+/* f32_gemm_avx512.c: float GEMM (pointwise convolutions, fully connected),
+ * AVX-512 twin of f32_gemm_c.c, on the same packed layout: one panel of 16
+ * output channels is one zmm.
+ *
+ * Micro-kernel: up to 12 rows of A times 2 panels (32 channels), 24 zmm
+ * accumulators of the 32 registers; per k step two loads of weights, one
+ * broadcast a row and two FMAs a row.  Rows are cut into tiles of equal
+ * height (49 rows: 10 + 10 + 10 + 10 + 9, not 12 x 4 + 1), so no tile is a
+ * lone row that streams the panels again for two FMAs a step.  A last
+ * panel with fewer than 16 live channels stores (and reads its residual)
+ * under a mask.  A single row (fully connected) takes 4 panels at a time.
+ *
+ * Cache blocking as the AVX2 twin: rows in blocks whose slice of A fits in
+ * L2, and within a block each pair of panels is reused by every row tile.
+ *
+ * Every output element is bias + A[i][0] * W[0] + ... in k order, one FMA
+ * at a time, so results do not depend on the tile or on how the caller
+ * splits rows or panels (and equal the AVX2 twin's bit for bit). */
+#include "kernels.h"
+#include "x86/avx512.h"
+
+#include <immintrin.h>
+#include <stdbool.h>
+
+#define NR MN_F32_GEMM_NR
+#define MR_MAX 12
+/* Floats of A a row block may hold (192 KiB). */
+#define A_BLOCK_FLOATS (48 * 1024)
+
+#define ALWAYS_INLINE inline __attribute__ ((always_inline))
+#define UNROLL _Pragma ("GCC unroll 12")
+
+void mn_f32_gemm_minmax_12x32_avx512 (int m, int n, int k, int n_begin, int n_end,
+                                      const float *a, size_t a_stride, const float *packed,
+                                      float *c, size_t c_stride, const float *residual,
+                                      float out_min, float out_max);
+
+/* clamp (acc) plus the residual's live lanes at r, if any, stored under
+ * mask (all ones for a full panel). */
+static ALWAYS_INLINE void
+finish_store (float *d, __m512 acc, const float *r, __mmask16 mask, __m512 vmin, __m512 vmax)
+{
+  __m512 v = _mm512_min_ps (vmax, _mm512_max_ps (vmin, acc));
+  if (r)
+    v = _mm512_add_ps (v, _mm512_maskz_loadu_ps (mask, r));
+  _mm512_mask_storeu_ps (d, mask, v);
+}
+
+/* mr rows by np panels (1 or 2) at panel; the last one's live lanes in
+ * last_mask.  mr and np are constants after inlining. */
+static ALWAYS_INLINE void
+tile (const int mr, const int np, int k, const float *a, size_t a_stride, const float *panel,
+      size_t panel_floats, __mmask16 last_mask, float *c, size_t c_stride, const float *res,
+      __m512 vmin, __m512 vmax)
+{
+  __m512 acc[MR_MAX][2];
+  const float *w0 = panel + NR, *w1 = panel + panel_floats + NR;
+  const __m512 bias0 = _mm512_loadu_ps (panel);
+  const __m512 bias1 = np > 1 ? _mm512_loadu_ps (panel + panel_floats) : bias0;
+
+  UNROLL
+  for (int r = 0; r < mr; r++) {
+    acc[r][0] = bias0;
+    acc[r][1] = bias1;
+  }
+  for (int kk = 0; kk < k; kk++) {
+    const __m512 x0 = _mm512_loadu_ps (w0 + (size_t) kk * NR);
+    const __m512 x1 = np > 1 ? _mm512_loadu_ps (w1 + (size_t) kk * NR) : x0;
+    UNROLL
+    for (int r = 0; r < mr; r++) {
+      const __m512 b = _mm512_set1_ps (a[(size_t) r * a_stride + kk]);
+      acc[r][0] = _mm512_fmadd_ps (b, x0, acc[r][0]);
+      if (np > 1)
+        acc[r][1] = _mm512_fmadd_ps (b, x1, acc[r][1]);
+    }
+  }
+  UNROLL
+  for (int r = 0; r < mr; r++) {
+    float *cr = c + (size_t) r * c_stride;
+    const float *rr = res ? res + (size_t) r * c_stride : NULL;
+    finish_store (cr, acc[r][0], rr, np > 1 ? (__mmask16) 0xffff : last_mask, vmin, vmax);
+    if (np > 1)
+      finish_store (cr + NR, acc[r][1], rr ? rr + NR : NULL, last_mask, vmin, vmax);
+  }
+}
+
+/* Rows [0, m) of np panels in tiles of equal height, at most MR_MAX. */
+static ALWAYS_INLINE void
+panel_rows (const int np, int m, int k, const float *a, size_t a_stride, const float *panel,
+            size_t panel_floats, __mmask16 last_mask, float *c, size_t c_stride,
+            const float *res, __m512 vmin, __m512 vmax)
+{
+  const int tiles = (m + MR_MAX - 1) / MR_MAX;
+  for (int t = 0, i = 0; t < tiles; t++) {
+    /* the first (m % tiles) tiles take one row more */
+    const int mr = m / tiles + (t < m % tiles ? 1 : 0);
+    const float *at = a + (size_t) i * a_stride;
+    float *ct = c + (size_t) i * c_stride;
+    const float *rt = res ? res + (size_t) i * c_stride : NULL;
+#define MN_TILE(MR) \
+  tile (MR, np, k, at, a_stride, panel, panel_floats, last_mask, ct, c_stride, rt, vmin, vmax)
+    switch (mr) {
+      case 12: MN_TILE (12); break;
+      case 11: MN_TILE (11); break;
+      case 10: MN_TILE (10); break;
+      case 9: MN_TILE (9); break;
+      case 8: MN_TILE (8); break;
+      case 7: MN_TILE (7); break;
+      case 6: MN_TILE (6); break;
+      case 5: MN_TILE (5); break;
+      case 4: MN_TILE (4); break;
+      case 3: MN_TILE (3); break;
+      case 2: MN_TILE (2); break;
+      default: MN_TILE (1); break;
+    }
+#undef MN_TILE
+    i += mr;
+  }
+}
+
+static void
+panels_2 (int m, int k, const float *a, size_t a_stride, const float *panel, size_t panel_floats,
+          __mmask16 last_mask, float *c, size_t c_stride, const float *res, __m512 vmin,
+          __m512 vmax)
+{
+  panel_rows (2, m, k, a, a_stride, panel, panel_floats, last_mask, c, c_stride, res, vmin, vmax);
+}
+
+static void
+panels_1 (int m, int k, const float *a, size_t a_stride, const float *panel, size_t panel_floats,
+          __mmask16 last_mask, float *c, size_t c_stride, const float *res, __m512 vmin,
+          __m512 vmax)
+{
+  panel_rows (1, m, k, a, a_stride, panel, panel_floats, last_mask, c, c_stride, res, vmin, vmax);
+}
+
+/* One row by PANELS1 full panels (fully connected layers, m == 1): 4
+ * independent FMA chains and 4 weight streams in flight. */
+#define PANELS1 4
+static void
+row_4x16 (int k, const float *a, const float *panel, size_t panel_floats, float *c,
+          const float *res, __m512 vmin, __m512 vmax)
+{
+  __m512 acc[PANELS1];
+
+  UNROLL
+  for (int p = 0; p < PANELS1; p++)
+    acc[p] = _mm512_loadu_ps (panel + (size_t) p * panel_floats);
+  for (int kk = 0; kk < k; kk++) {
+    const __m512 x = _mm512_set1_ps (a[kk]);
+    UNROLL
+    for (int p = 0; p < PANELS1; p++)
+      acc[p] = _mm512_fmadd_ps (
+          x, _mm512_loadu_ps (panel + (size_t) p * panel_floats + NR + (size_t) kk * NR), acc[p]);
+  }
+  UNROLL
+  for (int p = 0; p < PANELS1; p++)
+    finish_store (c + p * NR, acc[p], res ? res + p * NR : NULL, 0xffff, vmin, vmax);
+}
+
+void
+mn_f32_gemm_minmax_12x32_avx512 (int m, int n, int k, int n_begin, int n_end, const float *a,
+                                 size_t a_stride, const float *packed, float *c, size_t c_stride,
+                                 const float *residual, float out_min, float out_max)
+{
+  const __m512 vmin = _mm512_set1_ps (out_min), vmax = _mm512_set1_ps (out_max);
+  const size_t panel_floats = (size_t) NR * ((size_t) k + 1);
+  int mb = A_BLOCK_FLOATS / (k > 0 ? k : 1);
+
+  if (n_end > n)
+    n_end = n;
+  if (m == 1) /* whole groups of full panels first; the rest below */
+    for (; n_begin + PANELS1 * NR <= n_end; n_begin += PANELS1 * NR)
+      row_4x16 (k, a, packed + (size_t) (n_begin / NR) * panel_floats, panel_floats, c + n_begin,
+                residual ? residual + n_begin : NULL, vmin, vmax);
+  mb = mb < MR_MAX ? MR_MAX : mb - mb % MR_MAX;
+  for (int i0 = 0; i0 < m; i0 += mb) {
+    const int rows = m - i0 < mb ? m - i0 : mb;
+    const float *ab = a + (size_t) i0 * a_stride;
+    float *cb = c + (size_t) i0 * c_stride;
+    const float *rb = residual ? residual + (size_t) i0 * c_stride : NULL;
+
+    for (int n0 = n_begin; n0 < n_end; n0 += 2 * NR) {
+      const float *panel = packed + (size_t) (n0 / NR) * panel_floats;
+      const int nc = n_end - n0 < 2 * NR ? n_end - n0 : 2 * NR;
+      const int live = nc > NR ? nc - NR : nc;   /* the last panel's channels */
+      const __mmask16 last_mask = (__mmask16) ((1u << live) - 1u);
+      const float *rp = rb ? rb + n0 : NULL;
+      if (nc > NR)
+        panels_2 (rows, k, ab, a_stride, panel, panel_floats, last_mask, cb + n0, c_stride, rp,
+                  vmin, vmax);
+      else
+        panels_1 (rows, k, ab, a_stride, panel, panel_floats, last_mask, cb + n0, c_stride, rp,
+                  vmin, vmax);
+    }
+  }
+}

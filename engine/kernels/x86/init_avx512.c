@@ -1,0 +1,20 @@
+/* init_avx512.c: upgrade the dispatch table to the AVX-512 (F, BW, DQ, VL,
+ * VNNI) twins, over the AVX2 ones. */
+#include "x86/avx512.h"
+
+/* Same signatures as their C twins (kernels.h). */
+void mn_f32_gemm_minmax_12x32_avx512 (int m, int n, int k, int n_begin, int n_end,
+                                      const float *a, size_t a_stride, const float *packed,
+                                      float *c, size_t c_stride, const float *residual,
+                                      float out_min, float out_max);
+void mn_q8_gemm4_avx512 (int m, int n, int k, int n_begin, int n_end, const uint8_t *a,
+                         size_t a_stride, const void *packed, uint8_t *c, size_t c_stride,
+                         const mn_requant *rq);
+
+void
+mn_kernels_upgrade_avx512 (mn_kernel_table *t)
+{
+  t->f32_gemm = mn_f32_gemm_minmax_12x32_avx512;
+  t->q8_gemm4 = mn_q8_gemm4_avx512;
+  t->isa = "avx512";
+}

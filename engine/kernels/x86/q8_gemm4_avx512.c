@@ -1,0 +1,286 @@
+/* q8_gemm4_avx512.c: the q8 GEMM on byte quads, AVX-512 VNNI twin of
+ * q8_gemm4_c.c, same packed layout (panels of 16 channels: 16 int32 biases,
+ * 16 int32 coefficients 128 - w_zp, then groups of 4 k of 16 x 4 int8
+ * weights W - 128).
+ *
+ * One vpdpbusd multiplies the 4 activation bytes of a row at k .. k + 3
+ * (unsigned, broadcast to every lane) by a group of 16 channels' 4 signed
+ * weight bytes and adds the 4 products into the channels' int32
+ * accumulators: 64 multiply-adds an instruction, 4 times what the AVX2
+ * twin's vpmaddwd + vpaddd pair does, with no widening of the activations.
+ * Products are at most 255 * 128 and are summed exactly (no saturation),
+ * so the sums are the C twin's modulo 2^32.
+ *
+ * A tile is up to 6 rows x 4 panels (64 channels, 24 zmm accumulators of
+ * the 32 registers), 8 rows x 3 or 12 rows x 1-2; rows are cut into tiles
+ * of equal height so that none is a lone row.  Models with uint8 weights
+ * (w_zp not 128) need each row's sum of activations: computed once a
+ * block of rows (vpsadbw) and put into the accumulators' starting values,
+ * bias + (128 - w_zp) * sum.  Requantisation is q8_requant_avx2.h on each
+ * half of an accumulator, bit-exact with requant.h. */
+#include <immintrin.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "kernels.h"
+#include "x86/q8_requant_avx2.h"
+
+#define NR MN_Q8_GEMM4_NR    /* 16 channels a panel, one zmm */
+#define NP_MAX 4             /* panels a tile */
+#define ACC_MAX 24           /* accumulators a tile */
+#define MR_MAX 12            /* rows a tile */
+#define BLOCK_ROWS 256       /* rows whose sums are kept at once */
+
+#define ALWAYS_INLINE inline __attribute__ ((always_inline))
+
+void mn_q8_gemm4_avx512 (int m, int n, int k, int n_begin, int n_end, const uint8_t *a,
+                         size_t a_stride, const void *packed, uint8_t *c, size_t c_stride,
+                         const mn_requant *rq);
+
+/* Rows a tile of np panels: np * rows <= ACC_MAX. */
+static ALWAYS_INLINE int
+rows_for_panels (int np)
+{
+  return np >= 4 ? 6 : np == 3 ? 8 : MR_MAX;
+}
+
+static ALWAYS_INLINE __m512i
+bcast_quad (const uint8_t *p)
+{
+  int32_t v;
+  memcpy (&v, p, sizeof v);
+  return _mm512_set1_epi32 (v);
+}
+
+/* The last k % 4 bytes of a row (tail > 0), the rest zero: no read past k. */
+static ALWAYS_INLINE __m512i
+bcast_tail (const uint8_t *p, int tail)
+{
+  int32_t v = 0;
+  memcpy (&v, p, (size_t) tail);
+  return _mm512_set1_epi32 (v);
+}
+
+/* Sum of the bytes of each of rows rows of a (k bytes each) into sums. */
+static void
+row_sums (int rows, int k, const uint8_t *a, size_t a_stride, int32_t *sums)
+{
+  const __m512i zero = _mm512_setzero_si512 ();
+  for (int r = 0; r < rows; r++) {
+    const uint8_t *s = a + (size_t) r * a_stride;
+    __m512i acc = zero;
+    int i = 0;
+    for (; i + 64 <= k; i += 64)
+      acc = _mm512_add_epi64 (acc, _mm512_sad_epu8 (_mm512_loadu_si512 (s + i), zero));
+    if (i < k) {
+      const __mmask64 live = (1ull << (k - i)) - 1;   /* k - i < 64 */
+      acc = _mm512_add_epi64 (acc, _mm512_sad_epu8 (_mm512_maskz_loadu_epi8 (live, s + i), zero));
+    }
+    sums[r] = (int32_t) _mm512_reduce_add_epi64 (acc);
+  }
+}
+
+/* acc[i][j] += row i's quads x panel j's weight groups over k; mr, np are
+ * compile-time constants at every call. */
+static ALWAYS_INLINE void
+ukernel (const int mr, const int np, int k, const uint8_t *a, size_t a_stride, const int8_t *w0,
+         size_t pb, __m512i acc[ACC_MAX])
+{
+  __m512i cc[ACC_MAX];
+  const int quads = k / 4, tail = k % 4;
+  const int8_t *w = w0;
+
+#pragma GCC unroll 24
+  for (int i = 0; i < mr * np; i++)
+    cc[i] = acc[i];
+  for (int g = 0; g < quads; g++, w += 4 * NR) {
+    __m512i wv[NP_MAX];
+#pragma GCC unroll 4
+    for (int j = 0; j < np; j++)
+      wv[j] = _mm512_loadu_si512 (w + (size_t) j * pb);
+#pragma GCC unroll 12
+    for (int i = 0; i < mr; i++) {
+      const __m512i x = bcast_quad (a + (size_t) i * a_stride + 4 * (size_t) g);
+#pragma GCC unroll 4
+      for (int j = 0; j < np; j++)
+        cc[i * np + j] = _mm512_dpbusd_epi32 (cc[i * np + j], x, wv[j]);
+    }
+  }
+  if (tail) {
+#pragma GCC unroll 12
+    for (int i = 0; i < mr; i++) {
+      const __m512i x = bcast_tail (a + (size_t) i * a_stride + 4 * (size_t) quads, tail);
+#pragma GCC unroll 4
+      for (int j = 0; j < np; j++)
+        cc[i * np + j] =
+            _mm512_dpbusd_epi32 (cc[i * np + j], x, _mm512_loadu_si512 (w + (size_t) j * pb));
+    }
+  }
+#pragma GCC unroll 24
+  for (int i = 0; i < mr * np; i++)
+    acc[i] = cc[i];
+}
+
+/* Requantise, narrow, clamp and store mr rows of np panels, nc channels. */
+static ALWAYS_INLINE void
+store_rows (const mn_q8_rq_mode mode, const int mr, const int np, __m512i acc[ACC_MAX],
+            const mn_q8_rq8 *q, const mn_requant *rq, uint8_t *c, size_t c_stride, int nc)
+{
+  /* read after a barrier, as in q8_gemm_avx2.c: constants hoisted into
+   * registers across the micro-kernel's loop would push accumulators out */
+  __asm__ volatile ("" : : "r" (q), "r" (rq) : "memory");
+  const __m256i zp = _mm256_set1_epi32 (rq->out_zero_point);
+  const __m128i lo = _mm_set1_epi8 ((char) rq->out_min);
+  const __m128i hi = _mm_set1_epi8 ((char) rq->out_max);
+  const __m512i zero = _mm512_setzero_si512 ();
+
+#pragma GCC unroll 12
+  for (int i = 0; i < mr; i++) {
+#pragma GCC unroll 4
+    for (int j = 0; j < np; j++) {
+      const __m512i v = acc[i * np + j];
+      const __m256i r0 = mn_q8_requant8 (mode, _mm512_castsi512_si256 (v), &q[2 * j], zp);
+      const __m256i r1 = mn_q8_requant8 (mode, _mm512_extracti64x4_epi64 (v, 1), &q[2 * j + 1], zp);
+      /* negative to 0, above 255 to 255: the pairs twin's saturating packs */
+      const __m512i r = _mm512_max_epi32 (_mm512_inserti64x4 (_mm512_castsi256_si512 (r0), r1, 1),
+                                          zero);
+      const __m128i b = _mm_min_epu8 (_mm_max_epu8 (_mm512_cvtusepi32_epi8 (r), lo), hi);
+      const int live = nc - j * NR;
+      _mm_mask_storeu_epi8 (c + (size_t) i * c_stride + j * NR,
+                            live >= NR ? (__mmask16) 0xffff : (__mmask16) ((1u << live) - 1u), b);
+    }
+  }
+}
+
+/* mr rows x np panels from panel p0; sums: the rows' byte sums, or NULL
+ * when every coefficient is zero. */
+static ALWAYS_INLINE void
+tile (const mn_q8_rq_mode mode, const int mr, const int np, int k, const uint8_t *a,
+      size_t a_stride, const int32_t *sums, const uint8_t *p0, size_t pb, const mn_q8_rq8 *q,
+      const mn_requant *rq, uint8_t *c, size_t c_stride, int nc)
+{
+  __m512i acc[ACC_MAX];
+
+#pragma GCC unroll 4
+  for (int j = 0; j < np; j++) {
+    const int32_t *pj = (const int32_t *) (p0 + (size_t) j * pb);
+    const __m512i bias = _mm512_loadu_si512 (pj);
+    if (sums) {
+      const __m512i coef = _mm512_loadu_si512 (pj + NR);
+#pragma GCC unroll 12
+      for (int i = 0; i < mr; i++)
+        acc[i * np + j] = _mm512_add_epi32 (bias, _mm512_mullo_epi32 (coef, _mm512_set1_epi32 (sums[i])));
+    } else {
+#pragma GCC unroll 12
+      for (int i = 0; i < mr; i++)
+        acc[i * np + j] = bias;
+    }
+  }
+  ukernel (mr, np, k, a, a_stride, (const int8_t *) (p0 + 2 * NR * sizeof (int32_t)), pb, acc);
+  store_rows (mode, mr, np, acc, q, rq, c, c_stride, nc);
+}
+
+/* Rows [0, rows) in tiles of equal height, np panels. */
+static ALWAYS_INLINE void
+tiles (const mn_q8_rq_mode mode, const int np, int rows, int k, const uint8_t *a,
+       size_t a_stride, const int32_t *sums, const uint8_t *p0, size_t pb, const mn_q8_rq8 *q,
+       const mn_requant *rq, uint8_t *c, size_t c_stride, int nc)
+{
+  const int r_max = rows_for_panels (np);
+  const int count = (rows + r_max - 1) / r_max;
+  for (int t = 0, i = 0; t < count; t++) {
+    const int mr = rows / count + (t < rows % count ? 1 : 0);
+    const uint8_t *at = a + (size_t) i * a_stride;
+    const int32_t *st = sums ? sums + i : NULL;
+    uint8_t *ct = c + (size_t) i * c_stride;
+    /* each case a compile-time row count; those above r_max never taken */
+#define MN_TILE(MR) \
+  tile (mode, (MR) <= r_max ? (MR) : 1, np, k, at, a_stride, st, p0, pb, q, rq, ct, c_stride, nc)
+    switch (mr) {
+      case 12: MN_TILE (12); break;
+      case 11: MN_TILE (11); break;
+      case 10: MN_TILE (10); break;
+      case 9: MN_TILE (9); break;
+      case 8: MN_TILE (8); break;
+      case 7: MN_TILE (7); break;
+      case 6: MN_TILE (6); break;
+      case 5: MN_TILE (5); break;
+      case 4: MN_TILE (4); break;
+      case 3: MN_TILE (3); break;
+      case 2: MN_TILE (2); break;
+      default: MN_TILE (1); break;
+    }
+#undef MN_TILE
+    i += mr;
+  }
+}
+
+/* Whether any channel of [n_begin, n_end) needs the rows' sums. */
+static bool
+needs_row_sums (int k, int n_begin, int n_end, const void *packed)
+{
+  const size_t pb = mn_q8_gemm4_panel_bytes (k);
+  for (int n0 = n_begin; n0 < n_end; n0 += NR) {
+    const int32_t *coef = (const int32_t *) ((const uint8_t *) packed + (size_t) (n0 / NR) * pb) + NR;
+    for (int j = 0; j < NR; j++)
+      if (coef[j] != 0)
+        return true;
+  }
+  return false;
+}
+
+static ALWAYS_INLINE void
+gemm_body (const mn_q8_rq_mode mode, int m, int k, int n_begin, int n_end, const uint8_t *a,
+           size_t a_stride, const void *packed, uint8_t *c, size_t c_stride, const mn_requant *rq)
+{
+  int32_t sums[BLOCK_ROWS];
+  const size_t pb = mn_q8_gemm4_panel_bytes (k);
+  const bool with_sums = needs_row_sums (k, n_begin, n_end, packed);
+
+  for (int m0 = 0; m0 < m; m0 += BLOCK_ROWS) {
+    const int rows = m - m0 < BLOCK_ROWS ? m - m0 : BLOCK_ROWS;
+    const uint8_t *ab = a + (size_t) m0 * a_stride;
+    if (with_sums)
+      row_sums (rows, k, ab, a_stride, sums);
+
+    for (int n0 = n_begin; n0 < n_end; n0 += NP_MAX * NR) {
+      const uint8_t *p0 = (const uint8_t *) packed + (size_t) (n0 / NR) * pb;
+      const int nc = n_end - n0 < NP_MAX * NR ? n_end - n0 : NP_MAX * NR;
+      uint8_t *cb = c + (size_t) m0 * c_stride + n0;
+      mn_q8_rq8 q[2 * NP_MAX];
+      for (int h = 0; h * 8 < nc; h++)
+        mn_q8_rq8_load (&q[h], rq, n0 + h * 8, nc - h * 8 < 8 ? nc - h * 8 : 8);
+      for (int h = (nc + 7) / 8; h < 2 * NP_MAX; h++)
+        q[h] = q[0];   /* the empty half of a last panel: computed, not stored */
+      const int32_t *s = with_sums ? sums : NULL;
+      switch ((nc + NR - 1) / NR) {
+        case 4: tiles (mode, 4, rows, k, ab, a_stride, s, p0, pb, q, rq, cb, c_stride, nc); break;
+        case 3: tiles (mode, 3, rows, k, ab, a_stride, s, p0, pb, q, rq, cb, c_stride, nc); break;
+        case 2: tiles (mode, 2, rows, k, ab, a_stride, s, p0, pb, q, rq, cb, c_stride, nc); break;
+        default: tiles (mode, 1, rows, k, ab, a_stride, s, p0, pb, q, rq, cb, c_stride, nc);
+      }
+    }
+  }
+}
+
+void
+mn_q8_gemm4_avx512 (int m, int n, int k, int n_begin, int n_end, const uint8_t *a,
+                    size_t a_stride, const void *packed, uint8_t *c, size_t c_stride,
+                    const mn_requant *rq)
+{
+  if (n_end > n)
+    n_end = n;
+  if (m <= 0 || n_begin >= n_end || k <= 0)
+    return;
+  switch (mn_q8_rq_mode_of (rq, n_begin, n_end)) {
+    case MN_Q8_RQ_GENERAL:
+      gemm_body (MN_Q8_RQ_GENERAL, m, k, n_begin, n_end, a, a_stride, packed, c, c_stride, rq);
+      break;
+    case MN_Q8_RQ_CLAMPED:
+      gemm_body (MN_Q8_RQ_CLAMPED, m, k, n_begin, n_end, a, a_stride, packed, c, c_stride, rq);
+      break;
+    default:
+      gemm_body (MN_Q8_RQ_PLAIN, m, k, n_begin, n_end, a, a_stride, packed, c, c_stride, rq);
+  }
+}
