@@ -16,15 +16,15 @@
  * of equal height so that none is a lone row.  Models with uint8 weights
  * (w_zp not 128) need each row's sum of activations: computed once a
  * block of rows (vpsadbw) and put into the accumulators' starting values,
- * bias + (128 - w_zp) * sum.  Requantisation is q8_requant_avx2.h on each
- * half of an accumulator, bit-exact with requant.h. */
+ * bias + (128 - w_zp) * sum.  Requantisation is q8_requant_avx2.h's on 16
+ * lanes (q8_requant_avx512.h), bit-exact with requant.h. */
 #include <immintrin.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "kernels.h"
-#include "x86/q8_requant_avx2.h"
+#include "x86/q8_requant_avx512.h"
 
 #define NR MN_Q8_GEMM4_NR    /* 16 channels a panel, one zmm */
 #define NP_MAX 4             /* panels a tile */
@@ -122,42 +122,52 @@ ukernel (const int mr, const int np, int k, const uint8_t *a, size_t a_stride, c
     acc[i] = cc[i];
 }
 
-/* Requantise, narrow, clamp and store mr rows of np panels, nc channels. */
+/* Requantise, narrow, clamp and store rows x np accumulators from acc (row
+ * major), nc channels.  Its own function for each mode, reading the
+ * accumulators from memory: inlined after the micro-kernel, the 16-lane
+ * constants (10 vectors a panel) and temporaries left GCC too few
+ * registers for the loop's 24 accumulators, which it then spilled and
+ * shuffled inside the loop (the 1x1 layers with k above 100 up to 1.7
+ * times slower). */
 static ALWAYS_INLINE void
-store_rows (const mn_q8_rq_mode mode, const int mr, const int np, __m512i acc[ACC_MAX],
-            const mn_q8_rq8 *q, const mn_requant *rq, uint8_t *c, size_t c_stride, int nc)
+store_rows (const mn_q8_rq_mode mode, int rows, int np, const __m512i *acc, const mn_q8_rq16 *q,
+            const mn_requant *rq, uint8_t *c, size_t c_stride, int nc)
 {
-  /* read after a barrier, as in q8_gemm_avx2.c: constants hoisted into
-   * registers across the micro-kernel's loop would push accumulators out */
-  __asm__ volatile ("" : : "r" (q), "r" (rq) : "memory");
-  const __m256i zp = _mm256_set1_epi32 (rq->out_zero_point);
+  const __m512i zp = _mm512_set1_epi32 (rq->out_zero_point);
   const __m128i lo = _mm_set1_epi8 ((char) rq->out_min);
   const __m128i hi = _mm_set1_epi8 ((char) rq->out_max);
   const __m512i zero = _mm512_setzero_si512 ();
 
-#pragma GCC unroll 12
-  for (int i = 0; i < mr; i++) {
-#pragma GCC unroll 4
-    for (int j = 0; j < np; j++) {
-      const __m512i v = acc[i * np + j];
-      const __m256i r0 = mn_q8_requant8 (mode, _mm512_castsi512_si256 (v), &q[2 * j], zp);
-      const __m256i r1 = mn_q8_requant8 (mode, _mm512_extracti64x4_epi64 (v, 1), &q[2 * j + 1], zp);
+  for (int j = 0; j < np; j++) {
+    const int live = nc - j * NR;
+    const __mmask16 mask = live >= NR ? (__mmask16) 0xffff : (__mmask16) ((1u << live) - 1u);
+    for (int i = 0; i < rows; i++) {
       /* negative to 0, above 255 to 255: the pairs twin's saturating packs */
-      const __m512i r = _mm512_max_epi32 (_mm512_inserti64x4 (_mm512_castsi256_si512 (r0), r1, 1),
-                                          zero);
+      const __m512i r = _mm512_max_epi32 (mn_q8_requant16 (mode, acc[i * np + j], &q[j], zp), zero);
       const __m128i b = _mm_min_epu8 (_mm_max_epu8 (_mm512_cvtusepi32_epi8 (r), lo), hi);
-      const int live = nc - j * NR;
-      _mm_mask_storeu_epi8 (c + (size_t) i * c_stride + j * NR,
-                            live >= NR ? (__mmask16) 0xffff : (__mmask16) ((1u << live) - 1u), b);
+      _mm_mask_storeu_epi8 (c + (size_t) i * c_stride + j * NR, mask, b);
     }
   }
 }
+
+#define MN_STORE_FN(MODE)                                                                       \
+  static __attribute__ ((noinline)) void store_##MODE (int rows, int np, const __m512i *acc,    \
+                                                       const mn_q8_rq16 *q,                     \
+                                                       const mn_requant *rq, uint8_t *c,        \
+                                                       size_t c_stride, int nc)                 \
+  {                                                                                             \
+    store_rows (MN_Q8_RQ_##MODE, rows, np, acc, q, rq, c, c_stride, nc);                        \
+  }
+MN_STORE_FN (PLAIN)
+MN_STORE_FN (GENERAL)
+MN_STORE_FN (CLAMPED)
+#undef MN_STORE_FN
 
 /* mr rows x np panels from panel p0; sums: the rows' byte sums, or NULL
  * when every coefficient is zero. */
 static ALWAYS_INLINE void
 tile (const mn_q8_rq_mode mode, const int mr, const int np, int k, const uint8_t *a,
-      size_t a_stride, const int32_t *sums, const uint8_t *p0, size_t pb, const mn_q8_rq8 *q,
+      size_t a_stride, const int32_t *sums, const uint8_t *p0, size_t pb, const mn_q8_rq16 *q,
       const mn_requant *rq, uint8_t *c, size_t c_stride, int nc)
 {
   __m512i acc[ACC_MAX];
@@ -178,13 +188,19 @@ tile (const mn_q8_rq_mode mode, const int mr, const int np, int k, const uint8_t
     }
   }
   ukernel (mr, np, k, a, a_stride, (const int8_t *) (p0 + 2 * NR * sizeof (int32_t)), pb, acc);
-  store_rows (mode, mr, np, acc, q, rq, c, c_stride, nc);
+  __m512i out[ACC_MAX];
+#pragma GCC unroll 24
+  for (int i = 0; i < mr * np; i++)
+    _mm512_store_si512 (&out[i], acc[i]);
+  (mode == MN_Q8_RQ_GENERAL ? store_GENERAL : mode == MN_Q8_RQ_CLAMPED ? store_CLAMPED
+                                                                         : store_PLAIN) (
+      mr, np, out, q, rq, c, c_stride, nc);
 }
 
 /* Rows [0, rows) in tiles of equal height, np panels. */
 static ALWAYS_INLINE void
 tiles (const mn_q8_rq_mode mode, const int np, int rows, int k, const uint8_t *a,
-       size_t a_stride, const int32_t *sums, const uint8_t *p0, size_t pb, const mn_q8_rq8 *q,
+       size_t a_stride, const int32_t *sums, const uint8_t *p0, size_t pb, const mn_q8_rq16 *q,
        const mn_requant *rq, uint8_t *c, size_t c_stride, int nc)
 {
   const int r_max = rows_for_panels (np);
@@ -216,6 +232,28 @@ tiles (const mn_q8_rq_mode mode, const int np, int rows, int k, const uint8_t *a
   }
 }
 
+/* tiles () for one requantisation mode and panel count, each its own
+ * function: all twelve inlined into one, GCC's register allocation
+ * spilled weights and accumulators inside the micro-kernels' loops (the
+ * 1x1 layers with k above 100 up to 1.7 times slower). */
+typedef void (*tiles_fn) (int rows, int k, const uint8_t *a, size_t a_stride, const int32_t *sums,
+                          const uint8_t *p0, size_t pb, const mn_q8_rq16 *q, const mn_requant *rq,
+                          uint8_t *c, size_t c_stride, int nc);
+#define MN_TILES_FN(MODE, NP)                                                                   \
+  static __attribute__ ((noinline)) void tiles_##MODE##_##NP (                                 \
+      int rows, int k, const uint8_t *a, size_t a_stride, const int32_t *sums,                 \
+      const uint8_t *p0, size_t pb, const mn_q8_rq16 *q, const mn_requant *rq, uint8_t *c,     \
+      size_t c_stride, int nc)                                                                 \
+  {                                                                                            \
+    tiles (MN_Q8_RQ_##MODE, NP, rows, k, a, a_stride, sums, p0, pb, q, rq, c, c_stride, nc);   \
+  }
+MN_TILES_FN (PLAIN, 1) MN_TILES_FN (PLAIN, 2) MN_TILES_FN (PLAIN, 3) MN_TILES_FN (PLAIN, 4)
+MN_TILES_FN (GENERAL, 1) MN_TILES_FN (GENERAL, 2) MN_TILES_FN (GENERAL, 3)
+MN_TILES_FN (GENERAL, 4)
+MN_TILES_FN (CLAMPED, 1) MN_TILES_FN (CLAMPED, 2) MN_TILES_FN (CLAMPED, 3)
+MN_TILES_FN (CLAMPED, 4)
+#undef MN_TILES_FN
+
 /* Whether any channel of [n_begin, n_end) needs the rows' sums. */
 static bool
 needs_row_sums (int k, int n_begin, int n_end, const void *packed)
@@ -230,8 +268,8 @@ needs_row_sums (int k, int n_begin, int n_end, const void *packed)
   return false;
 }
 
-static ALWAYS_INLINE void
-gemm_body (const mn_q8_rq_mode mode, int m, int k, int n_begin, int n_end, const uint8_t *a,
+static void
+gemm_body (const tiles_fn fns[NP_MAX], int m, int k, int n_begin, int n_end, const uint8_t *a,
            size_t a_stride, const void *packed, uint8_t *c, size_t c_stride, const mn_requant *rq)
 {
   int32_t sums[BLOCK_ROWS];
@@ -248,18 +286,16 @@ gemm_body (const mn_q8_rq_mode mode, int m, int k, int n_begin, int n_end, const
       const uint8_t *p0 = (const uint8_t *) packed + (size_t) (n0 / NR) * pb;
       const int nc = n_end - n0 < NP_MAX * NR ? n_end - n0 : NP_MAX * NR;
       uint8_t *cb = c + (size_t) m0 * c_stride + n0;
-      mn_q8_rq8 q[2 * NP_MAX];
+      mn_q8_rq8 q8[2 * NP_MAX];
+      mn_q8_rq16 q[NP_MAX];
       for (int h = 0; h * 8 < nc; h++)
-        mn_q8_rq8_load (&q[h], rq, n0 + h * 8, nc - h * 8 < 8 ? nc - h * 8 : 8);
+        mn_q8_rq8_load (&q8[h], rq, n0 + h * 8, nc - h * 8 < 8 ? nc - h * 8 : 8);
       for (int h = (nc + 7) / 8; h < 2 * NP_MAX; h++)
-        q[h] = q[0];   /* the empty half of a last panel: computed, not stored */
-      const int32_t *s = with_sums ? sums : NULL;
-      switch ((nc + NR - 1) / NR) {
-        case 4: tiles (mode, 4, rows, k, ab, a_stride, s, p0, pb, q, rq, cb, c_stride, nc); break;
-        case 3: tiles (mode, 3, rows, k, ab, a_stride, s, p0, pb, q, rq, cb, c_stride, nc); break;
-        case 2: tiles (mode, 2, rows, k, ab, a_stride, s, p0, pb, q, rq, cb, c_stride, nc); break;
-        default: tiles (mode, 1, rows, k, ab, a_stride, s, p0, pb, q, rq, cb, c_stride, nc);
-      }
+        q8[h] = q8[0];   /* the empty half of a last panel: computed, not stored */
+      for (int j = 0; j * NR < nc; j++)
+        mn_q8_rq16_join (&q[j], &q8[2 * j], &q8[2 * j + 1]);
+      fns[(nc + NR - 1) / NR - 1](rows, k, ab, a_stride, with_sums ? sums : NULL, p0, pb, q, rq,
+                                  cb, c_stride, nc);
     }
   }
 }
@@ -273,14 +309,13 @@ mn_q8_gemm4_avx512 (int m, int n, int k, int n_begin, int n_end, const uint8_t *
     n_end = n;
   if (m <= 0 || n_begin >= n_end || k <= 0)
     return;
-  switch (mn_q8_rq_mode_of (rq, n_begin, n_end)) {
-    case MN_Q8_RQ_GENERAL:
-      gemm_body (MN_Q8_RQ_GENERAL, m, k, n_begin, n_end, a, a_stride, packed, c, c_stride, rq);
-      break;
-    case MN_Q8_RQ_CLAMPED:
-      gemm_body (MN_Q8_RQ_CLAMPED, m, k, n_begin, n_end, a, a_stride, packed, c, c_stride, rq);
-      break;
-    default:
-      gemm_body (MN_Q8_RQ_PLAIN, m, k, n_begin, n_end, a, a_stride, packed, c, c_stride, rq);
-  }
+  static const tiles_fn plain[NP_MAX] = { tiles_PLAIN_1, tiles_PLAIN_2, tiles_PLAIN_3,
+                                           tiles_PLAIN_4 };
+  static const tiles_fn general[NP_MAX] = { tiles_GENERAL_1, tiles_GENERAL_2, tiles_GENERAL_3,
+                                             tiles_GENERAL_4 };
+  static const tiles_fn clamped[NP_MAX] = { tiles_CLAMPED_1, tiles_CLAMPED_2, tiles_CLAMPED_3,
+                                             tiles_CLAMPED_4 };
+  const mn_q8_rq_mode mode = mn_q8_rq_mode_of (rq, n_begin, n_end);
+  gemm_body (mode == MN_Q8_RQ_GENERAL ? general : mode == MN_Q8_RQ_CLAMPED ? clamped : plain, m, k,
+             n_begin, n_end, a, a_stride, packed, c, c_stride, rq);
 }
