@@ -22,4 +22,15 @@ fma_peak_available (void)
  * lane of one FMA = one multiply-accumulate). */
 double fma_peak_gmacs (int threads, double seconds);
 
+/* Whether the CPU has AVX-512 F (fma512_peak.c is built with -mavx512f). */
+static inline bool
+fma512_peak_available (void)
+{
+  __builtin_cpu_init ();
+  return __builtin_cpu_supports ("avx512f");
+}
+
+/* The same with 16-lane vectors, on the calling thread: GMAC/s a core. */
+double fma512_peak_gmacs (double seconds);
+
 #endif /* BENCH_FMA_PEAK_H */

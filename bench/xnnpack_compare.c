@@ -578,6 +578,7 @@ main (int argc, char **argv)
   row rows[MAX_MODELS * MAX_THREADS];
   int num_rows = 0;
   double peak[MAX_THREADS];
+  double peak512 = NAN;   /* AVX-512 rate a core, where the CPU has it */
   char why[256];
   char when[64];
   time_t t = time (NULL);
@@ -618,6 +619,12 @@ main (int argc, char **argv)
                 measured[i] < 0.85 * peak[i] ? "  <- below the best core rate: CPU shared?" : "");
     }
     printf ("FMA bound uses %.1f GMAC/s a core x threads\n", per_core);
+    if (fma512_peak_available ()) {
+      peak512 = fma512_peak_gmacs (o.fma_seconds);
+      printf ("AVX-512 FMA peak measured on 1 thread: %.1f GMAC/s (16 lanes x 12 chains), %.2fx "
+              "the AVX2 rate: the bounds at that rate are the table's / %.2f\n",
+              peak512, peak512 / per_core, peak512 / per_core);
+    }
   }
 
   if (!xg_init (why, sizeof why))
@@ -704,6 +711,9 @@ main (int argc, char **argv)
   printf ("## Summary (%s, load average %.2f at the end)\n\n", when, load_average ());
   if (o.num_threads > 0 && !isnan (peak[0]))
     printf ("FMA peak %.1f GMAC/s a core (fp32, measured in this run). ", peak[0] / o.threads[0]);
+  if (o.num_threads > 0 && !isnan (peak[0]) && !isnan (peak512))
+    printf ("With 16-lane AVX-512 FMAs (this CPU has them) %.1f GMAC/s a core: each bound at "
+            "that rate is the table's / %.2f. ", peak512, peak512 / (peak[0] / o.threads[0]));
   printf ("Times in ms; med = median, min = fastest run; ours/XNN = ratio of medians; "
           "bound = MACs / (FMA peak a core x threads); CPU share = CPU time / (wall x threads) "
           "while timing, the lower engine's (below ~0.9: the machine was shared, numbers are "
