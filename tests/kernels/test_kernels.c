@@ -917,6 +917,14 @@ test_f32_convs (void)
                    s, same, 1))
       test_f32_conv_case (&g, false, "f32_conv");
   }
+  /* rows wide enough for the SIMD twins' widest pixel tiles (12), with
+   * every channel count: whole, partial and missing vectors */
+  for (int t = 0; t < 40; t++) {
+    const int k = pick ((const int[]) { 1, 3, 5 }, 3), s = rnd_range (1, 2);
+    if (make_geom (&g, rnd_range (1, 6), rnd_range (14, 40), pick (chans, 10), pick (chans, 10), k,
+                   s, rnd () % 4 != 0, 1))
+      test_f32_conv_case (&g, false, "f32_conv");
+  }
   make_geom (&g, 112, 112, 32, 32, 3, 1, true, 1);
   test_f32_conv_case (&g, true, "f32_dwconv");
   make_geom (&g, 112, 112, 96, 96, 3, 2, true, 1);

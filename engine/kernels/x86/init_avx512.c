@@ -7,6 +7,9 @@ void mn_f32_gemm_minmax_12x32_avx512 (int m, int n, int k, int n_begin, int n_en
                                       const float *a, size_t a_stride, const float *packed,
                                       float *c, size_t c_stride, const float *residual,
                                       float out_min, float out_max);
+void mn_f32_conv_minmax_12x32_avx512 (const mn_conv_geom *g, const float *in, const float *packed,
+                                      float *out, int oy_begin, int oy_end, float out_min,
+                                      float out_max);
 void mn_q8_gemm4_avx512 (int m, int n, int k, int n_begin, int n_end, const uint8_t *a,
                          size_t a_stride, const void *packed, uint8_t *c, size_t c_stride,
                          const mn_requant *rq);
@@ -15,6 +18,7 @@ void
 mn_kernels_upgrade_avx512 (mn_kernel_table *t)
 {
   t->f32_gemm = mn_f32_gemm_minmax_12x32_avx512;
+  t->f32_conv = mn_f32_conv_minmax_12x32_avx512;
   t->q8_gemm4 = mn_q8_gemm4_avx512;
   t->isa = "avx512";
 }

@@ -1,0 +1,170 @@
+/* f32_conv_avx512.c: general float convolution (MobileNet's first layer),
+ * AVX-512 twin of f32_conv_c.c, on the same packed layout (panels of 8
+ * output channels: 8 biases, then k_h * k_w * in_c rows of 8 weights).
+ *
+ * As the AVX2 twin, vectorised over output channels, but 16 a vector (the
+ * rows of two neighbouring panels joined by an insert) and up to 12 output
+ * pixels of 32 channels at a time: 24 of the 32 registers accumulate, one
+ * broadcast per input value and pixel feeds two FMAs.  Pixels whose taps
+ * are all inside the image walk each kernel row's k_w * in_c inputs as
+ * one contiguous run; border pixels go one at a time and skip padding
+ * taps.  Channels past out_c are computed from zero weights (a missing
+ * panel reads as zeros) and not stored.
+ *
+ * Every output element is bias + taps in (ky, kx, ic) order, one FMA each,
+ * skipping taps outside the image, as in the C and AVX2 twins. */
+#include "kernels.h"
+
+#include <immintrin.h>
+#include <stdbool.h>
+
+#define NR MN_F32_CONV_NR   /* 8: a panel is half a vector */
+#define VECS 2              /* vectors of 16 channels a tile */
+#define PIXELS 12           /* most pixels of a tile */
+
+#define ALWAYS_INLINE inline __attribute__ ((always_inline))
+#define UNROLL _Pragma ("GCC unroll 12")
+
+void mn_f32_conv_minmax_12x32_avx512 (const mn_conv_geom *g, const float *in, const float *packed,
+                                      float *out, int oy_begin, int oy_end, float out_min,
+                                      float out_max);
+
+/* Row off of panels pa (channels 0-7) and pb (8-15; NULL: zeros). */
+static ALWAYS_INLINE __m512
+panel_pair (const float *pa, const float *pb, size_t off)
+{
+  const __m512 lo = _mm512_zextps256_ps512 (_mm256_loadu_ps (pa + off));
+  return pb ? _mm512_insertf32x8 (lo, _mm256_loadu_ps (pb + off), 1) : lo;
+}
+
+/* npx pixels from ox of row oy by nv vectors of channels from panel p0;
+ * check: skip taps outside the image (then npx == 1). */
+static ALWAYS_INLINE void
+conv_tile (const mn_conv_geom *g, const float *in, const float *packed, size_t panel_floats,
+           int panels, int p0, const int nv, const int npx, bool check, int oy, int ox, float *out,
+           __m512 vmin, __m512 vmax)
+{
+  const size_t cin = (size_t) g->in_c;
+  const float *pa[VECS], *pb[VECS];
+  __m512 acc[PIXELS][VECS];
+
+  UNROLL
+  for (int v = 0; v < nv; v++) {
+    pa[v] = packed + (size_t) (p0 + 2 * v) * panel_floats;
+    pb[v] = p0 + 2 * v + 1 < panels ? pa[v] + panel_floats : NULL;
+    acc[0][v] = panel_pair (pa[v], pb[v], 0);
+    UNROLL
+    for (int px = 1; px < npx; px++)
+      acc[px][v] = acc[0][v];
+  }
+  const int iy0 = oy * g->stride_h - g->pad_top;
+  const int ix0 = ox * g->stride_w - g->pad_left;
+  if (!check) {
+    /* All taps inside: the k_w * in_c inputs of a kernel row are
+     * contiguous, in the packed row order. */
+    const size_t row_len = (size_t) g->k_w * cin;
+    const size_t xs = (size_t) g->stride_w * cin;
+    for (int ky = 0; ky < g->k_h; ky++) {
+      const float *x0 = in + ((size_t) (iy0 + ky) * g->in_w + ix0) * cin;
+      const size_t r0 = NR + (size_t) ky * row_len * NR;
+      for (size_t j = 0; j < row_len; j++) {
+        __m512 w[VECS];
+        UNROLL
+        for (int v = 0; v < nv; v++)
+          w[v] = panel_pair (pa[v], pb[v], r0 + j * NR);
+        UNROLL
+        for (int px = 0; px < npx; px++) {
+          const __m512 a = _mm512_set1_ps (x0[px * xs + j]);
+          UNROLL
+          for (int v = 0; v < nv; v++)
+            acc[px][v] = _mm512_fmadd_ps (a, w[v], acc[px][v]);
+        }
+      }
+    }
+  } else {
+    for (int ky = 0; ky < g->k_h; ky++) {
+      const int iy = iy0 + ky;
+      if (iy < 0 || iy >= g->in_h)
+        continue;
+      for (int kx = 0; kx < g->k_w; kx++) {
+        const int ix = ix0 + kx;
+        if (ix < 0 || ix >= g->in_w)
+          continue;
+        const float *x0 = in + ((size_t) iy * g->in_w + ix) * cin;
+        const size_t r0 = NR + ((size_t) ky * g->k_w + kx) * cin * NR;
+        for (size_t ic = 0; ic < cin; ic++) {
+          const __m512 a = _mm512_set1_ps (x0[ic]);
+          UNROLL
+          for (int v = 0; v < nv; v++)
+            acc[0][v] = _mm512_fmadd_ps (a, panel_pair (pa[v], pb[v], r0 + ic * NR), acc[0][v]);
+        }
+      }
+    }
+  }
+  UNROLL
+  for (int px = 0; px < npx; px++) {
+    float *o = out + ((size_t) oy * g->out_w + ox + px) * g->out_c + (size_t) p0 * NR;
+    UNROLL
+    for (int v = 0; v < nv; v++) {
+      const int live = g->out_c - (p0 + 2 * v) * NR;
+      const __m512 y = _mm512_min_ps (vmax, _mm512_max_ps (vmin, acc[px][v]));
+      if (live >= 16)
+        _mm512_storeu_ps (o + v * 16, y);
+      else
+        _mm512_mask_storeu_ps (o + v * 16, (__mmask16) ((1u << live) - 1u), y);
+    }
+  }
+}
+
+/* Row oy, nv vectors of channels from panel p0: 12 pixels at a time
+ * inside the image (24 accumulators with 2 vectors, 12 with 1). */
+static ALWAYS_INLINE void
+conv_row (const mn_conv_geom *g, const float *in, const float *packed, size_t panel_floats,
+          int panels, int p0, const int nv, int oy, bool row_inside, int ox_lo, int ox_hi,
+          float *out, __m512 vmin, __m512 vmax)
+{
+  int ox = 0;
+  while (ox < g->out_w) {
+    if (row_inside && ox >= ox_lo && ox + PIXELS <= ox_hi) {
+      conv_tile (g, in, packed, panel_floats, panels, p0, nv, PIXELS, false, oy, ox, out, vmin,
+                 vmax);
+      ox += PIXELS;
+    } else if (row_inside && ox >= ox_lo && ox + 4 <= ox_hi) {
+      conv_tile (g, in, packed, panel_floats, panels, p0, nv, 4, false, oy, ox, out, vmin, vmax);
+      ox += 4;
+    } else if (row_inside && ox >= ox_lo && ox < ox_hi) {
+      conv_tile (g, in, packed, panel_floats, panels, p0, nv, 1, false, oy, ox, out, vmin, vmax);
+      ox += 1;
+    } else {
+      conv_tile (g, in, packed, panel_floats, panels, p0, nv, 1, true, oy, ox, out, vmin, vmax);
+      ox += 1;
+    }
+  }
+}
+
+void
+mn_f32_conv_minmax_12x32_avx512 (const mn_conv_geom *g, const float *in, const float *packed,
+                                 float *out, int oy_begin, int oy_end, float out_min,
+                                 float out_max)
+{
+  const __m512 vmin = _mm512_set1_ps (out_min), vmax = _mm512_set1_ps (out_max);
+  const size_t panel_floats = NR * ((size_t) g->k_h * g->k_w * g->in_c + 1);
+  const int panels = (g->out_c + NR - 1) / NR;
+  const int sw = g->stride_w, pl = g->pad_left;
+  /* Columns with every tap inside: ox * sw - pl >= 0, ox * sw - pl + k_w <= in_w. */
+  const int ox_lo = (pl + sw - 1) / sw;
+  int ox_hi = g->in_w - g->k_w + pl >= 0 ? (g->in_w - g->k_w + pl) / sw + 1 : 0;
+  ox_hi = ox_hi > g->out_w ? g->out_w : ox_hi;
+
+  for (int oy = oy_begin; oy < oy_end; oy++) {
+    const int iy0 = oy * g->stride_h - g->pad_top;
+    const bool row_inside = iy0 >= 0 && iy0 + g->k_h <= g->in_h;
+    int p0 = 0;
+    for (; p0 + 2 < panels; p0 += 2 * VECS)   /* 3 or 4 panels: two vectors */
+      conv_row (g, in, packed, panel_floats, panels, p0, 2, oy, row_inside, ox_lo, ox_hi, out,
+                vmin, vmax);
+    if (p0 < panels)
+      conv_row (g, in, packed, panel_floats, panels, p0, 1, oy, row_inside, ox_lo, ox_hi, out,
+                vmin, vmax);
+  }
+}
