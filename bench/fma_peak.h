@@ -7,6 +7,16 @@
 #define BENCH_FMA_PEAK_H
 
 #include <stdbool.h>
+#include <time.h>
+
+/* Monotonic seconds, for both microbenchmarks. */
+static inline double
+fma_now_s (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (double) ts.tv_sec + 1e-9 * (double) ts.tv_nsec;
+}
 
 /* Whether the CPU has AVX2 and FMA; inline, so that it is compiled without
  * -mavx2 in the caller. */

@@ -32,6 +32,18 @@ typedef struct {
   int depth_multiplier;    /* depthwise: out_c == in_c * depth_multiplier */
 } mn_conv_geom;
 
+/* The output columns [*ox_lo, *ox_hi) whose k_w taps all fall inside the
+ * input row: ox * stride_w - pad_left >= 0 and ... + k_w <= in_w.  The
+ * SIMD twins walk those without checks. */
+static inline void
+mn_conv_inside_columns (const mn_conv_geom *g, int *ox_lo, int *ox_hi)
+{
+  const int sw = g->stride_w, pl = g->pad_left;
+  const int hi = g->in_w - g->k_w + pl >= 0 ? (g->in_w - g->k_w + pl) / sw + 1 : 0;
+  *ox_lo = (pl + sw - 1) / sw;
+  *ox_hi = hi > g->out_w ? g->out_w : hi;
+}
+
 /* Requantisation of int32 accumulators, per output channel. */
 typedef struct {
   const int32_t *multiplier; /* Q31, from mn_quantize_multiplier() */

@@ -137,11 +137,8 @@ mn_f32_conv_minmax_3x32_avx2 (const mn_conv_geom *g, const float *in, const floa
   const __m256 vmin = _mm256_set1_ps (out_min), vmax = _mm256_set1_ps (out_max);
   const size_t panel_floats = NR * ((size_t) g->k_h * g->k_w * g->in_c + 1);
   const int panels = (g->out_c + NR - 1) / NR;
-  const int sw = g->stride_w, pl = g->pad_left;
-  /* Columns with every tap inside: ox * sw - pl >= 0, ox * sw - pl + k_w <= in_w. */
-  const int ox_lo = (pl + sw - 1) / sw;
-  int ox_hi = g->in_w - g->k_w + pl >= 0 ? (g->in_w - g->k_w + pl) / sw + 1 : 0;
-  ox_hi = ox_hi > g->out_w ? g->out_w : ox_hi;
+  int ox_lo, ox_hi;
+  mn_conv_inside_columns (g, &ox_lo, &ox_hi);
 
   for (int oy = oy_begin; oy < oy_end; oy++) {
     const int iy0 = oy * g->stride_h - g->pad_top;

@@ -184,13 +184,10 @@ static void
 dw3x3 (const mn_conv_geom *g, const float *in, const float *packed, float *out, int oy_begin,
        int oy_end, __m256 vmin, __m256 vmax)
 {
-  const int sw = g->stride_w, pl = g->pad_left, in_w = g->in_w, out_w = g->out_w;
+  const int sw = g->stride_w, in_w = g->in_w, out_w = g->out_w;
   const __m256i tail_mask = mn_f32_lane_mask (g->out_c % NR);
-  /* Columns with all three taps inside: ox * sw - pl >= 0 and
-   * ox * sw - pl + 2 <= in_w - 1. */
-  int ox_lo = (pl + sw - 1) / sw;
-  int ox_hi = in_w - 3 + pl >= 0 ? (in_w - 3 + pl) / sw + 1 : 0;
-  ox_hi = ox_hi > out_w ? out_w : ox_hi;
+  int ox_lo, ox_hi;
+  mn_conv_inside_columns (g, &ox_lo, &ox_hi);
 
   for (int oy = oy_begin; oy < oy_end; oy++) {
     const int iy0 = oy * g->stride_h - g->pad_top;

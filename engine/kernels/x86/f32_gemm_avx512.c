@@ -5,8 +5,7 @@
  * Micro-kernel: up to 12 rows of A times 2 panels (32 channels), 24 zmm
  * accumulators of the 32 registers; per k step two loads of weights, one
  * broadcast a row and two FMAs a row.  Rows are cut into tiles of equal
- * height (49 rows: 10 + 10 + 10 + 10 + 9, not 12 x 4 + 1), so no tile is a
- * lone row that streams the panels again for two FMAs a step.  A last
+ * height (x86/row_tiles.h).  A last
  * panel with fewer than 16 live channels stores (and reads its residual)
  * under a mask.  A single row (fully connected) takes 4 panels at a time.
  *
@@ -18,6 +17,7 @@
  * splits rows or panels (and equal the AVX2 twin's bit for bit). */
 #include "kernels.h"
 #include "x86/avx512.h"
+#include "x86/row_tiles.h"
 
 #include <immintrin.h>
 #include <stdbool.h>
@@ -90,29 +90,15 @@ panel_rows (const int np, int m, int k, const float *a, size_t a_stride, const f
             size_t panel_floats, __mmask16 last_mask, float *c, size_t c_stride,
             const float *res, __m512 vmin, __m512 vmax)
 {
-  const int tiles = (m + MR_MAX - 1) / MR_MAX;
+  const int tiles = mn_row_tile_count (m, MR_MAX);
   for (int t = 0, i = 0; t < tiles; t++) {
-    /* the first (m % tiles) tiles take one row more */
-    const int mr = m / tiles + (t < m % tiles ? 1 : 0);
+    const int mr = mn_row_tile_height (m, tiles, t);
     const float *at = a + (size_t) i * a_stride;
     float *ct = c + (size_t) i * c_stride;
     const float *rt = res ? res + (size_t) i * c_stride : NULL;
 #define MN_TILE(MR) \
   tile (MR, np, k, at, a_stride, panel, panel_floats, last_mask, ct, c_stride, rt, vmin, vmax)
-    switch (mr) {
-      case 12: MN_TILE (12); break;
-      case 11: MN_TILE (11); break;
-      case 10: MN_TILE (10); break;
-      case 9: MN_TILE (9); break;
-      case 8: MN_TILE (8); break;
-      case 7: MN_TILE (7); break;
-      case 6: MN_TILE (6); break;
-      case 5: MN_TILE (5); break;
-      case 4: MN_TILE (4); break;
-      case 3: MN_TILE (3); break;
-      case 2: MN_TILE (2); break;
-      default: MN_TILE (1); break;
-    }
+    MN_SWITCH_ROWS_1_TO_12 (mr, MN_TILE)
 #undef MN_TILE
     i += mr;
   }

@@ -12,8 +12,8 @@
  * so the sums are the C twin's modulo 2^32.
  *
  * A tile is up to 6 rows x 4 panels (64 channels, 24 zmm accumulators of
- * the 32 registers), 8 rows x 3 or 12 rows x 1-2; rows are cut into tiles
- * of equal height so that none is a lone row.  Models with uint8 weights
+ * the 32 registers), 8 rows x 3 or 12 rows x 1-2, rows cut into tiles of
+ * equal height (x86/row_tiles.h).  Models with uint8 weights
  * (w_zp not 128) need each row's sum of activations: computed once a
  * block of rows (vpsadbw) and put into the accumulators' starting values,
  * bias + (128 - w_zp) * sum.  Requantisation is q8_requant_avx2.h's on 16
@@ -25,6 +25,7 @@
 
 #include "kernels.h"
 #include "x86/q8_requant_avx512.h"
+#include "x86/row_tiles.h"
 
 #define NR MN_Q8_GEMM4_NR    /* 16 channels a panel, one zmm */
 #define NP_MAX 4             /* panels a tile */
@@ -204,29 +205,16 @@ tiles (const mn_q8_rq_mode mode, const int np, int rows, int k, const uint8_t *a
        const mn_requant *rq, uint8_t *c, size_t c_stride, int nc)
 {
   const int r_max = rows_for_panels (np);
-  const int count = (rows + r_max - 1) / r_max;
+  const int count = mn_row_tile_count (rows, r_max);
   for (int t = 0, i = 0; t < count; t++) {
-    const int mr = rows / count + (t < rows % count ? 1 : 0);
+    const int mr = mn_row_tile_height (rows, count, t);
     const uint8_t *at = a + (size_t) i * a_stride;
     const int32_t *st = sums ? sums + i : NULL;
     uint8_t *ct = c + (size_t) i * c_stride;
     /* each case a compile-time row count; those above r_max never taken */
 #define MN_TILE(MR) \
   tile (mode, (MR) <= r_max ? (MR) : 1, np, k, at, a_stride, st, p0, pb, q, rq, ct, c_stride, nc)
-    switch (mr) {
-      case 12: MN_TILE (12); break;
-      case 11: MN_TILE (11); break;
-      case 10: MN_TILE (10); break;
-      case 9: MN_TILE (9); break;
-      case 8: MN_TILE (8); break;
-      case 7: MN_TILE (7); break;
-      case 6: MN_TILE (6); break;
-      case 5: MN_TILE (5); break;
-      case 4: MN_TILE (4); break;
-      case 3: MN_TILE (3); break;
-      case 2: MN_TILE (2); break;
-      default: MN_TILE (1); break;
-    }
+    MN_SWITCH_ROWS_1_TO_12 (mr, MN_TILE)
 #undef MN_TILE
     i += mr;
   }
