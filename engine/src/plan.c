@@ -400,11 +400,11 @@ plan_conv_like (const mn_graph *g, const mn_node *nd, mn_step *s, bool q8_quads,
    * bytes, half the memory traffic of the GEMM's int16 layout. */
   const bool gemv = gemm && s->m == 1;
   s->quads = gemm && !gemv && q8_quads;
-  size_t bytes = gemv      ? mn_q8_gemv_packed_size (s->n, s->k)
+  size_t bytes = gemv       ? mn_q8_gemv_packed_size (s->n, s->k)
                  : s->quads ? mn_q8_gemm4_packed_size (s->n, s->k)
                  : gemm     ? mn_q8_gemm_packed_size (s->n, s->k)
-                 : dw   ? mn_q8_dwconv_packed_size (&s->geom)
-                        : mn_q8_conv_packed_size (&s->geom);
+                 : dw       ? mn_q8_dwconv_packed_size (&s->geom)
+                            : mn_q8_conv_packed_size (&s->geom);
   s->packed = mn_aligned_alloc (bytes);
   if (s->packed) {
     if (gemv)

@@ -1,6 +1,7 @@
 /* test_models.c: golden classes on the shared models and photos, float vs
  * quantised siblings, thread-count invariance, the embedding extractor. */
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,9 @@ static const photo_case photos[] = {
   { "sunflower.bmp", 986, 0.f },
 };
 
+/* cpu_mask: mn_config's (MN_CPU_ALL by default, see classify ()). */
+static unsigned session_cpu_mask = MN_CPU_ALL;
+
 static mn_session *
 open_session (const char *model, int threads, mn_model **m)
 {
@@ -54,6 +58,7 @@ open_session (const char *model, int threads, mn_model **m)
   mn_config c;
   mn_config_default (&c);
   c.threads = threads;
+  c.cpu_mask = session_cpu_mask;
   mn_session *s = NULL;
   mn_status st = mn_model_load (path, &c, m);
   if (st == MN_OK)
@@ -190,6 +195,42 @@ test_thread_invariance (void)
       free (got);
     }
     free (ref);
+  }
+}
+
+/* Every kernel level the CPU has gives the same output: the 8-bit models
+ * byte for byte whatever the level (C twins, AVX2, AVX-512 with the VNNI
+ * GEMM on its own weight layout), the float ones bit for bit between the
+ * SIMD levels (the same FMAs in the same order) and within 1e-4 of them
+ * with the C twins, the same top-1.  On a CPU without AVX-512 the last
+ * level is the AVX2 one again; the kernel tests say which ran. */
+static void
+test_cpu_levels (void)
+{
+  static const unsigned masks[] = { 0, MN_CPU_AVX2, MN_CPU_ALL };
+  static const char *names[] = { "C", "AVX2", "best" };
+  for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
+    const bool quant = strstr (models[i].file, "quant") || strstr (models[i].file, "ptq");
+    float *out[3] = { NULL, NULL, NULL };
+    int n[3] = { 0, 0, 0 }, top[3];
+    for (int l = 0; l < 3; l++) {
+      session_cpu_mask = masks[l];
+      top[l] = classify (models[i].file, "bird.bmp", 1, &out[l], &n[l]);
+    }
+    session_cpu_mask = MN_CPU_ALL;
+    for (int l = 1; l < 3; l++) {
+      bool same = out[0] && out[l] && n[0] == n[l] && top[0] == top[l];
+      if (same && (quant || l == 2))
+        same = memcmp (out[quant ? 0 : 1], out[l], sizeof (float) * (size_t) n[0]) == 0;
+      float worst = 0.f;
+      for (int j = 0; same && j < n[0]; j++)
+        worst = fmaxf (worst, fabsf (out[0][j] - out[l][j]));
+      CHECK (same && worst <= 1e-4f, "%s: the %s kernels give %s the C twins' output (top-1 %d "
+             "and %d, worst score difference %g)", models[i].file, names[l],
+             quant ? "exactly" : "within 1e-4 of", top[0], top[l], (double) worst);
+    }
+    for (int l = 0; l < 3; l++)
+      free (out[l]);
   }
 }
 
@@ -514,6 +555,7 @@ main (void)
   test_photo_goldens ();
   test_float_matches_quant ();
   test_thread_invariance ();
+  test_cpu_levels ();
   test_moving_shares ();
   test_embedding_extractor ();
   test_normalization_override ();

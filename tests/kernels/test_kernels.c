@@ -1719,7 +1719,10 @@ test_dispatch (void)
          "MOBILENET_FORCE_C=1 keeps the C twins");
   unsetenv ("MOBILENET_FORCE_C");
   mn_kernels_init (&t, 0);
-  check (strcmp (t.isa, "c") == 0, "cpu_mask 0 keeps the C twins");
+  check (strcmp (t.isa, "c") == 0 && t.q8_gemm4 == NULL, "cpu_mask 0 keeps the C twins");
+  mn_kernels_init (&t, MN_KERNEL_CPU_AVX2);
+  check (strcmp (t.isa, "avx512") != 0 && t.q8_gemm4 == NULL,
+         "cpu_mask AVX2 stops below AVX-512 (isa %s)", t.isa);
   mn_kernels_init_c (&t);
   check (t.f32_gemm == mn_f32_gemm_c && t.f32_dwconv == mn_f32_dwconv_c
              && t.q8_conv == mn_q8_conv_c && t.q8_dwconv == mn_q8_dwconv_c
