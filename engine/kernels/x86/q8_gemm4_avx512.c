@@ -181,7 +181,8 @@ tile (const mn_q8_rq_mode mode, const int mr, const int np, int k, const uint8_t
       const __m512i coef = _mm512_loadu_si512 (pj + NR);
 #pragma GCC unroll 12
       for (int i = 0; i < mr; i++)
-        acc[i * np + j] = _mm512_add_epi32 (bias, _mm512_mullo_epi32 (coef, _mm512_set1_epi32 (sums[i])));
+        acc[i * np + j] =
+            _mm512_add_epi32 (bias, _mm512_mullo_epi32 (coef, _mm512_set1_epi32 (sums[i])));
     } else {
 #pragma GCC unroll 12
       for (int i = 0; i < mr; i++)
@@ -221,9 +222,8 @@ tiles (const mn_q8_rq_mode mode, const int np, int rows, int k, const uint8_t *a
 }
 
 /* tiles () for one requantisation mode and panel count, each its own
- * function: all twelve inlined into one, GCC's register allocation
- * spilled weights and accumulators inside the micro-kernels' loops (the
- * 1x1 layers with k above 100 up to 1.7 times slower). */
+ * function: with all twelve inlined into one, GCC's register allocation
+ * also spilled weights and accumulators inside the micro-kernels' loops. */
 typedef void (*tiles_fn) (int rows, int k, const uint8_t *a, size_t a_stride, const int32_t *sums,
                           const uint8_t *p0, size_t pb, const mn_q8_rq16 *q, const mn_requant *rq,
                           uint8_t *c, size_t c_stride, int nc);
@@ -248,7 +248,8 @@ needs_row_sums (int k, int n_begin, int n_end, const void *packed)
 {
   const size_t pb = mn_q8_gemm4_panel_bytes (k);
   for (int n0 = n_begin; n0 < n_end; n0 += NR) {
-    const int32_t *coef = (const int32_t *) ((const uint8_t *) packed + (size_t) (n0 / NR) * pb) + NR;
+    const uint8_t *panel = (const uint8_t *) packed + (size_t) (n0 / NR) * pb;
+    const int32_t *coef = (const int32_t *) panel + NR;
     for (int j = 0; j < NR; j++)
       if (coef[j] != 0)
         return true;
