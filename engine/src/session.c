@@ -337,18 +337,21 @@ run_parallel_step (const mn_session *s, const mn_step *st, int part, int parts)
       int n0 = 0, n1 = st->n, m0 = 0, m1 = st->m;
       const int panels = (st->n + nr - 1) / nr;
       /* Split the bigger operand.  Rows (pixels) when the activations,
-       * in and out, outweigh the weights: each thread reads its rows of A
-       * once and all of the weights, and the steps before and after,
-       * split by rows too, find their rows in the thread's own cache.
-       * Channel panels otherwise (7x7 layers, fully connected): the
-       * weights (up to 1.6 MB a layer, read from L3) are the big operand,
-       * and each thread then streams only its share of them.  (Splitting
-       * the 14x14 expansions by panels too, as when rows won only where
-       * m >= n, left each thread's depthwise step half of its input in the
-       * other core's cache: V2 float 3 % slower at 2 threads.)  Each
+       * in and out and counted twice, outweigh the weights: each thread
+       * reads its rows of A once and all of the weights, and the steps
+       * before and after, split by rows too, find their rows in the
+       * thread's own cache (twice: split by panels, a thread fetches half
+       * of its input from the other core and leaves half of its output
+       * there for the next step).  Channel panels otherwise (7x7 layers,
+       * fully connected): the weights (up to 1.6 MB a layer, read from L3)
+       * are the big operand, and each thread then streams only its share
+       * of them.  At 2 threads, in one process, this rule against
+       * activations counted once: V1 0.5/160 and 0.75/192 float 6 % faster
+       * (their 10x10 and 12x12 layers), V2 the same; against rows only
+       * where m >= n: V2 float 3 % faster (the 14x14 expansions).  Each
        * output element is computed by the same code either way. */
       const bool by_rows =
-          st->m >= parts && ((uint64_t) st->m * (uint64_t) (st->k + st->n) >=
+          st->m >= parts && (2 * (uint64_t) st->m * (uint64_t) (st->k + st->n) >=
                                  (uint64_t) st->n * (uint64_t) st->k ||
                              panels < parts);
       if (by_rows) {
