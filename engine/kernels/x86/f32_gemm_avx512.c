@@ -5,9 +5,9 @@
  * Micro-kernel: up to 12 rows of A times 2 panels (32 channels), 24 zmm
  * accumulators of the 32 registers; per k step two loads of weights, one
  * broadcast a row and two FMAs a row.  Rows are cut into tiles of equal
- * height (x86/row_tiles.h).  A last
- * panel with fewer than 16 live channels stores (and reads its residual)
- * under a mask.  A single row (fully connected) takes 4 panels at a time.
+ * height (x86/row_tiles.h).  A last panel with fewer than 16 live channels
+ * stores (and reads its residual) under a mask.  A single row (fully
+ * connected) takes 4 panels at a time.
  *
  * Cache blocking as the AVX2 twin: rows in blocks whose slice of A fits in
  * L2, and within a block each pair of panels is reused by every row tile.
@@ -54,7 +54,8 @@ tile (const int mr, const int np, int k, const float *a, size_t a_stride, const 
       __m512 vmin, __m512 vmax)
 {
   __m512 acc[MR_MAX][2];
-  const float *w0 = panel + NR, *w1 = panel + panel_floats + NR;
+  /* no second panel's address past the last panel */
+  const float *w0 = panel + NR, *w1 = np > 1 ? panel + panel_floats + NR : w0;
   const __m512 bias0 = _mm512_loadu_ps (panel);
   const __m512 bias1 = np > 1 ? _mm512_loadu_ps (panel + panel_floats) : bias0;
 
