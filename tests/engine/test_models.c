@@ -46,11 +46,9 @@ static const photo_case photos[] = {
   { "sunflower.bmp", 986, 0.f },
 };
 
-/* cpu_mask: mn_config's (MN_CPU_ALL by default, see classify ()). */
-static unsigned session_cpu_mask = MN_CPU_ALL;
-
+/* A session of model on threads threads with kernels cpu_mask allows. */
 static mn_session *
-open_session (const char *model, int threads, mn_model **m)
+open_session_cpu (const char *model, int threads, unsigned cpu_mask, mn_model **m)
 {
   char rel[512];
   snprintf (rel, sizeof rel, "models/%s", model);
@@ -58,7 +56,7 @@ open_session (const char *model, int threads, mn_model **m)
   mn_config c;
   mn_config_default (&c);
   c.threads = threads;
-  c.cpu_mask = session_cpu_mask;
+  c.cpu_mask = cpu_mask;
   mn_session *s = NULL;
   mn_status st = mn_model_load (path, &c, m);
   if (st == MN_OK)
@@ -66,6 +64,12 @@ open_session (const char *model, int threads, mn_model **m)
   if (st != MN_OK)
     fprintf (stderr, "  %s: %s\n", path, mn_status_str (st));
   return s;
+}
+
+static mn_session *
+open_session (const char *model, int threads, mn_model **m)
+{
+  return open_session_cpu (model, threads, MN_CPU_ALL, m);
 }
 
 /* The image at the model's input size: raw .rgb files are used as they are. */
@@ -93,12 +97,14 @@ input_for (const char *image, int w, int h, test_image *out)
   return rc;
 }
 
-/* Top-1 of one model on one image; the scores are copied to *scores. */
+/* Top-1 of one model on one image, kernels as cpu_mask allows; the scores
+ * are copied to *scores. */
 static int
-classify (const char *model, const char *image, int threads, float **scores, int *n)
+classify_cpu (const char *model, const char *image, int threads, unsigned cpu_mask,
+              float **scores, int *n)
 {
   mn_model *m = NULL;
-  mn_session *s = open_session (model, threads, &m);
+  mn_session *s = open_session_cpu (model, threads, cpu_mask, &m);
   int top1 = -1;
   if (s) {
     mn_model_info info;
@@ -122,6 +128,12 @@ classify (const char *model, const char *image, int threads, float **scores, int
   mn_session_destroy (&s);
   mn_model_unref (&m);
   return top1;
+}
+
+static int
+classify (const char *model, const char *image, int threads, float **scores, int *n)
+{
+  return classify_cpu (model, image, threads, MN_CPU_ALL, scores, n);
 }
 
 static void
@@ -213,11 +225,8 @@ test_cpu_levels (void)
     const bool quant = strstr (models[i].file, "quant") || strstr (models[i].file, "ptq");
     float *out[3] = { NULL, NULL, NULL };
     int n[3] = { 0, 0, 0 }, top[3];
-    for (int l = 0; l < 3; l++) {
-      session_cpu_mask = masks[l];
-      top[l] = classify (models[i].file, "bird.bmp", 1, &out[l], &n[l]);
-    }
-    session_cpu_mask = MN_CPU_ALL;
+    for (int l = 0; l < 3; l++)
+      top[l] = classify_cpu (models[i].file, "bird.bmp", 1, masks[l], &out[l], &n[l]);
     for (int l = 1; l < 3; l++) {
       bool same = out[0] && out[l] && n[0] == n[l] && top[0] == top[l];
       if (same && (quant || l == 2))
