@@ -66,6 +66,9 @@ typedef struct {
                              MOBILENET_FORCE_C=1 forces the portable path */
   float input_mean;       /* float models: (x - mean) / std; NaN = from the */
   float input_std;        /* model's metadata, else 127.5 / 127.5 */
+  int fuse_blocks;        /* 1 (default): run the big inverted residual
+                             blocks band by band, in cache; 0: layer by
+                             layer.  The results are the same. */
 } mn_config;
 
 void mn_config_default (mn_config *c);

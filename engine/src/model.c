@@ -21,6 +21,7 @@ mn_config_default (mn_config *c)
   c->cpu_mask = MN_CPU_ALL;
   c->input_mean = NAN;
   c->input_std = NAN;
+  c->fuse_blocks = 1;
 }
 
 void *

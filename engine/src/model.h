@@ -4,6 +4,7 @@
 
 #include <stdatomic.h>
 
+#include "fused_blocks.h"
 #include "graph.h"
 #include "kernels.h"
 #include "plan.h"
@@ -24,5 +25,12 @@ void mn_aligned_free (void *p);
 /* For tests and tools: run on the input tensor's own bytes (its type and
  * shape, int8 as int8) instead of an RGB image. */
 mn_status mn_session_run_tensor (mn_session *s, const void *input, size_t size, mn_result *out);
+
+/* For tests and benchmarks: mn_session_create () with the blocks and bands
+ * of f (fused_blocks.h; config's fuse_blocks is not read), and how many
+ * blocks a session runs band by band. */
+mn_status mn_session_create_fusing (mn_model *m, const mn_config *c, const mn_fusing *f,
+                                    mn_session **out);
+int mn_session_fused_blocks (const mn_session *s);
 
 #endif /* MN_MODEL_H */

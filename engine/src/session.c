@@ -54,7 +54,16 @@ struct mn_session {
   mn_step_progress *progress;
   atomic_uchar *taken;      /* (steps + 1) x threads chunk flags */
   mn_thread_shares shares;  /* each thread's part of a parallel step */
+  /* Blocks run band by band (fused_blocks.h): block_at[i] is the block
+   * whose first step is plan step i, IN_BLOCK for its other steps (no
+   * chunks: the first step's chunks do their work), -1 for the rest. */
+  mn_fused_block *blocks;
+  int *block_at;
+  uint8_t *scratch;         /* band buffers, scratch_stride bytes a chunk */
+  size_t scratch_stride;
 };
+
+#define IN_BLOCK (-2)
 
 typedef struct {
   size_t offset, size;
@@ -96,12 +105,20 @@ plan_arena (mn_session *s)
     if ((step) > lr[st_].last) lr[st_].last = (step);    \
   } while (0)
   TOUCH (g->input, -1);
-  for (int i = 0; i < p->num_steps; i++) {
+  /* A block's steps all run in its first one; its expanded tensor and
+   * depthwise output live in the band buffers, not here. */
+  for (int i = 0, at = 0, inner0 = -1, inner1 = -1; i < p->num_steps; i++) {
     const mn_step *st = &p->steps[i];
-    TOUCH (st->in0, i);
-    if (st->in1 >= 0)
-      TOUCH (st->in1, i);
-    TOUCH (st->out, i);
+    if (s->block_at[i] != IN_BLOCK) {
+      at = i;
+      inner0 = s->block_at[i] >= 0 ? p->tensors[st->out].storage : -1;
+      inner1 = s->block_at[i] >= 0 ? p->tensors[st[1].out].storage : -1;
+    }
+    const int ts[3] = { st->in0, st->in1, st->out };
+    for (int j = 0; j < 3; j++)
+      if (ts[j] >= 0 && p->tensors[ts[j]].storage != inner0
+          && p->tensors[ts[j]].storage != inner1)
+        TOUCH (ts[j], at);
   }
   TOUCH (g->output, p->num_steps);
 #undef TOUCH
@@ -212,8 +229,52 @@ fuse_input_quantize (mn_session *s)
   s->quantize_fused = true;
 }
 
+/* The blocks to run band by band, their steps marked in block_at, and the
+ * band buffers for each thread. */
+static mn_status
+find_blocks (mn_session *s, const mn_fusing *f)
+{
+  const mn_plan *p = &s->model->plan;
+  s->block_at = malloc (sizeof (int) * (size_t) (p->num_steps ? p->num_steps : 1));
+  if (!s->block_at)
+    return MN_ERR_NO_MEMORY;
+  for (int i = 0; i < p->num_steps; i++)
+    s->block_at[i] = -1;
+  size_t scratch = 0;
+  const int n = mn_fused_blocks_find (p, s->model->graph.output, f, &s->blocks, &scratch);
+  if (n < 0)
+    return MN_ERR_NO_MEMORY;
+  for (int b = 0; b < n; b++) {
+    s->block_at[s->blocks[b].expand] = b;
+    for (int i = s->blocks[b].expand + 1; i <= s->blocks[b].last; i++)
+      s->block_at[i] = IN_BLOCK;
+  }
+  s->scratch_stride = scratch;
+  if (n > 0 && !(s->scratch = mn_aligned_alloc (scratch * (size_t) s->threads)))
+    return MN_ERR_NO_MEMORY;
+  return MN_OK;
+}
+
 mn_status
 mn_session_create (mn_model *m, const mn_config *c, mn_session **out)
+{
+  const mn_fusing f = { !c || c->fuse_blocks ? MN_FUSE_MIN_BYTES : SIZE_MAX,
+                        MN_FUSE_BAND_BYTES };
+  return mn_session_create_fusing (m, c, &f, out);
+}
+
+int
+mn_session_fused_blocks (const mn_session *s)
+{
+  int n = 0;
+  for (int i = 0; s && i < s->model->plan.num_steps; i++)
+    n += s->block_at[i] >= 0;
+  return n;
+}
+
+mn_status
+mn_session_create_fusing (mn_model *m, const mn_config *c, const mn_fusing *fusing,
+                          mn_session **out)
 {
   mn_config defaults;
   if (!out)
@@ -249,6 +310,10 @@ mn_session_create (mn_model *m, const mn_config *c, mn_session **out)
   build_input_lut (s, mean, std);
   fuse_input_quantize (s);
   const size_t steps = (size_t) m->plan.num_steps + 1;
+  if (find_blocks (s, fusing) != MN_OK) {
+    mn_session_destroy (&s);
+    return mn_log_error (&log, MN_ERR_NO_MEMORY, "mn_session_create: out of memory");
+  }
   s->scores = malloc (sizeof (float) * (size_t) info.num_classes);
   s->progress = mn_aligned_alloc (sizeof (mn_step_progress) * steps);
   s->taken = malloc (sizeof (atomic_uchar) * steps * (size_t) s->threads);
@@ -273,6 +338,9 @@ mn_session_destroy (mn_session **sp)
   mn_aligned_free (s->progress);
   free (s->taken);
   mn_thread_shares_clear (&s->shares);
+  free (s->blocks);
+  free (s->block_at);
+  mn_aligned_free (s->scratch);
   mn_model_unref (&s->model);
   free (s);
   *sp = NULL;
@@ -552,6 +620,31 @@ read_output (mn_session *s, mn_result *r)
   r->num_classes = n;
 }
 
+/* Chunk part of parts of a block: its depthwise output rows, band by band. */
+static double
+run_block_chunk (const mn_session *s, const mn_fused_block *b, int part, int parts)
+{
+  const mn_step *ex = &s->model->plan.steps[b->expand], *pr = ex + 2;
+  const int out_h = ex[1].geom.out_h;
+  int y0, y1;
+  split (s, out_h, parts, part, &y0, &y1);
+  if (y0 >= y1)
+    return 0;
+  mn_fused_block_io io = {
+    .in = tensor_ptr (s, ex->in0),
+    .project_out = tensor_ptr (s, pr->out),
+    .residual = pr->in1 >= 0 ? tensor_ptr (s, pr->in1) : NULL,
+  };
+  if (b->last > b->expand + 2) {
+    io.add_in0 = tensor_ptr (s, pr[1].in0);
+    io.add_in1 = tensor_ptr (s, pr[1].in1);
+    io.add_out = tensor_ptr (s, pr[1].out);
+  }
+  mn_fused_block_run (b, &s->model->plan, &s->model->kernels, &io, y0, y1,
+                      s->scratch + (size_t) part * s->scratch_stride);
+  return (double) (y1 - y0) / out_h;
+}
+
 /* Chunks of plan step i (-1: the input image) at nth threads. */
 static int
 chunks_of (const mn_session *s, int i, int nth, bool has_input)
@@ -560,6 +653,8 @@ chunks_of (const mn_session *s, int i, int nth, bool has_input)
     return has_input ? nth : 0;
   if (i == 0 && has_input && s->quantize_fused)
     return 0;   /* written with the image */
+  if (s->block_at[i] == IN_BLOCK)
+    return 0;   /* run by the block's first step */
   return is_parallel (s->model->plan.steps[i].kind) ? nth : 1;
 }
 
@@ -575,6 +670,8 @@ run_chunk (const mn_session *s, int i, const uint8_t *rgb, size_t stride, int j,
     write_input_rows (s, rgb, stride, y0, y1);
     return (double) (y1 - y0) / h;
   }
+  if (s->block_at[i] >= 0)
+    return run_block_chunk (s, &s->blocks[s->block_at[i]], j, chunks);
   const mn_step *st = &s->model->plan.steps[i];
   if (is_parallel (st->kind))
     return run_parallel_step (s, st, j, chunks);

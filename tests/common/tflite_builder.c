@@ -1355,6 +1355,47 @@ tb_residual (const tb_quant *q, int h, int w, int c, int conv_activation, int ad
 }
 
 tb_model *
+tb_inverted_residual (const tb_quant *q, int h, int w, int cin, int mid, int cout, int stride,
+                      int padding, bool residual)
+{
+  tb_model *m = tb_model_new ();
+  uint32_t s = q->seed;
+  const int oh = tb_conv_out_size (h, 3, stride, padding);
+  const int ow = tb_conv_out_size (w, 3, stride, padding);
+  int32_t in_dims[4] = { 1, h, w, cin }, mid_dims[4] = { 1, h, w, mid };
+  int32_t dw_dims[4] = { 1, oh, ow, mid }, out_dims[4] = { 1, oh, ow, cout };
+  int32_t expand_w[4] = { mid, 1, 1, cin }, dw_w[4] = { 1, 3, 3, mid };
+  int32_t project_w[4] = { cout, 1, 1, mid };
+  int x, e, d, p, wt, bt, op;
+  tb_options *o;
+
+  x = act_tensor (m, q, "input", 4, in_dims, q->in_scale, q->in_zero_point);
+  make_weights (m, q, &s, 4, expand_w, 0, &wt, &bt);
+  e = act_tensor (m, q, "expanded", 4, mid_dims, q->out_scale, q->out_zero_point);
+  op = tb_op3 (m, TFL_OP_CONV_2D, x, wt, bt, e);
+  tb_op_options (m, op)->activation = TFL_ACT_RELU6;
+  make_weights (m, q, &s, 4, dw_w, 3, &wt, &bt);
+  d = act_tensor (m, q, "depthwise", 4, dw_dims, q->out_scale, q->out_zero_point);
+  op = tb_op3 (m, TFL_OP_DEPTHWISE_CONV_2D, e, wt, bt, d);
+  o = tb_op_options (m, op);
+  o->stride_w = o->stride_h = stride;
+  o->padding = padding;
+  o->activation = TFL_ACT_RELU6;
+  o->depth_multiplier = 1;
+  make_weights (m, q, &s, 4, project_w, 0, &wt, &bt);
+  p = residual ? branch_tensor (m, q, out_dims)
+               : act_tensor (m, q, "output", 4, out_dims, q->out_scale, q->out_zero_point);
+  tb_op3 (m, TFL_OP_CONV_2D, d, wt, bt, p);
+  if (residual) {
+    const int y = act_tensor (m, q, "output", 4, out_dims, q->out_scale, q->out_zero_point);
+    tb_op2 (m, TFL_OP_ADD, p, x, y);
+    p = y;
+  }
+  tb_io (m, x, p);
+  return m;
+}
+
+tb_model *
 tb_mean (const tb_quant *q, int h, int w, int c, bool keep_dims)
 {
   tb_model *m = tb_model_new ();

@@ -1,5 +1,6 @@
 /* test_models.c: golden classes on the shared models and photos, float vs
- * quantised siblings, thread-count invariance, the embedding extractor. */
+ * quantised siblings, thread-count invariance, blocks band by band, the
+ * embedding extractor. */
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -272,6 +273,56 @@ test_moving_shares (void)
     mn_session_destroy (&s);
     mn_model_unref (&m);
     free (ref);
+  }
+}
+
+/* The V2 networks with their blocks run band by band (fused_blocks.h): by
+ * default (the big ones), all 16 in one-row bands, and layer by layer, at
+ * 1 to 3 threads: the same output bytes. */
+static void
+test_fused_blocks (void)
+{
+  const mn_fusing fusings[] = { { SIZE_MAX, 0 },
+                                { MN_FUSE_MIN_BYTES, MN_FUSE_BAND_BYTES },
+                                { 0, 1 } };
+  for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
+    if (!models[i].is_v2)
+      continue;
+    mn_model *m = NULL;
+    mn_session *ref_session = open_session (models[i].file, 1, &m);
+    test_image img = { 0 };
+    mn_result r;
+    uint8_t *ref = NULL;
+    size_t size = 0;
+    if (ref_session && input_for ("bird.bmp", 224, 224, &img) == 0
+        && mn_session_run (ref_session, img.rgb, 224 * 3, &r) == MN_OK) {
+      size = (size_t) r.num_classes * (r.raw_type == MN_DTYPE_FLOAT32 ? 4 : 1);
+      ref = malloc (size);
+      memcpy (ref, r.raw, size);
+    }
+    for (size_t f = 0; ref && f < sizeof fusings / sizeof fusings[0]; f++)
+      for (int threads = 1; threads <= 3; threads++) {
+        mn_config c;
+        mn_config_default (&c);
+        c.threads = threads;
+        mn_session *s = NULL;
+        bool same = mn_session_create_fusing (m, &c, &fusings[f], &s) == MN_OK
+                    && mn_session_run (s, img.rgb, 224 * 3, &r) == MN_OK
+                    && memcmp (r.raw, ref, size) == 0;
+        const int blocks = mn_session_fused_blocks (s);
+        const int want_min = f == 0 ? 0 : f == 1 ? 1 : 16, want_max = f == 0 ? 0 : 16;
+        CHECK (same && blocks >= want_min && blocks <= want_max,
+               "%s, %d threads, %s: %d blocks band by band, the same output bytes",
+               models[i].file, threads,
+               f == 0 ? "layer by layer" : f == 1 ? "the default blocks" : "every block, 1-row bands",
+               blocks);
+        mn_session_destroy (&s);
+      }
+    CHECK (ref != NULL, "%s: classifies bird.bmp", models[i].file);
+    free (ref);
+    test_image_free (&img);
+    mn_session_destroy (&ref_session);
+    mn_model_unref (&m);
   }
 }
 
@@ -566,6 +617,7 @@ main (void)
   test_thread_invariance ();
   test_cpu_levels ();
   test_moving_shares ();
+  test_fused_blocks ();
   test_embedding_extractor ();
   test_normalization_override ();
   test_load_memory_alignment ();

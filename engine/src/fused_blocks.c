@@ -1,0 +1,229 @@
+/* fused_blocks.c: finding the blocks and running one band by band. */
+#include "fused_blocks.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ops.h"
+
+static size_t
+round64 (size_t n)
+{
+  return (n + 63) & ~(size_t) 63;
+}
+
+static bool
+is_gemm (mn_step_kind k)
+{
+  return k == MN_STEP_F32_GEMM || k == MN_STEP_Q8_GEMM;
+}
+
+/* Whether a step other than those in [first, last] reads storage. */
+static bool
+read_outside (const mn_plan *p, int storage, int first, int last)
+{
+  for (int i = 0; i < p->num_steps; i++) {
+    const mn_step *st = &p->steps[i];
+    if (i >= first && i <= last)
+      continue;
+    if (p->tensors[st->in0].storage == storage
+        || (st->in1 >= 0 && p->tensors[st->in1].storage == storage))
+      return true;
+  }
+  return false;
+}
+
+static int
+storage (const mn_plan *p, int t)
+{
+  return p->tensors[t].storage;
+}
+
+/* Whether step i + 3 is an ADD of step i + 2's output (no other reader). */
+static bool
+ends_with_add (const mn_plan *p, int i, int graph_output)
+{
+  if (i + 3 >= p->num_steps)
+    return false;
+  const mn_step *pr = &p->steps[i + 2], *add = &p->steps[i + 3];
+  const bool same_family = pr->kind == MN_STEP_F32_GEMM ? add->kind == MN_STEP_F32_ADD
+                                                        : add->kind == MN_STEP_Q8_ADD;
+  const int ps = storage (p, pr->out);
+  return same_family && add->count == (size_t) pr->m * (size_t) pr->n
+         && (storage (p, add->in0) == ps) != (storage (p, add->in1) == ps)
+         && storage (p, add->out) != ps && ps != storage (p, graph_output)
+         && !read_outside (p, ps, i + 3, i + 3);
+}
+
+/* Whether steps i, i + 1, i + 2 are expand, depthwise, project. */
+static bool
+is_block (const mn_plan *p, int i, int graph_output)
+{
+  if (i + 2 >= p->num_steps)
+    return false;
+  const mn_step *ex = &p->steps[i], *dw = ex + 1, *pr = ex + 2;
+  const mn_conv_geom *g = &dw->geom;
+  const bool f32 = ex->kind == MN_STEP_F32_GEMM;
+  if (!is_gemm (ex->kind) || pr->kind != ex->kind || ex->in1 >= 0
+      || dw->kind != (f32 ? MN_STEP_F32_DWCONV : MN_STEP_Q8_DWCONV))
+    return false;
+  const int es = storage (p, ex->out), ds = storage (p, dw->out), out = storage (p, graph_output);
+  return storage (p, dw->in0) == es && storage (p, pr->in0) == ds && es != ds && es != out
+         && ds != out && storage (p, ex->in0) != es && storage (p, pr->out) != es
+         && storage (p, pr->out) != ds && (pr->in1 < 0 || storage (p, pr->in1) != ds)
+         && !read_outside (p, es, i + 1, i + 1) && !read_outside (p, ds, i + 2, i + 2)
+         && g->depth_multiplier == 1 && g->in_c == g->out_c && ex->m == g->in_h * g->in_w
+         && ex->n == g->in_c && pr->m == g->out_h * g->out_w && pr->k == g->out_c;
+}
+
+/* Expansion rows a band of `band` depthwise rows reads, at most. */
+static int
+expand_rows (const mn_conv_geom *g, int band)
+{
+  const int rows = (band - 1) * g->stride_h + g->k_h;
+  return rows < g->in_h ? rows : g->in_h;
+}
+
+static void
+size_bands (const mn_plan *p, size_t budget, mn_fused_block *b)
+{
+  const mn_step *ex = &p->steps[b->expand];
+  const mn_conv_geom *g = &ex[1].geom;
+  const size_t esz = ex->kind == MN_STEP_F32_GEMM ? sizeof (float) : 1;
+  const size_t e_row = (size_t) g->in_w * (size_t) g->in_c * esz;
+  const size_t d_row = (size_t) g->out_w * (size_t) g->out_c * esz;
+  int band = 1;
+  while (band < g->out_h
+         && (size_t) expand_rows (g, band + 1) * e_row + (size_t) (band + 1) * d_row
+                <= budget)
+    band++;
+  b->band = band;
+  b->expand_bytes = round64 ((size_t) expand_rows (g, band) * e_row);
+  b->dw_bytes = round64 ((size_t) band * d_row);
+}
+
+int
+mn_fused_blocks_find (const mn_plan *p, int graph_output, const mn_fusing *f,
+                      mn_fused_block **out, size_t *scratch_bytes)
+{
+  *out = NULL;
+  *scratch_bytes = 0;
+  int count = 0;
+  for (int pass = 0; pass < 2; pass++) { /* count, then fill */
+    int n = 0;
+    for (int i = 0; i + 2 < p->num_steps; i++) {
+      if (!is_block (p, i, graph_output) || p->tensors[p->steps[i].out].bytes < f->min_bytes)
+        continue;
+      if (pass == 1) {
+        mn_fused_block *b = &(*out)[n];
+        b->expand = i;
+        b->last = ends_with_add (p, i, graph_output) ? i + 3 : i + 2;
+        size_bands (p, f->band_bytes, b);
+        if (b->expand_bytes + b->dw_bytes > *scratch_bytes)
+          *scratch_bytes = b->expand_bytes + b->dw_bytes;
+        i = b->last;
+      } else {
+        i += ends_with_add (p, i, graph_output) ? 3 : 2;
+      }
+      n++;
+    }
+    count = n;
+    if (pass == 0 && count > 0 && !(*out = calloc ((size_t) count, sizeof **out)))
+      return -1;
+    if (count == 0)
+      break;
+  }
+  return count;
+}
+
+/* Expansion rows [r0, r1) into dst. */
+static void
+expand (const mn_step *ex, const mn_kernel_table *k, const void *in, int in_w, int r0, int r1,
+        void *dst)
+{
+  const int m = (r1 - r0) * in_w;
+  const size_t a_off = (size_t) r0 * (size_t) in_w * (size_t) ex->k;
+  if (ex->kind == MN_STEP_F32_GEMM)
+    k->f32_gemm (m, ex->n, ex->k, 0, ex->n, (const float *) in + a_off, (size_t) ex->k,
+                 ex->packed, dst, (size_t) ex->n, NULL, ex->f_min, ex->f_max);
+  else
+    (ex->quads ? k->q8_gemm4 : k->q8_gemm) (m, ex->n, ex->k, 0, ex->n,
+                                            (const uint8_t *) in + a_off, (size_t) ex->k,
+                                            ex->packed, dst, (size_t) ex->n, &ex->rq);
+}
+
+/* Depthwise output rows [y0, y1) from the expansion rows [first, ...) in
+ * src: the step's geometry with the image starting at row first. */
+static void
+depthwise (const mn_step *dw, const mn_kernel_table *k, const void *src, int first, int rows,
+           int y0, int y1, void *dst)
+{
+  mn_conv_geom band = dw->geom;
+  band.in_h = rows;
+  band.pad_top = dw->geom.pad_top + first - y0 * dw->geom.stride_h;
+  band.out_h = y1 - y0;
+  if (dw->kind == MN_STEP_F32_DWCONV)
+    k->f32_dwconv (&band, src, dw->packed, dst, 0, y1 - y0, dw->f_min, dw->f_max);
+  else
+    k->q8_dwconv (&band, src, dw->in_zero_point, dw->packed, dst, 0, y1 - y0, &dw->rq);
+}
+
+/* Projection (and ADD) of depthwise output rows [y0, y1), from src. */
+static void
+project (const mn_step *pr, const mn_kernel_table *k, const mn_fused_block_io *io, int out_w,
+         int y0, int y1, const void *src)
+{
+  const int m = (y1 - y0) * out_w;
+  const size_t off = (size_t) y0 * (size_t) out_w * (size_t) pr->n;
+  if (pr->kind == MN_STEP_F32_GEMM)
+    k->f32_gemm (m, pr->n, pr->k, 0, pr->n, src, (size_t) pr->k, pr->packed,
+                 (float *) io->project_out + off, (size_t) pr->n,
+                 io->residual ? (const float *) io->residual + off : NULL, pr->f_min, pr->f_max);
+  else
+    (pr->quads ? k->q8_gemm4 : k->q8_gemm) (m, pr->n, pr->k, 0, pr->n, src, (size_t) pr->k,
+                                            pr->packed, (uint8_t *) io->project_out + off,
+                                            (size_t) pr->n, &pr->rq);
+  if (!io->add_out)
+    return;
+  const mn_step *add = pr + 1;
+  const size_t count = (size_t) m * (size_t) pr->n;
+  if (add->kind == MN_STEP_F32_ADD)
+    mn_f32_add (count, (const float *) io->add_in0 + off, (const float *) io->add_in1 + off,
+                (float *) io->add_out + off, add->f_min, add->f_max);
+  else
+    k->q8_add (count, (const uint8_t *) io->add_in0 + off, (const uint8_t *) io->add_in1 + off,
+               (uint8_t *) io->add_out + off, &add->add);
+}
+
+void
+mn_fused_block_run (const mn_fused_block *b, const mn_plan *p, const mn_kernel_table *k,
+                    const mn_fused_block_io *io, int oy_begin, int oy_end, void *scratch)
+{
+  const mn_step *ex = &p->steps[b->expand];
+  const mn_conv_geom *g = &ex[1].geom;
+  const size_t esz = ex->kind == MN_STEP_F32_GEMM ? sizeof (float) : 1;
+  const size_t e_row = (size_t) g->in_w * (size_t) g->in_c * esz;
+  uint8_t *ebuf = scratch, *dbuf = (uint8_t *) scratch + b->expand_bytes;
+  int have0 = 0, have1 = 0; /* the expansion rows in ebuf */
+  for (int y0 = oy_begin; y0 < oy_end; y0 += b->band) {
+    const int y1 = y0 + b->band < oy_end ? y0 + b->band : oy_end;
+    const int top = y0 * g->stride_h - g->pad_top;
+    const int bottom = (y1 - 1) * g->stride_h - g->pad_top + g->k_h;
+    const int need0 = top > 0 ? top : 0;
+    int need1 = bottom < g->in_h ? bottom : g->in_h;
+    if (need1 < need0)
+      need1 = need0;
+    if (need0 >= have0 && need0 < have1) { /* keep the rows this band shares */
+      memmove (ebuf, ebuf + (size_t) (need0 - have0) * e_row, (size_t) (have1 - need0) * e_row);
+      have0 = need0;
+    } else {
+      have0 = have1 = need0;
+    }
+    if (need1 > have1) {
+      expand (ex, k, io->in, g->in_w, have1, need1, ebuf + (size_t) (have1 - have0) * e_row);
+      have1 = need1;
+    }
+    depthwise (ex + 1, k, ebuf, have0, need1 - have0, y0, y1, dbuf);
+    project (ex + 2, k, io, g->out_w, y0, y1, dbuf);
+  }
+}

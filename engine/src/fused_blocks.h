@@ -1,0 +1,72 @@
+/* fused_blocks.h: inverted residual blocks run band by band.
+ *
+ * A MobileNetV2 block expands its input six times with a 1x1 convolution,
+ * filters the result depthwise and projects it back with another 1x1
+ * convolution (then, in 8-bit models, adds the block's input).  Layer by
+ * layer, the big blocks' expanded tensors (112x112x96 floats: 4.8 MB;
+ * 56x56x144: 1.8 MB) and depthwise outputs go out to L3 or memory and
+ * are read back by the next step.  Band by band, a thread computes a few
+ * depthwise output rows at a time: first the expansion rows they need
+ * (keeping the ones the next band shares), then the depthwise rows, then
+ * the projection (and the ADD) of those rows, so the two intermediate
+ * tensors live only in a band buffer in the thread's own L2 and never get
+ * arena space.
+ *
+ * Every element is still computed by the same kernel on the same values
+ * (each kernel's result for a row does not depend on the rows around it
+ * in the call, and a band's depthwise geometry only moves the image's
+ * first row), so results are bitwise those of the layer-by-layer run. */
+#ifndef MN_FUSED_BLOCKS_H
+#define MN_FUSED_BLOCKS_H
+
+#include "plan.h"
+
+typedef struct {
+  int expand;              /* plan steps: expand, expand + 1 the depthwise, */
+  int last;                /* ... up to last: the projection or its ADD */
+  int band;                /* depthwise output rows a band */
+  size_t expand_bytes;     /* band buffers, each rounded to 64 bytes */
+  size_t dw_bytes;
+} mn_fused_block;
+
+/* Which blocks run band by band, and how tall the bands are. */
+typedef struct {
+  size_t min_bytes;        /* blocks whose expanded tensor has this many
+                              bytes or more (SIZE_MAX: none) */
+  size_t band_bytes;       /* a thread's band buffers, at most (at least
+                              one depthwise row a band) */
+} mn_fusing;
+
+/* Smaller expanded tensors stay in L2 layer by layer anyway (V2 at 1
+ * thread, float: fusing the 6 blocks from 112x112 to 28x28 made it 7-9 %
+ * faster, fusing all 16 no faster than those 6; the 8-bit networks'
+ * tensors are a quarter of the size, and fusing changed them by less than
+ * the noise).  The bands' budget leaves most of a 512 KiB L2 (Zen 3) for
+ * the weights and the block's input and output rows; 128-512 KiB were
+ * within 2 % of each other here (2 MiB L2). */
+#define MN_FUSE_MIN_BYTES ((size_t) 512 * 1024)
+#define MN_FUSE_BAND_BYTES ((size_t) 256 * 1024)
+
+/* The blocks of plan p to run band by band: *out (malloc'd, NULL when
+ * none) and their count; -1 when out of memory.  *scratch_bytes: the most
+ * one thread's band buffers need. */
+int mn_fused_blocks_find (const mn_plan *p, int graph_output, const mn_fusing *f,
+                          mn_fused_block **out, size_t *scratch_bytes);
+
+/* The tensors a block reads and writes: in, the expansion's input; the
+ * projection's output and residual (float: its in1, or NULL), and for a
+ * block that ends with an ADD, that step's inputs and output. */
+typedef struct {
+  const void *in;
+  void *project_out;
+  const void *residual;
+  const void *add_in0, *add_in1;
+  void *add_out;
+} mn_fused_block_io;
+
+/* Depthwise output rows [oy_begin, oy_end) of block b and everything that
+ * depends on them, through scratch (64-byte aligned, *scratch_bytes). */
+void mn_fused_block_run (const mn_fused_block *b, const mn_plan *p, const mn_kernel_table *k,
+                         const mn_fused_block_io *io, int oy_begin, int oy_end, void *scratch);
+
+#endif /* MN_FUSED_BLOCKS_H */

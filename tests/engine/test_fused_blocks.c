@@ -1,0 +1,164 @@
+/* test_fused_blocks.c: inverted residual blocks run band by band give the
+ * layer-by-layer run's output byte for byte.
+ *
+ * Single-block models (tflite_builder's tb_inverted_residual) of odd
+ * sizes, float, uint8 and int8 per-channel, stride 1 and 2, SAME and
+ * VALID, with and without the residual ADD, images of one row; bands
+ * of one row, of a few rows (not dividing the height, so the last band is
+ * shorter and consecutive bands share expansion rows) and of the whole
+ * image; 1 to 3 threads (each thread's rows start with rows the thread
+ * before also expanded); the C twins and the best kernels. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mobilenet.h"
+#include "model.h"
+#include "test_util.h"
+#include "tflite_builder.h"
+
+typedef struct {
+  int h, w, cin, mid, cout, stride, padding;
+  bool residual;
+} block_case;
+
+static const block_case cases[] = {
+  { 13, 11, 5, 19, 5, 1, TFL_PADDING_SAME, true },
+  { 14, 9, 8, 24, 7, 2, TFL_PADDING_SAME, false },
+  { 15, 7, 3, 17, 6, 2, TFL_PADDING_SAME, false },    /* odd height: padding on top */
+  { 10, 12, 6, 33, 9, 1, TFL_PADDING_VALID, false },
+  { 9, 10, 4, 16, 4, 2, TFL_PADDING_VALID, false },
+  /* one row (a 1x1 image's 8-bit expansion is a GEMV, not fused) */
+  { 1, 2, 4, 24, 4, 1, TFL_PADDING_SAME, true },
+  { 2, 3, 8, 40, 16, 2, TFL_PADDING_SAME, false },
+  { 17, 16, 16, 96, 24, 1, TFL_PADDING_SAME, false },  /* full SIMD panels */
+};
+
+static const int types[] = { TFL_TYPE_FLOAT32, TFL_TYPE_UINT8, TFL_TYPE_INT8 };
+
+static uint32_t rng = 0x9E3779B9u;
+
+static uint32_t
+next_random (void)
+{
+  rng ^= rng << 13;
+  rng ^= rng >> 17;
+  rng ^= rng << 5;
+  return rng;
+}
+
+/* The model's output for input through a session with fusing f. */
+static uint8_t *
+run_block (mn_model *m, int threads, const mn_fusing *f, const void *input, size_t in_size,
+           size_t *out_size, int *fused)
+{
+  mn_config c;
+  mn_config_default (&c);
+  c.threads = threads;
+  mn_session *s = NULL;
+  uint8_t *out = NULL;
+  mn_result r;
+  if (mn_session_create_fusing (m, &c, f, &s) == MN_OK
+      && mn_session_run_tensor (s, input, in_size, &r) == MN_OK) {
+    *out_size = (size_t) r.num_classes * (r.raw_type == MN_DTYPE_FLOAT32 ? sizeof (float) : 1);
+    out = malloc (*out_size);
+    if (out)
+      memcpy (out, r.raw, *out_size);
+    *fused = mn_session_fused_blocks (s);
+  }
+  mn_session_destroy (&s);
+  return out;
+}
+
+/* Distinct output bytes (quantised) or values: the check means something
+ * only when the block's output is not one clamped value. */
+static int
+distinct_values (const uint8_t *out, size_t size, bool f32)
+{
+  const size_t step = f32 ? sizeof (float) : 1;
+  int distinct = 0;
+  for (size_t i = 0; i < size && distinct < 16; i += step) {
+    bool seen = false;
+    for (size_t j = 0; j < i && !seen; j += step)
+      seen = memcmp (out + i, out + j, step) == 0;
+    distinct += !seen;
+  }
+  return distinct;
+}
+
+static void
+check_case (const block_case *bc, int type)
+{
+  tb_quant q = tb_quant_default (type);
+  q.per_channel = type == TFL_TYPE_INT8;
+  q.seed = next_random ();
+  tb_model *tb = tb_inverted_residual (&q, bc->h, bc->w, bc->cin, bc->mid, bc->cout, bc->stride,
+                                       bc->padding, bc->residual);
+  size_t file_size = 0;
+  uint8_t *file = tb_model_finish (tb, &file_size);
+  tb_model_free (tb);
+  char name[128];
+  snprintf (name, sizeof name, "%s %dx%dx%d -> %d -> %d, stride %d %s%s",
+            type == TFL_TYPE_FLOAT32 ? "float" : type == TFL_TYPE_UINT8 ? "uint8" : "int8",
+            bc->h, bc->w, bc->cin, bc->mid, bc->cout, bc->stride,
+            bc->padding == TFL_PADDING_SAME ? "SAME" : "VALID", bc->residual ? " + ADD" : "");
+
+  const bool f32 = type == TFL_TYPE_FLOAT32;
+  const size_t in_count = (size_t) bc->h * bc->w * bc->cin;
+  const size_t in_size = in_count * (f32 ? sizeof (float) : 1);
+  uint8_t *input = malloc (in_size);
+  for (size_t i = 0; input && i < in_count; i++) {
+    if (f32)
+      ((float *) input)[i] = (float) (next_random () % 2001) / 1000.f - 1.f;
+    else
+      input[i] = (uint8_t) next_random ();
+  }
+
+  static const unsigned masks[] = { 0, MN_CPU_ALL };
+  const mn_fusing layer_by_layer = { SIZE_MAX, 0 };
+  const size_t bands[] = { 1, 2000, 9000, SIZE_MAX / 4 };
+  for (size_t mi = 0; mi < sizeof masks / sizeof masks[0]; mi++) {
+    mn_config c;
+    mn_config_default (&c);
+    c.cpu_mask = masks[mi];
+    mn_model *m = NULL;
+    if (!CHECK (file && input && mn_model_load_memory (file, file_size, &c, &m) == MN_OK,
+                "%s: loads", name))
+      continue;
+    size_t ref_size = 0;
+    int fused = -1;
+    uint8_t *ref = run_block (m, 1, &layer_by_layer, input, in_size, &ref_size, &fused);
+    CHECK (ref && fused == 0 && distinct_values (ref, ref_size, f32) >= 4,
+           "%s (%s): the layer-by-layer run gives an output of several values", name,
+           mi ? "best kernels" : "C twins");
+    int same = 0, runs = 0, blocks = 0;
+    for (size_t bi = 0; ref && bi < sizeof bands / sizeof bands[0]; bi++)
+      for (int threads = 1; threads <= 3; threads++) {
+        const mn_fusing f = { 0, bands[bi] };
+        size_t size = 0;
+        uint8_t *got = run_block (m, threads, &f, input, in_size, &size, &fused);
+        same += got && size == ref_size && memcmp (got, ref, size) == 0;
+        blocks += fused == 1;
+        runs++;
+        free (got);
+      }
+    CHECK (ref && same == runs && blocks == runs,
+           "%s (%s): band by band, %d of %d runs (4 band sizes x 1-3 threads) give the same "
+           "bytes, %d run the block fused", name, mi ? "best kernels" : "C twins", same, runs,
+           blocks);
+    free (ref);
+    mn_model_unref (&m);
+  }
+  free (input);
+  free (file);
+}
+
+int
+main (void)
+{
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    for (size_t t = 0; t < sizeof types / sizeof types[0]; t++)
+      check_case (&cases[i], types[t]);
+  return tu_finish ();
+}
