@@ -13,9 +13,9 @@ round64 (size_t n)
 }
 
 static bool
-is_gemm (mn_step_kind k)
+is_f32 (mn_step_kind k)
 {
-  return k == MN_STEP_F32_GEMM || k == MN_STEP_Q8_GEMM;
+  return k == MN_STEP_F32_GEMM || k == MN_STEP_F32_CONV;
 }
 
 /* Whether a step other than those in [first, last] reads storage. */
@@ -55,7 +55,25 @@ ends_with_add (const mn_plan *p, int i, int graph_output)
          && !read_outside (p, ps, i + 3, i + 3);
 }
 
-/* Whether steps i, i + 1, i + 2 are expand, depthwise, project. */
+/* Whether step ex's output is the depthwise input of geometry g: a 1x1
+ * convolution (GEMM) or a full one (a first layer) of matching shape. */
+static bool
+feeds (const mn_step *ex, const mn_conv_geom *g)
+{
+  switch (ex->kind) {
+    case MN_STEP_F32_GEMM:
+    case MN_STEP_Q8_GEMM:
+      return ex->in1 < 0 && ex->m == g->in_h * g->in_w && ex->n == g->in_c;
+    case MN_STEP_F32_CONV:
+    case MN_STEP_Q8_CONV:
+      return ex->geom.out_h == g->in_h && ex->geom.out_w == g->in_w && ex->geom.out_c == g->in_c;
+    default:
+      return false;
+  }
+}
+
+/* Whether steps i, i + 1, i + 2 are expand (or a first convolution),
+ * depthwise, project. */
 static bool
 is_block (const mn_plan *p, int i, int graph_output)
 {
@@ -63,17 +81,17 @@ is_block (const mn_plan *p, int i, int graph_output)
     return false;
   const mn_step *ex = &p->steps[i], *dw = ex + 1, *pr = ex + 2;
   const mn_conv_geom *g = &dw->geom;
-  const bool f32 = ex->kind == MN_STEP_F32_GEMM;
-  if (!is_gemm (ex->kind) || pr->kind != ex->kind || ex->in1 >= 0
-      || dw->kind != (f32 ? MN_STEP_F32_DWCONV : MN_STEP_Q8_DWCONV))
+  const bool f32 = is_f32 (ex->kind);
+  if (dw->kind != (f32 ? MN_STEP_F32_DWCONV : MN_STEP_Q8_DWCONV)
+      || pr->kind != (f32 ? MN_STEP_F32_GEMM : MN_STEP_Q8_GEMM) || !feeds (ex, g))
     return false;
   const int es = storage (p, ex->out), ds = storage (p, dw->out), out = storage (p, graph_output);
   return storage (p, dw->in0) == es && storage (p, pr->in0) == ds && es != ds && es != out
          && ds != out && storage (p, ex->in0) != es && storage (p, pr->out) != es
          && storage (p, pr->out) != ds && (pr->in1 < 0 || storage (p, pr->in1) != ds)
          && !read_outside (p, es, i + 1, i + 1) && !read_outside (p, ds, i + 2, i + 2)
-         && g->depth_multiplier == 1 && g->in_c == g->out_c && ex->m == g->in_h * g->in_w
-         && ex->n == g->in_c && pr->m == g->out_h * g->out_w && pr->k == g->out_c;
+         && g->depth_multiplier == 1 && g->in_c == g->out_c && pr->m == g->out_h * g->out_w
+         && pr->k == g->out_c;
 }
 
 /* Expansion rows a band of `band` depthwise rows reads, at most. */
@@ -89,7 +107,7 @@ size_bands (const mn_plan *p, size_t budget, mn_fused_block *b)
 {
   const mn_step *ex = &p->steps[b->expand];
   const mn_conv_geom *g = &ex[1].geom;
-  const size_t esz = ex->kind == MN_STEP_F32_GEMM ? sizeof (float) : 1;
+  const size_t esz = is_f32 (ex->kind) ? sizeof (float) : 1;
   const size_t e_row = (size_t) g->in_w * (size_t) g->in_c * esz;
   const size_t d_row = (size_t) g->out_w * (size_t) g->out_c * esz;
   int band = 1;
@@ -136,11 +154,51 @@ mn_fused_blocks_find (const mn_plan *p, int graph_output, const mn_fusing *f,
   return count;
 }
 
-/* Expansion rows [r0, r1) into dst. */
+/* The input rows [*first, *end) that output rows [y0, y1) of g read. */
+static void
+input_rows (const mn_conv_geom *g, int y0, int y1, int *first, int *end)
+{
+  const int top = y0 * g->stride_h - g->pad_top;
+  const int bottom = (y1 - 1) * g->stride_h - g->pad_top + g->k_h;
+  *first = top > 0 ? top : 0;
+  *end = bottom < g->in_h ? bottom : g->in_h;
+  if (*end < *first)
+    *end = *first;
+}
+
+/* g for output rows [y0, y1) alone, as rows [0, y1 - y0), from an input
+ * that starts at image row first and has rows rows: only the image's first
+ * row moves, so every tap inside the image is still read and every one
+ * outside still skipped. */
+static mn_conv_geom
+band_geom (const mn_conv_geom *g, int first, int rows, int y0, int y1)
+{
+  mn_conv_geom band = *g;
+  band.in_h = rows;
+  band.pad_top = g->pad_top + first - y0 * g->stride_h;
+  band.out_h = y1 - y0;
+  return band;
+}
+
+/* Expansion (or first convolution) output rows [r0, r1) into dst. */
 static void
 expand (const mn_step *ex, const mn_kernel_table *k, const void *in, int in_w, int r0, int r1,
         void *dst)
 {
+  if (ex->kind == MN_STEP_F32_CONV || ex->kind == MN_STEP_Q8_CONV) {
+    const mn_conv_geom *g = &ex->geom;
+    int first, end;
+    input_rows (g, r0, r1, &first, &end);
+    const mn_conv_geom band = band_geom (g, first, end - first, r0, r1);
+    const size_t off = (size_t) first * (size_t) g->in_w * (size_t) g->in_c;
+    if (ex->kind == MN_STEP_F32_CONV)
+      k->f32_conv (&band, (const float *) in + off, ex->packed, dst, 0, r1 - r0, ex->f_min,
+                   ex->f_max);
+    else
+      k->q8_conv (&band, (const uint8_t *) in + off, ex->in_zero_point, ex->packed, dst, 0,
+                  r1 - r0, &ex->rq);
+    return;
+  }
   const int m = (r1 - r0) * in_w;
   const size_t a_off = (size_t) r0 * (size_t) in_w * (size_t) ex->k;
   if (ex->kind == MN_STEP_F32_GEMM)
@@ -153,15 +211,12 @@ expand (const mn_step *ex, const mn_kernel_table *k, const void *in, int in_w, i
 }
 
 /* Depthwise output rows [y0, y1) from the expansion rows [first, ...) in
- * src: the step's geometry with the image starting at row first. */
+ * src. */
 static void
 depthwise (const mn_step *dw, const mn_kernel_table *k, const void *src, int first, int rows,
            int y0, int y1, void *dst)
 {
-  mn_conv_geom band = dw->geom;
-  band.in_h = rows;
-  band.pad_top = dw->geom.pad_top + first - y0 * dw->geom.stride_h;
-  band.out_h = y1 - y0;
+  const mn_conv_geom band = band_geom (&dw->geom, first, rows, y0, y1);
   if (dw->kind == MN_STEP_F32_DWCONV)
     k->f32_dwconv (&band, src, dw->packed, dst, 0, y1 - y0, dw->f_min, dw->f_max);
   else
@@ -201,18 +256,14 @@ mn_fused_block_run (const mn_fused_block *b, const mn_plan *p, const mn_kernel_t
 {
   const mn_step *ex = &p->steps[b->expand];
   const mn_conv_geom *g = &ex[1].geom;
-  const size_t esz = ex->kind == MN_STEP_F32_GEMM ? sizeof (float) : 1;
+  const size_t esz = is_f32 (ex->kind) ? sizeof (float) : 1;
   const size_t e_row = (size_t) g->in_w * (size_t) g->in_c * esz;
   uint8_t *ebuf = scratch, *dbuf = (uint8_t *) scratch + b->expand_bytes;
   int have0 = 0, have1 = 0; /* the expansion rows in ebuf */
   for (int y0 = oy_begin; y0 < oy_end; y0 += b->band) {
     const int y1 = y0 + b->band < oy_end ? y0 + b->band : oy_end;
-    const int top = y0 * g->stride_h - g->pad_top;
-    const int bottom = (y1 - 1) * g->stride_h - g->pad_top + g->k_h;
-    const int need0 = top > 0 ? top : 0;
-    int need1 = bottom < g->in_h ? bottom : g->in_h;
-    if (need1 < need0)
-      need1 = need0;
+    int need0, need1;
+    input_rows (g, y0, y1, &need0, &need1);
     if (need0 >= have0 && need0 < have1) { /* keep the rows this band shares */
       memmove (ebuf, ebuf + (size_t) (need0 - have0) * e_row, (size_t) (have1 - need0) * e_row);
       have0 = need0;

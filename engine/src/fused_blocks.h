@@ -10,7 +10,9 @@
  * (keeping the ones the next band shares), then the depthwise rows, then
  * the projection (and the ADD) of those rows, so the two intermediate
  * tensors live only in a band buffer in the thread's own L2 and never get
- * arena space.
+ * arena space.  The network's first layer (a 3x3 convolution) and first
+ * block (a depthwise and a projection, no expansion) run the same way,
+ * the convolution in the expansion's place.
  *
  * Every element is still computed by the same kernel on the same values
  * (each kernel's result for a row does not depend on the rows around it
@@ -22,7 +24,8 @@
 #include "plan.h"
 
 typedef struct {
-  int expand;              /* plan steps: expand, expand + 1 the depthwise, */
+  int expand;              /* plan steps: the expansion (or convolution),
+                              expand + 1 the depthwise, */
   int last;                /* ... up to last: the projection or its ADD */
   int band;                /* depthwise output rows a band */
   size_t expand_bytes;     /* band buffers, each rounded to 64 bytes */
@@ -37,13 +40,15 @@ typedef struct {
                               one depthwise row a band) */
 } mn_fusing;
 
-/* Smaller expanded tensors stay in L2 layer by layer anyway (V2 at 1
- * thread, float: fusing the 6 blocks from 112x112 to 28x28 made it 7-9 %
- * faster, fusing all 16 no faster than those 6; the 8-bit networks'
- * tensors are a quarter of the size, and fusing changed them by less than
- * the noise).  The bands' budget leaves most of a 512 KiB L2 (Zen 3) for
- * the weights and the block's input and output rows; 128-512 KiB were
- * within 2 % of each other here (2 MiB L2). */
+/* Smaller expanded tensors stay in L2 layer by layer anyway.  V2 float,
+ * alternating in one process: the 7 blocks from 112x112 to 28x28 (first
+ * layer's included) band by band took 1 thread from 5.82 to 5.23 ms and 2
+ * from 3.30 to 2.97; all 17 were slower than those 7 (5.36 and 3.04).  The
+ * 8-bit networks' tensors are a quarter of the size (only the 112x112x96
+ * expansion qualifies) and changed by less than the noise.  The bands'
+ * budget leaves most of a 512 KiB L2 (Zen 3) for the weights and the
+ * block's input and output rows; 128 KiB to 1 MiB were within 4 % of each
+ * other here (2 MiB L2). */
 #define MN_FUSE_MIN_BYTES ((size_t) 512 * 1024)
 #define MN_FUSE_BAND_BYTES ((size_t) 256 * 1024)
 

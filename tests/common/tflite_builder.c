@@ -1356,15 +1356,17 @@ tb_residual (const tb_quant *q, int h, int w, int c, int conv_activation, int ad
 
 tb_model *
 tb_inverted_residual (const tb_quant *q, int h, int w, int cin, int mid, int cout, int stride,
-                      int padding, bool residual)
+                      int padding, bool residual, int expand_k, int expand_stride)
 {
   tb_model *m = tb_model_new ();
   uint32_t s = q->seed;
-  const int oh = tb_conv_out_size (h, 3, stride, padding);
-  const int ow = tb_conv_out_size (w, 3, stride, padding);
-  int32_t in_dims[4] = { 1, h, w, cin }, mid_dims[4] = { 1, h, w, mid };
+  const int eh = tb_conv_out_size (h, expand_k, expand_stride, TFL_PADDING_SAME);
+  const int ew = tb_conv_out_size (w, expand_k, expand_stride, TFL_PADDING_SAME);
+  const int oh = tb_conv_out_size (eh, 3, stride, padding);
+  const int ow = tb_conv_out_size (ew, 3, stride, padding);
+  int32_t in_dims[4] = { 1, h, w, cin }, mid_dims[4] = { 1, eh, ew, mid };
   int32_t dw_dims[4] = { 1, oh, ow, mid }, out_dims[4] = { 1, oh, ow, cout };
-  int32_t expand_w[4] = { mid, 1, 1, cin }, dw_w[4] = { 1, 3, 3, mid };
+  int32_t expand_w[4] = { mid, expand_k, expand_k, cin }, dw_w[4] = { 1, 3, 3, mid };
   int32_t project_w[4] = { cout, 1, 1, mid };
   int x, e, d, p, wt, bt, op;
   tb_options *o;
@@ -1373,7 +1375,9 @@ tb_inverted_residual (const tb_quant *q, int h, int w, int cin, int mid, int cou
   make_weights (m, q, &s, 4, expand_w, 0, &wt, &bt);
   e = act_tensor (m, q, "expanded", 4, mid_dims, q->out_scale, q->out_zero_point);
   op = tb_op3 (m, TFL_OP_CONV_2D, x, wt, bt, e);
-  tb_op_options (m, op)->activation = TFL_ACT_RELU6;
+  o = tb_op_options (m, op);
+  o->activation = TFL_ACT_RELU6;
+  o->stride_w = o->stride_h = expand_stride;
   make_weights (m, q, &s, 4, dw_w, 3, &wt, &bt);
   d = act_tensor (m, q, "depthwise", 4, dw_dims, q->out_scale, q->out_zero_point);
   op = tb_op3 (m, TFL_OP_DEPTHWISE_CONV_2D, e, wt, bt, d);

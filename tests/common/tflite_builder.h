@@ -149,12 +149,15 @@ tb_model *tb_add (const tb_quant *q, int h, int w, int c, int activation);
  * reader.  branch_read_twice: the sum goes on through ADD(sum, y). */
 tb_model *tb_residual (const tb_quant *q, int h, int w, int c, int conv_activation,
                        int add_activation, bool branch_read_twice);
-/* A MobileNetV2 block: input [1,h,w,cin] -> CONV_2D 1x1 (cin -> mid,
- * RELU6) -> DEPTHWISE_CONV_2D 3x3 (stride, padding, RELU6) -> CONV_2D 1x1
- * (mid -> cout) -> output; residual (stride 1, SAME, cin == cout): the
- * projection is a branch ADDed to the input. */
+/* A MobileNetV2 block: input [1,h,w,cin] -> CONV_2D expand_k x expand_k
+ * (expand_stride, SAME; cin -> mid, RELU6) -> DEPTHWISE_CONV_2D 3x3
+ * (stride, padding, RELU6) -> CONV_2D 1x1 (mid -> cout) -> output;
+ * residual (1x1 expansion, stride 1, SAME, cin == cout): the projection
+ * is a branch ADDed to the input.  expand_k 3, expand_stride 2: V2's first
+ * layer and first block. */
 tb_model *tb_inverted_residual (const tb_quant *q, int h, int w, int cin, int mid, int cout,
-                                int stride, int padding, bool residual);
+                                int stride, int padding, bool residual, int expand_k,
+                                int expand_stride);
 /* input [1,h,w,c] -> MEAN over axes 1,2 -> [1,c] or [1,1,1,c] */
 tb_model *tb_mean (const tb_quant *q, int h, int w, int c, bool keep_dims);
 /* input [1,h,w,c] -> AVERAGE_POOL_2D (filter fh x fw) -> output */

@@ -3,7 +3,8 @@
  *
  * Single-block models (tflite_builder's tb_inverted_residual) of odd
  * sizes, float, uint8 and int8 per-channel, stride 1 and 2, SAME and
- * VALID, with and without the residual ADD, images of one row; bands
+ * VALID, with and without the residual ADD, images of one row, a first
+ * layer (3x3 stride 2 convolution) in place of the expansion; bands
  * of one row, of a few rows (not dividing the height, so the last band is
  * shorter and consecutive bands share expansion rows) and of the whole
  * image; 1 to 3 threads (each thread's rows start with rows the thread
@@ -21,18 +22,22 @@
 typedef struct {
   int h, w, cin, mid, cout, stride, padding;
   bool residual;
+  int expand_k, expand_stride;   /* 1, 1; or 3, 2 as a first layer */
 } block_case;
 
 static const block_case cases[] = {
-  { 13, 11, 5, 19, 5, 1, TFL_PADDING_SAME, true },
-  { 14, 9, 8, 24, 7, 2, TFL_PADDING_SAME, false },
-  { 15, 7, 3, 17, 6, 2, TFL_PADDING_SAME, false },    /* odd height: padding on top */
-  { 10, 12, 6, 33, 9, 1, TFL_PADDING_VALID, false },
-  { 9, 10, 4, 16, 4, 2, TFL_PADDING_VALID, false },
+  { 13, 11, 5, 19, 5, 1, TFL_PADDING_SAME, true, 1, 1 },
+  { 14, 9, 8, 24, 7, 2, TFL_PADDING_SAME, false, 1, 1 },
+  { 15, 7, 3, 17, 6, 2, TFL_PADDING_SAME, false, 1, 1 },    /* odd height: padding on top */
+  { 10, 12, 6, 33, 9, 1, TFL_PADDING_VALID, false, 1, 1 },
+  { 9, 10, 4, 16, 4, 2, TFL_PADDING_VALID, false, 1, 1 },
   /* one row (a 1x1 image's 8-bit expansion is a GEMV, not fused) */
-  { 1, 2, 4, 24, 4, 1, TFL_PADDING_SAME, true },
-  { 2, 3, 8, 40, 16, 2, TFL_PADDING_SAME, false },
-  { 17, 16, 16, 96, 24, 1, TFL_PADDING_SAME, false },  /* full SIMD panels */
+  { 1, 2, 4, 24, 4, 1, TFL_PADDING_SAME, true, 1, 1 },
+  { 2, 3, 8, 40, 16, 2, TFL_PADDING_SAME, false, 1, 1 },
+  { 17, 16, 16, 96, 24, 1, TFL_PADDING_SAME, false, 1, 1 },  /* full SIMD panels */
+  /* a first layer (3x3 stride 2 convolution) and the first block */
+  { 23, 18, 3, 32, 16, 1, TFL_PADDING_SAME, false, 3, 2 },
+  { 16, 13, 3, 12, 8, 2, TFL_PADDING_SAME, false, 3, 2 },
 };
 
 static const int types[] = { TFL_TYPE_FLOAT32, TFL_TYPE_UINT8, TFL_TYPE_INT8 };
@@ -94,15 +99,17 @@ check_case (const block_case *bc, int type)
   q.per_channel = type == TFL_TYPE_INT8;
   q.seed = next_random ();
   tb_model *tb = tb_inverted_residual (&q, bc->h, bc->w, bc->cin, bc->mid, bc->cout, bc->stride,
-                                       bc->padding, bc->residual);
+                                       bc->padding, bc->residual, bc->expand_k,
+                                       bc->expand_stride);
   size_t file_size = 0;
   uint8_t *file = tb_model_finish (tb, &file_size);
   tb_model_free (tb);
   char name[128];
-  snprintf (name, sizeof name, "%s %dx%dx%d -> %d -> %d, stride %d %s%s",
+  snprintf (name, sizeof name, "%s %dx%dx%d -> %dx%d/%d -> %d -> %d, stride %d %s%s",
             type == TFL_TYPE_FLOAT32 ? "float" : type == TFL_TYPE_UINT8 ? "uint8" : "int8",
-            bc->h, bc->w, bc->cin, bc->mid, bc->cout, bc->stride,
-            bc->padding == TFL_PADDING_SAME ? "SAME" : "VALID", bc->residual ? " + ADD" : "");
+            bc->h, bc->w, bc->cin, bc->expand_k, bc->expand_k, bc->expand_stride, bc->mid,
+            bc->cout, bc->stride, bc->padding == TFL_PADDING_SAME ? "SAME" : "VALID",
+            bc->residual ? " + ADD" : "");
 
   const bool f32 = type == TFL_TYPE_FLOAT32;
   const size_t in_count = (size_t) bc->h * bc->w * bc->cin;
