@@ -1,0 +1,197 @@
+/* f32_dwconv_avx512.c: float depthwise convolution, AVX-512 twin of
+ * f32_dwconv_c.c, on the same packed layout (panels of 8 channels: 8
+ * biases, then k_h * k_w rows of 8 weights).
+ *
+ * 3x3, stride 1 or 2, any padding, as the AVX2 twin but 16 channels a
+ * vector: each weight vector joins the rows of two neighbouring panels (a
+ * load and an insert, once a strip: 10 of them for up to 72 FMAs).  Output
+ * rows go in strips of pixels side by side (8 inside the image at stride
+ * 1, else 4), each input vector loaded once for every pixel of the strip
+ * it feeds; strips touching the padding skip the columns outside, rows
+ * outside the image are skipped.  A last group of fewer than 16 channels
+ * loads and stores under a mask.  Other kernel sizes, strides and depth
+ * multipliers take the AVX2 twin.
+ *
+ * Every output element is bias + taps in (ky, kx) order, one FMA each,
+ * skipping taps outside the image, as in the C and AVX2 twins. */
+#include "kernels.h"
+
+#include <immintrin.h>
+#include <stdbool.h>
+
+#define NR MN_F32_DW_NR   /* 8: a panel is half a vector */
+#define LANES 16
+#define STRIP 4
+#define WIDE_STRIP 8
+
+#define ALWAYS_INLINE inline __attribute__ ((always_inline))
+#define UNROLL _Pragma ("GCC unroll 9")
+
+void mn_f32_dwconv_minmax_16c_avx512 (const mn_conv_geom *g, const float *in, const float *packed,
+                                      float *out, int oy_begin, int oy_end, float out_min,
+                                      float out_max);
+void mn_f32_dwconv_minmax_8c_avx2 (const mn_conv_geom *g, const float *in, const float *packed,
+                                   float *out, int oy_begin, int oy_end, float out_min,
+                                   float out_max);
+
+/* Row off of panel pa (channels 0-7) and of pb (8-15; NULL past the last
+ * channel: zeros) as one vector. */
+static ALWAYS_INLINE __m512
+panel_pair (const float *pa, const float *pb, size_t off)
+{
+  const __m512 lo = _mm512_zextps256_ps512 (_mm256_loadu_ps (pa + off));
+  return pb ? _mm512_insertf32x8 (lo, _mm256_loadu_ps (pb + off), 1) : lo;
+}
+
+static ALWAYS_INLINE __m512
+load_x (const float *p, bool masked, __mmask16 mask)
+{
+  return masked ? _mm512_maskz_loadu_ps (mask, p) : _mm512_loadu_ps (p);
+}
+
+/* width output pixels side by side, 16 channels (masked: fewer).  rows[v]
+ * (v < nv) are the input rows inside the image at the group's first
+ * channel, kys[v] their kernel rows, ix0 the strip's first input column.
+ * check: input columns outside [0, in_w) are skipped. */
+static ALWAYS_INLINE void
+dw3x3_strip (const int width, const int stride, const bool check, const bool all_rows, int ix0,
+             int in_w, const size_t cs, const float *const *rows, const int *kys, int nv,
+             const float *pa, const float *pb, float *o, size_t oc, bool masked, __mmask16 mask,
+             __m512 vmin, __m512 vmax)
+{
+  __m512 acc[WIDE_STRIP];
+  const __m512 bias = panel_pair (pa, pb, 0);
+
+  UNROLL
+  for (int p = 0; p < width; p++)
+    acc[p] = bias;
+  UNROLL
+  for (int v = 0; v < 3; v++) {
+    if (!all_rows && v >= nv)
+      break;
+    const float *r = rows[v];
+    const size_t wr = NR + (size_t) (all_rows ? v : kys[v]) * 3 * NR;
+    const __m512 w0 = panel_pair (pa, pb, wr), w1 = panel_pair (pa, pb, wr + NR),
+                 w2 = panel_pair (pa, pb, wr + 2 * NR);
+    UNROLL
+    for (int j = 0; j < (width - 1) * stride + 3; j++) {
+      if (check && (ix0 + j < 0 || ix0 + j >= in_w))
+        continue;
+      const __m512 x = load_x (r + (size_t) (ix0 + j) * cs, masked, mask);
+      UNROLL
+      for (int p = 0; p < width; p++) {
+        const int kx = j - p * stride;
+        if (kx >= 0 && kx < 3)
+          acc[p] = _mm512_fmadd_ps (x, kx == 0 ? w0 : kx == 1 ? w1 : w2, acc[p]);
+      }
+    }
+  }
+  UNROLL
+  for (int p = 0; p < width; p++) {
+    const __m512 y = _mm512_min_ps (vmax, _mm512_max_ps (vmin, acc[p]));
+    if (masked)
+      _mm512_mask_storeu_ps (o + (size_t) p * oc, mask, y);
+    else
+      _mm512_storeu_ps (o + (size_t) p * oc, y);
+  }
+}
+
+/* All channel groups of the strip of width pixels from ox. */
+static ALWAYS_INLINE void
+dw3x3_column (const mn_conv_geom *g, const int width, const int stride, const bool check,
+              const float *const rows[3], const float *packed, float *o, int ox, __m512 vmin,
+              __m512 vmax)
+{
+  const int c = g->out_c, cfull = c - c % LANES;
+  const size_t cs = (size_t) g->in_c, panel_floats = NR * (1 + 9); /* bias, 3x3 taps */
+  const int ix0 = ox * stride - g->pad_left;
+  const float *r[3] = { packed, packed, packed }; /* unused entries: any valid pointer */
+  int kys[3], nv = 0;
+
+  for (int ky = 0; ky < 3; ky++)
+    if (rows[ky]) {
+      r[nv] = rows[ky];
+      kys[nv++] = ky;
+    }
+  int c0 = 0;
+  for (; c0 < cfull; c0 += LANES) {
+    const float *rc[3] = { r[0] + c0, r[1] + c0, r[2] + c0 };
+    const float *pa = packed + (size_t) (c0 / NR) * panel_floats;
+    if (nv == 3)
+      dw3x3_strip (width, stride, check, true, ix0, g->in_w, cs, rc, kys, nv, pa,
+                   pa + panel_floats, o + c0, (size_t) c, false, 0xffff, vmin, vmax);
+    else
+      dw3x3_strip (width, stride, check, false, ix0, g->in_w, cs, rc, kys, nv, pa,
+                   pa + panel_floats, o + c0, (size_t) c, false, 0xffff, vmin, vmax);
+  }
+  if (c0 < c) {
+    const float *rc[3] = { r[0] + c0, r[1] + c0, r[2] + c0 };
+    const float *pa = packed + (size_t) (c0 / NR) * panel_floats;
+    const __mmask16 mask = (__mmask16) ((1u << (c - c0)) - 1u);
+    dw3x3_strip (width, stride, check, false, ix0, g->in_w, cs, rc, kys, nv, pa,
+                 c - c0 > NR ? pa + panel_floats : NULL, o + c0, (size_t) c, true, mask, vmin,
+                 vmax);
+  }
+}
+
+/* One output row: at stride 1 the left padding column, then WIDE_STRIP
+ * strips inside; the rest in strips of STRIP pixels (the last narrower),
+ * those touching the padding checking their input columns. */
+static ALWAYS_INLINE void
+dw3x3_row (const mn_conv_geom *g, const int stride, const float *const rows[3],
+           const float *packed, float *orow, int ox_lo, int ox_hi, __m512 vmin, __m512 vmax)
+{
+  const size_t oc = (size_t) g->out_c;
+
+  int ox = 0;
+  if (stride == 1 && ox_lo + WIDE_STRIP <= ox_hi) {
+    for (; ox < ox_lo; ox++)   /* the left padding column */
+      dw3x3_column (g, 1, stride, true, rows, packed, orow + ox * oc, ox, vmin, vmax);
+    for (; ox + WIDE_STRIP <= ox_hi; ox += WIDE_STRIP)
+      dw3x3_column (g, WIDE_STRIP, stride, false, rows, packed, orow + ox * oc, ox, vmin, vmax);
+  }
+  for (; ox < g->out_w; ox += STRIP) {
+    const int width = g->out_w - ox < STRIP ? g->out_w - ox : STRIP;
+    float *o = orow + ox * oc;
+    if (width == STRIP && ox >= ox_lo && ox + STRIP <= ox_hi)
+      dw3x3_column (g, STRIP, stride, false, rows, packed, o, ox, vmin, vmax);
+    else if (width == STRIP)
+      dw3x3_column (g, STRIP, stride, true, rows, packed, o, ox, vmin, vmax);
+    else if (width == 3)
+      dw3x3_column (g, 3, stride, true, rows, packed, o, ox, vmin, vmax);
+    else if (width == 2)
+      dw3x3_column (g, 2, stride, true, rows, packed, o, ox, vmin, vmax);
+    else
+      dw3x3_column (g, 1, stride, true, rows, packed, o, ox, vmin, vmax);
+  }
+}
+
+void
+mn_f32_dwconv_minmax_16c_avx512 (const mn_conv_geom *g, const float *in, const float *packed,
+                                 float *out, int oy_begin, int oy_end, float out_min,
+                                 float out_max)
+{
+  if (g->depth_multiplier > 1 || g->k_h != 3 || g->k_w != 3 || g->stride_w != g->stride_h
+      || (g->stride_w != 1 && g->stride_w != 2)) {
+    mn_f32_dwconv_minmax_8c_avx2 (g, in, packed, out, oy_begin, oy_end, out_min, out_max);
+    return;
+  }
+  const __m512 vmin = _mm512_set1_ps (out_min), vmax = _mm512_set1_ps (out_max);
+  const int sw = g->stride_w, in_w = g->in_w, out_w = g->out_w;
+  int ox_lo, ox_hi;
+  mn_conv_inside_columns (g, &ox_lo, &ox_hi);
+
+  for (int oy = oy_begin; oy < oy_end; oy++) {
+    const int iy0 = oy * g->stride_h - g->pad_top;
+    const float *rows[3];
+    float *orow = out + (size_t) oy * out_w * g->out_c;
+    for (int ky = 0; ky < 3; ky++) {
+      const int iy = iy0 + ky;
+      rows[ky] = iy >= 0 && iy < g->in_h ? in + (size_t) iy * in_w * g->in_c : NULL;
+    }
+    if (sw == 1)
+      dw3x3_row (g, 1, rows, packed, orow, ox_lo, ox_hi, vmin, vmax);
+    else
+      dw3x3_row (g, 2, rows, packed, orow, ox_lo, ox_hi, vmin, vmax);
+  }
+}
