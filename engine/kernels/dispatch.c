@@ -7,7 +7,8 @@
  * overwrites the table entries it has twins for and sets t->isa = "avx2",
  * and have meson define MN_HAVE_X86_AVX2 for this file.  Nothing else here
  * changes.  The AVX-512 twins (x86/..._avx512.c, MN_HAVE_X86_AVX512) go on
- * top of the AVX2 ones in the same way. */
+ * top of the AVX2 ones in the same way, and the AMX twin
+ * (x86/..._amx.c, MN_HAVE_X86_AMX) on top of those. */
 #include "kernels.h"
 
 #include <stdbool.h>
@@ -18,12 +19,19 @@
 #include <cpuid.h>
 #define MN_X86 1
 #endif
+#ifdef __linux__
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 #ifdef MN_HAVE_X86_AVX2
 void mn_kernels_upgrade_avx2 (mn_kernel_table *t);
 #endif
 #ifdef MN_HAVE_X86_AVX512
 void mn_kernels_upgrade_avx512 (mn_kernel_table *t);
+#endif
+#ifdef MN_HAVE_X86_AMX
+void mn_kernels_upgrade_amx (mn_kernel_table *t);
 #endif
 
 void
@@ -79,6 +87,31 @@ cpu_has_avx512_vnni (void)
   const unsigned f_dq_bw_vl = (1u << 16) | (1u << 17) | (1u << 30) | (1u << 31);
   return (ebx & f_dq_bw_vl) == f_dq_bw_vl && (ecx & (1u << 11)) != 0;
 }
+
+/* AMX-TILE and AMX-INT8 in the CPU, their state enabled by the OS (XCR0
+ * bits 17 and 18), and on Linux this process's permission to use the
+ * tile data (arch_prctl ARCH_REQ_XCOMP_PERM, granted once for the process
+ * and its threads; without it the first tile instruction faults). */
+static bool
+cpu_has_amx_int8 (void)
+{
+  unsigned eax, ebx, ecx, edx;
+  unsigned xcr0_lo, xcr0_hi;
+
+  __cpuid_count (7, 0, eax, ebx, ecx, edx);
+  if (!(edx & (1u << 24)) || !(edx & (1u << 25)))
+    return false;               /* AMX-TILE, AMX-INT8 */
+  __asm__ volatile ("xgetbv" : "=a" (xcr0_lo), "=d" (xcr0_hi) : "c" (0));
+  (void) xcr0_hi;
+  if ((xcr0_lo & 0x60000) != 0x60000)
+    return false;               /* XTILECFG, XTILEDATA */
+#ifdef __linux__
+  const long arch_req_xcomp_perm = 0x1023, xfeature_xtiledata = 18;
+  return syscall (SYS_arch_prctl, arch_req_xcomp_perm, xfeature_xtiledata) == 0;
+#else
+  return false;
+#endif
+}
 #endif
 
 static bool
@@ -101,8 +134,13 @@ mn_kernels_init (mn_kernel_table *t, unsigned cpu_mask)
     mn_kernels_upgrade_avx2 (t);
 #endif
 #ifdef MN_HAVE_X86_AVX512
-    if ((cpu_mask & MN_KERNEL_CPU_AVX512) && cpu_has_avx512_vnni ())
+    if ((cpu_mask & MN_KERNEL_CPU_AVX512) && cpu_has_avx512_vnni ()) {
       mn_kernels_upgrade_avx512 (t);
+#ifdef MN_HAVE_X86_AMX
+      if ((cpu_mask & MN_KERNEL_CPU_AMX) && cpu_has_amx_int8 ())
+        mn_kernels_upgrade_amx (t);
+#endif
+    }
 #endif
   }
 #else

@@ -213,24 +213,26 @@ test_thread_invariance (void)
 
 /* Every kernel level the CPU has gives the same output: the 8-bit models
  * byte for byte whatever the level (C twins, AVX2, AVX-512 with the VNNI
- * GEMM on its own weight layout), the float ones bit for bit between the
- * SIMD levels (the same FMAs in the same order) and within 1e-4 of them
- * with the C twins, the same top-1.  On a CPU without AVX-512 the last
- * level is the AVX2 one again; the kernel tests say which ran. */
+ * GEMM on its own weight layout, AMX on the same layout), the float ones
+ * bit for bit between the SIMD levels (the same FMAs in the same order)
+ * and within 1e-4 of them with the C twins, the same top-1.  On a CPU
+ * without AVX-512 or AMX the last levels repeat the one below; the kernel
+ * tests say which ran. */
 static void
 test_cpu_levels (void)
 {
-  static const unsigned masks[] = { 0, MN_CPU_AVX2, MN_CPU_ALL };
-  static const char *names[] = { "C", "AVX2", "best" };
+  static const unsigned masks[] = { 0, MN_CPU_AVX2, MN_CPU_AVX2 | MN_CPU_AVX512, MN_CPU_ALL };
+  static const char *names[] = { "C", "AVX2", "AVX-512", "best" };
+  enum { LEVELS = sizeof masks / sizeof masks[0] };
   for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
     const bool quant = strstr (models[i].file, "quant") || strstr (models[i].file, "ptq");
-    float *out[3] = { NULL, NULL, NULL };
-    int n[3] = { 0, 0, 0 }, top[3];
-    for (int l = 0; l < 3; l++)
+    float *out[LEVELS] = { NULL };
+    int n[LEVELS] = { 0 }, top[LEVELS];
+    for (int l = 0; l < LEVELS; l++)
       top[l] = classify_cpu (models[i].file, "bird.bmp", 1, masks[l], &out[l], &n[l]);
-    for (int l = 1; l < 3; l++) {
+    for (int l = 1; l < LEVELS; l++) {
       bool same = out[0] && out[l] && n[0] == n[l] && top[0] == top[l];
-      if (same && (quant || l == 2))
+      if (same && (quant || l >= 2))
         same = memcmp (out[quant ? 0 : 1], out[l], sizeof (float) * (size_t) n[0]) == 0;
       float worst = 0.f;
       for (int j = 0; same && j < n[0]; j++)
@@ -239,7 +241,7 @@ test_cpu_levels (void)
              "and %d, worst score difference %g)", models[i].file, names[l],
              quant ? "exactly" : "within 1e-4 of", top[0], top[l], (double) worst);
     }
-    for (int l = 0; l < 3; l++)
+    for (int l = 0; l < LEVELS; l++)
       free (out[l]);
   }
 }

@@ -11,7 +11,7 @@
  * (a relative tolerance on the magnitude of the summed terms, since the
  * result itself may cancel to near zero).
  *
- * Usage: test-kernels [--isa avx2|avx512] [--seed N] [--bench]
+ * Usage: test-kernels [--isa avx2|avx512|amx] [--seed N] [--bench]
  * --isa tests the table of that SIMD level (default: the best the CPU
  * has), and exits 77 (meson: skipped, not passed) when the CPU lacks it.
  * Prints one line per failure (with the seed) and "N passed, N failed". */
@@ -691,6 +691,15 @@ test_q8_gemm_layout (bool quads)
   test_q8_gemm_case (quads, 3136, 24, 144, 0, 0); /* 56x56 projection */
   test_q8_gemm_case (quads, 12544, 16, 32, 0, 0); /* 112x112 projection */
   test_q8_gemm_case (quads, 49, 7, 11520, 0, 0);  /* k at the documented bound's scale */
+  /* Where the AMX twin runs (whole 16-row tiles, k a multiple of 4): 1-6
+   * row tiles and a tail, k in whole 64-byte steps, a tail or both. */
+  static const int ks4[] = { 4, 8, 60, 64, 68, 124, 128, 132, 192, 196 };
+  for (int t = 0; t < 60; t++)
+    test_q8_gemm_case (quads, rnd_range (16, 100), pick (ns, 17), pick (ks4, 10),
+                       rnd () % 3 == 0 ? rnd_range (1, 5) : 0, rnd () % 3 == 0 ? rnd_range (1, 5) : 0);
+  test_q8_gemm_case (quads, 300, 136, 68, 3, 5);  /* past a block of row sums */
+  test_q8_gemm_case (quads, 196, 576, 96, 0, 0);  /* V2 14x14 expansion */
+  test_q8_gemm_case (quads, 49, 160, 960, 0, 0);  /* V2 7x7 projection */
 }
 
 static void
@@ -1721,8 +1730,10 @@ test_dispatch (void)
   mn_kernels_init (&t, 0);
   check (strcmp (t.isa, "c") == 0 && t.q8_gemm4 == NULL, "cpu_mask 0 keeps the C twins");
   mn_kernels_init (&t, MN_KERNEL_CPU_AVX2);
-  check (strcmp (t.isa, "avx512") != 0 && t.q8_gemm4 == NULL,
+  check (strcmp (t.isa, "avx512") != 0 && strcmp (t.isa, "amx") != 0 && t.q8_gemm4 == NULL,
          "cpu_mask AVX2 stops below AVX-512 (isa %s)", t.isa);
+  mn_kernels_init (&t, MN_KERNEL_CPU_AVX2 | MN_KERNEL_CPU_AVX512);
+  check (strcmp (t.isa, "amx") != 0, "cpu_mask AVX2 | AVX-512 stops below AMX (isa %s)", t.isa);
   mn_kernels_init_c (&t);
   check (t.f32_gemm == mn_f32_gemm_c && t.f32_dwconv == mn_f32_dwconv_c
              && t.q8_conv == mn_q8_conv_c && t.q8_dwconv == mn_q8_dwconv_c
@@ -1799,13 +1810,17 @@ main (int argc, char **argv)
     else if (strcmp (argv[i], "--seed") == 0 && i + 1 < argc)
       seed = (unsigned) strtoul (argv[++i], NULL, 0);
     else {
-      fprintf (stderr, "usage: %s [--isa avx2|avx512] [--seed N] [--bench]\n", argv[0]);
+      fprintf (stderr, "usage: %s [--isa avx2|avx512|amx] [--seed N] [--bench]\n", argv[0]);
       return 2;
     }
   }
   rng = 0x9E3779B97F4A7C15ull ^ ((uint64_t) seed << 1 | 1);
 
-  mn_kernels_init (&t, isa && strcmp (isa, "avx2") == 0 ? MN_KERNEL_CPU_AVX2 : ~0u);
+  const unsigned mask = !isa                         ? ~0u
+                        : strcmp (isa, "avx2") == 0   ? MN_KERNEL_CPU_AVX2
+                        : strcmp (isa, "avx512") == 0 ? MN_KERNEL_CPU_AVX2 | MN_KERNEL_CPU_AVX512
+                                                      : ~0u;
+  mn_kernels_init (&t, mask);
   if (isa && strcmp (t.isa, isa) != 0) {
     printf ("kernels: not run: the table for this CPU is %s, not %s%s\n", t.isa, isa,
             getenv ("MOBILENET_FORCE_C") ? " (MOBILENET_FORCE_C is set)" : "");

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "kernels.h"
+#include "x86/q8_gemm4_avx512.h"
 #include "x86/q8_requant_avx512.h"
 #include "x86/row_tiles.h"
 
@@ -34,10 +35,6 @@
 #define BLOCK_ROWS 256       /* rows whose sums are kept at once */
 
 #define ALWAYS_INLINE inline __attribute__ ((always_inline))
-
-void mn_q8_gemm4_avx512 (int m, int n, int k, int n_begin, int n_end, const uint8_t *a,
-                         size_t a_stride, const void *packed, uint8_t *c, size_t c_stride,
-                         const mn_requant *rq);
 
 /* Rows a tile of np panels: np * rows <= ACC_MAX. */
 static ALWAYS_INLINE int
@@ -63,9 +60,8 @@ bcast_tail (const uint8_t *p, int tail)
   return _mm512_set1_epi32 (v);
 }
 
-/* Sum of the bytes of each of rows rows of a (k bytes each) into sums. */
-static void
-row_sums (int rows, int k, const uint8_t *a, size_t a_stride, int32_t *sums)
+void
+mn_q8_gemm4_avx512_row_sums (int rows, int k, const uint8_t *a, size_t a_stride, int32_t *sums)
 {
   const __m512i zero = _mm512_setzero_si512 ();
   for (int r = 0; r < rows; r++) {
@@ -242,9 +238,8 @@ MN_TILES_FN (CLAMPED, 1) MN_TILES_FN (CLAMPED, 2) MN_TILES_FN (CLAMPED, 3)
 MN_TILES_FN (CLAMPED, 4)
 #undef MN_TILES_FN
 
-/* Whether any channel of [n_begin, n_end) needs the rows' sums. */
-static bool
-needs_row_sums (int k, int n_begin, int n_end, const void *packed)
+bool
+mn_q8_gemm4_needs_row_sums (int k, int n_begin, int n_end, const void *packed)
 {
   const size_t pb = mn_q8_gemm4_panel_bytes (k);
   for (int n0 = n_begin; n0 < n_end; n0 += NR) {
@@ -257,32 +252,67 @@ needs_row_sums (int k, int n_begin, int n_end, const void *packed)
   return false;
 }
 
+/* The 16-lane requantisation of channels [n0, n0 + nc), nc <= NP_MAX * NR. */
+static void
+load_requant (const mn_requant *rq, int n0, int nc, mn_q8_rq16 q[NP_MAX])
+{
+  mn_q8_rq8 q8[2 * NP_MAX];
+  for (int h = 0; h * 8 < nc; h++)
+    mn_q8_rq8_load (&q8[h], rq, n0 + h * 8, nc - h * 8 < 8 ? nc - h * 8 : 8);
+  for (int h = (nc + 7) / 8; h < 2 * NP_MAX; h++)
+    q8[h] = q8[0];   /* the empty half of a last panel: computed, not stored */
+  for (int j = 0; j * NR < nc; j++)
+    mn_q8_rq16_join (&q[j], &q8[2 * j], &q8[2 * j + 1]);
+}
+
+void
+mn_q8_gemm4_avx512_epilogue (mn_q8_gemm4_epilogue *e, const mn_requant *rq, int n0, int nc)
+{
+  load_requant (rq, n0, nc, e->q);
+  e->mode = mn_q8_rq_mode_of (rq, n0, n0 + nc);
+  e->nc = nc;
+}
+
+void
+mn_q8_gemm4_avx512_finish (int rows, int np, __m512i *acc, const int32_t *sums, const uint8_t *p0,
+                           size_t pb, const mn_q8_gemm4_epilogue *e, const mn_requant *rq,
+                           uint8_t *c, size_t c_stride)
+{
+  for (int j = 0; j < np; j++) {
+    const int32_t *pj = (const int32_t *) (p0 + (size_t) j * pb);
+    const __m512i bias = _mm512_loadu_si512 (pj), coef = _mm512_loadu_si512 (pj + NR);
+    for (int i = 0; i < rows; i++) {
+      __m512i start = bias;
+      if (sums)
+        start = _mm512_add_epi32 (bias, _mm512_mullo_epi32 (coef, _mm512_set1_epi32 (sums[i])));
+      acc[i * np + j] = _mm512_add_epi32 (acc[i * np + j], start);
+    }
+  }
+  (e->mode == MN_Q8_RQ_GENERAL   ? store_GENERAL
+   : e->mode == MN_Q8_RQ_CLAMPED ? store_CLAMPED
+                                 : store_PLAIN) (rows, np, acc, e->q, rq, c, c_stride, e->nc);
+}
+
 static void
 gemm_body (const tiles_fn fns[NP_MAX], int m, int k, int n_begin, int n_end, const uint8_t *a,
            size_t a_stride, const void *packed, uint8_t *c, size_t c_stride, const mn_requant *rq)
 {
   int32_t sums[BLOCK_ROWS];
   const size_t pb = mn_q8_gemm4_panel_bytes (k);
-  const bool with_sums = needs_row_sums (k, n_begin, n_end, packed);
+  const bool with_sums = mn_q8_gemm4_needs_row_sums (k, n_begin, n_end, packed);
 
   for (int m0 = 0; m0 < m; m0 += BLOCK_ROWS) {
     const int rows = m - m0 < BLOCK_ROWS ? m - m0 : BLOCK_ROWS;
     const uint8_t *ab = a + (size_t) m0 * a_stride;
     if (with_sums)
-      row_sums (rows, k, ab, a_stride, sums);
+      mn_q8_gemm4_avx512_row_sums (rows, k, ab, a_stride, sums);
 
     for (int n0 = n_begin; n0 < n_end; n0 += NP_MAX * NR) {
       const uint8_t *p0 = (const uint8_t *) packed + (size_t) (n0 / NR) * pb;
       const int nc = n_end - n0 < NP_MAX * NR ? n_end - n0 : NP_MAX * NR;
       uint8_t *cb = c + (size_t) m0 * c_stride + n0;
-      mn_q8_rq8 q8[2 * NP_MAX];
       mn_q8_rq16 q[NP_MAX];
-      for (int h = 0; h * 8 < nc; h++)
-        mn_q8_rq8_load (&q8[h], rq, n0 + h * 8, nc - h * 8 < 8 ? nc - h * 8 : 8);
-      for (int h = (nc + 7) / 8; h < 2 * NP_MAX; h++)
-        q8[h] = q8[0];   /* the empty half of a last panel: computed, not stored */
-      for (int j = 0; j * NR < nc; j++)
-        mn_q8_rq16_join (&q[j], &q8[2 * j], &q8[2 * j + 1]);
+      load_requant (rq, n0, nc, q);
       fns[(nc + NR - 1) / NR - 1](rows, k, ab, a_stride, with_sums ? sums : NULL, p0, pb, q, rq,
                                   cb, c_stride, nc);
     }

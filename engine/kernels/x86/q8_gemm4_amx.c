@@ -1,0 +1,199 @@
+/* q8_gemm4_amx.c: the q8 GEMM on byte quads with AMX (Sapphire Rapids
+ * and later Xeons), a twin of q8_gemm4_c.c on the same packed layout.
+ *
+ * A panel's weights are groups of 4 k of 16 channels x 4 int8 (W - 128),
+ * 64 bytes a group: 16 groups are exactly an AMX B tile (16 rows of 64
+ * bytes), and 16 rows of 64 activation bytes an A tile, so one TDPBUSD
+ * adds unsigned activation bytes times signed weight bytes, 4 a lane, into
+ * a 16 x 16 tile of int32 sums: 16,384 multiply-adds an instruction, as
+ * vpdpbusd does 64.  The sums are exact (no saturation), so they equal the
+ * VNNI and C twins' modulo 2^32.
+ *
+ * A block is 32 rows x 32 channels (four C tiles), k in steps of 64 and a
+ * last step of k % 64 (tiles of their own shape: one configuration a
+ * call).  The AVX-512 twin's epilogue adds the biases and row sums,
+ * requantises and stores (q8_gemm4_avx512.h).  Rows past the last whole
+ * 16, and any k that is not a multiple of 4 (an A tile row would read
+ * past the activations), go to the AVX-512 twin. */
+#include <immintrin.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "kernels.h"
+#include "x86/q8_gemm4_avx512.h"
+
+#define NR MN_Q8_GEMM4_NR  /* 16 channels: a C tile's columns */
+#define TILE_ROWS 16
+#define KB 64              /* bytes of k an A tile row holds */
+#define BLOCK_ROWS 256     /* rows whose sums are kept at once */
+
+#define ALWAYS_INLINE inline __attribute__ ((always_inline))
+
+void mn_q8_gemm4_amx (int m, int n, int k, int n_begin, int n_end, const uint8_t *a,
+                      size_t a_stride, const void *packed, uint8_t *c, size_t c_stride,
+                      const mn_requant *rq);
+
+/* Tile registers: four C tiles (rows x panels), the A and B tiles of a
+ * whole step of k and of the last, shorter one.  Macros, not an enum: the
+ * intrinsics paste their tile number into the instruction's text. */
+#define C00 0
+#define C01 1
+#define C10 2
+#define C11 3
+#define A_FULL 4
+#define A_TAIL 5
+#define B_FULL 6
+#define B_TAIL 7
+
+/* The intrinsics with their tile numbers expanded first. */
+#define TILE_ZERO(t) _tile_zero (t)
+#define TILE_LOAD(t, p, stride) _tile_loadd (t, p, stride)
+#define TILE_STORE(t, p, stride) _tile_stored (t, p, stride)
+#define TILE_DPBUSD(c, a, b) _tile_dpbusd (c, a, b)
+
+/* The LDTILECFG operand (palette 1). */
+typedef struct {
+  uint8_t palette, start_row;
+  uint8_t reserved[14];
+  uint16_t colsb[16];
+  uint8_t rows[16];
+} tile_config;
+
+static void
+configure (int tail)
+{
+  tile_config cfg;
+  memset (&cfg, 0, sizeof cfg);
+  cfg.palette = 1;
+  for (int t = C00; t <= C11; t++) {
+    cfg.rows[t] = TILE_ROWS;
+    cfg.colsb[t] = NR * sizeof (int32_t);
+  }
+  cfg.rows[A_FULL] = TILE_ROWS;
+  cfg.colsb[A_FULL] = KB;
+  cfg.rows[B_FULL] = KB / 4;
+  cfg.colsb[B_FULL] = NR * 4;
+  if (tail) {
+    cfg.rows[A_TAIL] = TILE_ROWS;
+    cfg.colsb[A_TAIL] = (uint16_t) tail;
+    cfg.rows[B_TAIL] = (uint8_t) (tail / 4);
+    cfg.colsb[B_TAIL] = NR * 4;
+  }
+  _tile_loadconfig (&cfg);
+}
+
+/* One step of k (bytes [kb, kb + KB) or the tail) for rt row tiles x np
+ * panels: A and B tile numbers are constants, hence the macro. */
+#define MN_K_STEP(A, B, a0, a1, b0, b1)          \
+  do {                                           \
+    TILE_LOAD (B, b0, NR * 4);                 \
+    TILE_LOAD (A, a0, (long) a_stride);        \
+    TILE_DPBUSD (C00, A, B);                    \
+    if (rt > 1) {                                \
+      TILE_LOAD (A, a1, (long) a_stride);      \
+      TILE_DPBUSD (C10, A, B);                  \
+    }                                            \
+    if (np > 1) {                                \
+      TILE_LOAD (B, b1, NR * 4);               \
+      if (rt > 1) {                              \
+        TILE_DPBUSD (C11, A, B);                \
+        TILE_LOAD (A, a0, (long) a_stride);    \
+      }                                          \
+      TILE_DPBUSD (C01, A, B);                  \
+    }                                            \
+  } while (0)
+
+/* rt * 16 rows x np panels of sums A (W - 128) over all of k into acc
+ * (row major, np a row); w0: the first panel's weight groups, pb bytes
+ * from one panel to the next.  rt, np: 1 or 2, constants. */
+static ALWAYS_INLINE void
+block (const int rt, const int np, int k, const uint8_t *a, size_t a_stride, const int8_t *w0,
+       size_t pb, __m512i *acc)
+{
+  const uint8_t *a1 = a + TILE_ROWS * a_stride;
+  const int8_t *w1 = w0 + pb;
+  TILE_ZERO (C00);
+  if (np > 1)
+    TILE_ZERO (C01);
+  if (rt > 1)
+    TILE_ZERO (C10);
+  if (rt > 1 && np > 1)
+    TILE_ZERO (C11);
+  int kb = 0;
+  for (; kb + KB <= k; kb += KB) /* 16 groups of 4 k: 16 x 64 bytes */
+    MN_K_STEP (A_FULL, B_FULL, a + kb, a1 + kb, w0 + (size_t) kb * NR, w1 + (size_t) kb * NR);
+  if (kb < k)
+    MN_K_STEP (A_TAIL, B_TAIL, a + kb, a1 + kb, w0 + (size_t) kb * NR, w1 + (size_t) kb * NR);
+  const long row = (long) (np * sizeof (__m512i));
+  TILE_STORE (C00, acc, row);
+  if (np > 1)
+    TILE_STORE (C01, acc + 1, row);
+  if (rt > 1)
+    TILE_STORE (C10, acc + TILE_ROWS * np, row);
+  if (rt > 1 && np > 1)
+    TILE_STORE (C11, acc + TILE_ROWS * np + 1, row);
+}
+#undef MN_K_STEP
+
+/* Rows [0, rows) (a multiple of 16) of channels [n_begin, n_end). */
+static void
+tiles (int rows, int k, int n_begin, int n_end, const uint8_t *a, size_t a_stride,
+       const int32_t *sums, const uint8_t *packed, size_t pb, const mn_requant *rq, uint8_t *c,
+       size_t c_stride)
+{
+  __m512i acc[2 * TILE_ROWS * 2];
+  const size_t weights = 2 * NR * sizeof (int32_t); /* after the biases and coefficients */
+  for (int n0 = n_begin; n0 < n_end; n0 += 2 * NR) {
+    const uint8_t *p0 = packed + (size_t) (n0 / NR) * pb;
+    const int8_t *w0 = (const int8_t *) (p0 + weights);
+    const int nc = n_end - n0 < 2 * NR ? n_end - n0 : 2 * NR;
+    const int np = nc > NR ? 2 : 1;
+    mn_q8_gemm4_epilogue e;
+    mn_q8_gemm4_avx512_epilogue (&e, rq, n0, nc);
+    for (int i = 0; i < rows; i += 2 * TILE_ROWS) {
+      const int rt = rows - i >= 2 * TILE_ROWS ? 2 : 1;
+      const uint8_t *ai = a + (size_t) i * a_stride;
+      if (rt == 2 && np == 2)
+        block (2, 2, k, ai, a_stride, w0, pb, acc);
+      else if (rt == 2)
+        block (2, 1, k, ai, a_stride, w0, pb, acc);
+      else if (np == 2)
+        block (1, 2, k, ai, a_stride, w0, pb, acc);
+      else
+        block (1, 1, k, ai, a_stride, w0, pb, acc);
+      mn_q8_gemm4_avx512_finish (rt * TILE_ROWS, np, acc, sums ? sums + i : NULL, p0, pb, &e, rq,
+                                 c + (size_t) i * c_stride + n0, c_stride);
+    }
+  }
+}
+
+void
+mn_q8_gemm4_amx (int m, int n, int k, int n_begin, int n_end, const uint8_t *a, size_t a_stride,
+                 const void *packed, uint8_t *c, size_t c_stride, const mn_requant *rq)
+{
+  if (n_end > n)
+    n_end = n;
+  const int whole = m - m % TILE_ROWS;
+  if (k % 4 != 0 || whole == 0) {
+    mn_q8_gemm4_avx512 (m, n, k, n_begin, n_end, a, a_stride, packed, c, c_stride, rq);
+    return;
+  }
+  if (n_begin >= n_end || k <= 0)
+    return;
+  const size_t pb = mn_q8_gemm4_panel_bytes (k);
+  const bool with_sums = mn_q8_gemm4_needs_row_sums (k, n_begin, n_end, packed);
+  int32_t sums[BLOCK_ROWS];
+  configure (k % KB);
+  for (int m0 = 0; m0 < whole; m0 += BLOCK_ROWS) {
+    const int rows = whole - m0 < BLOCK_ROWS ? whole - m0 : BLOCK_ROWS;
+    const uint8_t *ab = a + (size_t) m0 * a_stride;
+    if (with_sums)
+      mn_q8_gemm4_avx512_row_sums (rows, k, ab, a_stride, sums);
+    tiles (rows, k, n_begin, n_end, ab, a_stride, with_sums ? sums : NULL, packed, pb, rq,
+           c + (size_t) m0 * c_stride, c_stride);
+  }
+  _tile_release ();
+  if (whole < m) /* the last rows, fewer than a tile */
+    mn_q8_gemm4_avx512 (m - whole, n, k, n_begin, n_end, a + (size_t) whole * a_stride, a_stride,
+                        packed, c + (size_t) whole * c_stride, c_stride, rq);
+}
