@@ -598,6 +598,12 @@ test_q8_conv (void)
   test_q8_conv_case (&g, false, "q8_conv");
   make_geom (&g, 15, 15, 3, 24, 3, 2, true, 1);  /* odd: pad 1 before, 1 after */
   test_q8_conv_case (&g, false, "q8_conv");
+  /* the AVX-512 twin's limits: more channels than one chunk of weights
+   * (256), a receptive field at its most (252 of 256 values) */
+  make_geom (&g, 9, 7, 3, 300, 3, 1, true, 1);
+  test_q8_conv_case (&g, false, "q8_conv");
+  make_geom (&g, 6, 5, 28, 40, 3, 1, true, 1);
+  test_q8_conv_case (&g, false, "q8_conv");
 }
 
 /* ---- q8 GEMM ------------------------------------------------------------------------ */
