@@ -14,6 +14,7 @@
  * Every output element is bias + taps in (ky, kx, ic) order, one FMA each,
  * skipping taps outside the image, as in the C and AVX2 twins. */
 #include "kernels.h"
+#include "x86/f32_avx512.h"
 
 #include <immintrin.h>
 #include <stdbool.h>
@@ -28,14 +29,6 @@
 void mn_f32_conv_minmax_12x32_avx512 (const mn_conv_geom *g, const float *in, const float *packed,
                                       float *out, int oy_begin, int oy_end, float out_min,
                                       float out_max);
-
-/* Row off of panels pa (channels 0-7) and pb (8-15; NULL: zeros). */
-static ALWAYS_INLINE __m512
-panel_pair (const float *pa, const float *pb, size_t off)
-{
-  const __m512 lo = _mm512_zextps256_ps512 (_mm256_loadu_ps (pa + off));
-  return pb ? _mm512_insertf32x8 (lo, _mm256_loadu_ps (pb + off), 1) : lo;
-}
 
 /* npx pixels from ox of row oy by nv vectors of channels from panel p0;
  * check: skip taps outside the image (then npx == 1). */
@@ -52,7 +45,7 @@ conv_tile (const mn_conv_geom *g, const float *in, const float *packed, size_t p
   for (int v = 0; v < nv; v++) {
     pa[v] = packed + (size_t) (p0 + 2 * v) * panel_floats;
     pb[v] = p0 + 2 * v + 1 < panels ? pa[v] + panel_floats : NULL;
-    acc[0][v] = panel_pair (pa[v], pb[v], 0);
+    acc[0][v] = mn_f32_panel_pair (pa[v], pb[v], 0);
     UNROLL
     for (int px = 1; px < npx; px++)
       acc[px][v] = acc[0][v];
@@ -71,7 +64,7 @@ conv_tile (const mn_conv_geom *g, const float *in, const float *packed, size_t p
         __m512 w[VECS];
         UNROLL
         for (int v = 0; v < nv; v++)
-          w[v] = panel_pair (pa[v], pb[v], r0 + j * NR);
+          w[v] = mn_f32_panel_pair (pa[v], pb[v], r0 + j * NR);
         UNROLL
         for (int px = 0; px < npx; px++) {
           const __m512 a = _mm512_set1_ps (x0[px * xs + j]);
@@ -96,7 +89,8 @@ conv_tile (const mn_conv_geom *g, const float *in, const float *packed, size_t p
           const __m512 a = _mm512_set1_ps (x0[ic]);
           UNROLL
           for (int v = 0; v < nv; v++)
-            acc[0][v] = _mm512_fmadd_ps (a, panel_pair (pa[v], pb[v], r0 + ic * NR), acc[0][v]);
+            acc[0][v] =
+                _mm512_fmadd_ps (a, mn_f32_panel_pair (pa[v], pb[v], r0 + ic * NR), acc[0][v]);
         }
       }
     }

@@ -15,6 +15,7 @@
  * Every output element is bias + taps in (ky, kx) order, one FMA each,
  * skipping taps outside the image, as in the C and AVX2 twins. */
 #include "kernels.h"
+#include "x86/f32_avx512.h"
 
 #include <immintrin.h>
 #include <stdbool.h>
@@ -34,15 +35,6 @@ void mn_f32_dwconv_minmax_8c_avx2 (const mn_conv_geom *g, const float *in, const
                                    float *out, int oy_begin, int oy_end, float out_min,
                                    float out_max);
 
-/* Row off of panel pa (channels 0-7) and of pb (8-15; NULL past the last
- * channel: zeros) as one vector. */
-static ALWAYS_INLINE __m512
-panel_pair (const float *pa, const float *pb, size_t off)
-{
-  const __m512 lo = _mm512_zextps256_ps512 (_mm256_loadu_ps (pa + off));
-  return pb ? _mm512_insertf32x8 (lo, _mm256_loadu_ps (pb + off), 1) : lo;
-}
-
 static ALWAYS_INLINE __m512
 load_x (const float *p, bool masked, __mmask16 mask)
 {
@@ -60,7 +52,7 @@ dw3x3_strip (const int width, const int stride, const bool check, const bool all
              __m512 vmin, __m512 vmax)
 {
   __m512 acc[WIDE_STRIP];
-  const __m512 bias = panel_pair (pa, pb, 0);
+  const __m512 bias = mn_f32_panel_pair (pa, pb, 0);
 
   UNROLL
   for (int p = 0; p < width; p++)
@@ -71,8 +63,8 @@ dw3x3_strip (const int width, const int stride, const bool check, const bool all
       break;
     const float *r = rows[v];
     const size_t wr = NR + (size_t) (all_rows ? v : kys[v]) * 3 * NR;
-    const __m512 w0 = panel_pair (pa, pb, wr), w1 = panel_pair (pa, pb, wr + NR),
-                 w2 = panel_pair (pa, pb, wr + 2 * NR);
+    const __m512 w0 = mn_f32_panel_pair (pa, pb, wr), w1 = mn_f32_panel_pair (pa, pb, wr + NR),
+                 w2 = mn_f32_panel_pair (pa, pb, wr + 2 * NR);
     UNROLL
     for (int j = 0; j < (width - 1) * stride + 3; j++) {
       if (check && (ix0 + j < 0 || ix0 + j >= in_w))

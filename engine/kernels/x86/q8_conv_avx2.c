@@ -31,12 +31,6 @@
 /* loops over the panels of a pass unroll: the accumulators stay in registers */
 #define UNROLL_PB _Pragma ("GCC unroll 4")
 
-static size_t
-panel_bytes (const mn_conv_geom *g)
-{
-  return NR * sizeof (int32_t) + (size_t) g->k_h * g->k_w * g->in_c * NR * sizeof (int16_t);
-}
-
 static ALWAYS_INLINE __m256i
 bcast_pair (const int16_t *p)
 {
@@ -181,7 +175,7 @@ mn_q8_conv_avx2 (const mn_conv_geom *g, const uint8_t *in, int32_t in_zero_point
 {
   const int kk = g->k_h * g->k_w * g->in_c;
   const int groups = (kk + 1) / 2;
-  const size_t pb = panel_bytes (g);
+  const size_t pb = mn_q8_conv_panel_bytes (g);
   const int panels = (g->out_c + NR - 1) / NR;
   __m256i wbuf[WBUF_VECS];
   mn_q8_rq8 qbuf[MAX_CHUNK];

@@ -39,12 +39,6 @@ void mn_q8_conv_avx512 (const mn_conv_geom *g, const uint8_t *in, int32_t in_zer
                         const void *packed, uint8_t *out, int oy_begin, int oy_end,
                         const mn_requant *rq);
 
-static size_t
-panel_bytes (const mn_conv_geom *g)
-{
-  return NR * sizeof (int32_t) + (size_t) g->k_h * g->k_w * g->in_c * NR * sizeof (int16_t);
-}
-
 static ALWAYS_INLINE __m512i
 bcast_pair (const int16_t *p)
 {
@@ -162,11 +156,11 @@ conv_rows (const mn_q8_rq_mode mode, const mn_conv_geom *g, const uint8_t *in,
       uint8_t *o[PX];
       for (int px = 0; px < npx; px++) {
         const int ix0 = (ox + px) * g->stride_w - g->pad_left;
-        const size_t first = (size_t) (iy0 > 0 ? iy0 : 0) * row_bytes + (size_t) (ix0 > 0 ? ix0 : 0) * g->in_c;
         /* every tap inside, and the last row's 16-byte load too (offsets
          * from in: no pointer is formed outside the input) */
-        if (rows_inside && ix0 >= 0 && ix0 + g->k_w <= g->in_w
-            && first + (size_t) (g->k_h - 1) * row_bytes + 16 <= (size_t) (in_end - in))
+        const bool inside = rows_inside && ix0 >= 0 && ix0 + g->k_w <= g->in_w;
+        const size_t first = inside ? (size_t) iy0 * row_bytes + (size_t) ix0 * g->in_c : 0;
+        if (inside && first + (size_t) (g->k_h - 1) * row_bytes + 16 <= (size_t) (in_end - in))
           mn_q8_conv_gather_inside16 (g, in + first, row_bytes, run, vzp, abuf[px]);
         else
           mn_q8_conv_gather (g, in, in_end, in_zero_point, oy, ox + px, abuf[px]);
@@ -180,7 +174,8 @@ conv_rows (const mn_q8_rq_mode mode, const mn_conv_geom *g, const uint8_t *in,
         for (int b = 0; b < nb; b++) {
           const int p = (c + b * LANES) / NR;
           const bool two = c + b * LANES + NR < g->out_c;
-          bias[b] = join_panels (packed + (size_t) p * pb, two ? packed + (size_t) (p + 1) * pb : NULL);
+          bias[b] =
+              join_panels (packed + (size_t) p * pb, two ? packed + (size_t) (p + 1) * pb : NULL);
         }
         uint8_t *const oc[PX] = { o[0] + c, npx > 1 ? o[1] + c : NULL, npx > 2 ? o[2] + c : NULL,
                                   npx > 3 ? o[3] + c : NULL };
@@ -198,7 +193,7 @@ mn_q8_conv_avx512 (const mn_conv_geom *g, const uint8_t *in, int32_t in_zero_poi
 {
   const int kk = g->k_h * g->k_w * g->in_c;
   const int groups = (kk + 1) / 2;
-  const size_t pb = panel_bytes (g);
+  const size_t pb = mn_q8_conv_panel_bytes (g);
   __m512i wbuf[WBUF_VECS];
   mn_q8_rq16 qbuf[MAX_VECS];
   int16_t abuf[PX][MAX_KK + 16] __attribute__ ((aligned (64)));
@@ -241,9 +236,11 @@ mn_q8_conv_avx512 (const mn_conv_geom *g, const uint8_t *in, int32_t in_zero_poi
           b1 = r1 < kk ? _mm_loadu_si128 ((const __m128i *) (wb + (size_t) r1 * NR))
                        : _mm_setzero_si128 ();
         }
-        const __m256i lo = _mm256_setr_m128i (_mm_unpacklo_epi16 (a0, a1), _mm_unpackhi_epi16 (a0, a1));
-        const __m256i hi = _mm256_setr_m128i (_mm_unpacklo_epi16 (b0, b1), _mm_unpackhi_epi16 (b0, b1));
-        wp[(size_t) gi * nb] = _mm512_inserti64x4 (_mm512_castsi256_si512 (lo), hi, 1);
+        const __m256i pa = _mm256_setr_m128i (_mm_unpacklo_epi16 (a0, a1),
+                                              _mm_unpackhi_epi16 (a0, a1));
+        const __m256i pb2 = _mm256_setr_m128i (_mm_unpacklo_epi16 (b0, b1),
+                                               _mm_unpackhi_epi16 (b0, b1));
+        wp[(size_t) gi * nb] = _mm512_inserti64x4 (_mm512_castsi256_si512 (pa), pb2, 1);
       }
       const int live = g->out_c - c;
       mn_q8_rq8 q8lo, q8hi;

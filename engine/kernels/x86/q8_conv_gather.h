@@ -1,6 +1,6 @@
-/* q8_conv_gather.h: a q8 convolution's receptive field gathered as int16
- * (x - zero point), for the AVX2 and AVX-512 twins of the general
- * convolution (built with AVX2 at least). */
+/* q8_conv_gather.h: what the AVX2 and AVX-512 twins of the q8 general
+ * convolution share (both built with AVX2 at least): a packed panel's
+ * size, and the receptive field gathered as int16 (x - zero point). */
 #ifndef MN_Q8_CONV_GATHER_H
 #define MN_Q8_CONV_GATHER_H
 
@@ -9,6 +9,14 @@
 #include <string.h>
 
 #include "kernels.h"
+
+/* Bytes of one packed panel of MN_Q8_CONV_NR channels (kernels.h). */
+static inline size_t
+mn_q8_conv_panel_bytes (const mn_conv_geom *g)
+{
+  return MN_Q8_CONV_NR * sizeof (int32_t)
+         + (size_t) g->k_h * g->k_w * g->in_c * MN_Q8_CONV_NR * sizeof (int16_t);
+}
 
 /* The receptive field of output pixel (oy, ox) as int16 (x - zp), padding
  * zero, plus one zero past an odd end. */
