@@ -556,6 +556,15 @@ test_q8_dwconv (void)
       continue;
     test_q8_conv_case (&g, true, "q8_dwconv");
   }
+  /* ragged: the AVX-512 twin's 32-channel blocks with a partial last one
+   * (any count), in chunks of up to 8 blocks */
+  static const int ragged[] = { 31, 32, 40, 63, 64, 65, 100, 255, 257, 300 };
+  for (int t = 0; t < 40; t++) {
+    const int c = pick (ragged, 10);
+    if (make_geom (&g, rnd_range (1, 9), rnd_range (1, 9), c, c, 3, rnd_range (1, 2),
+                   rnd () % 4 != 0, 1))
+      test_q8_conv_case (&g, true, "q8_dwconv");
+  }
   for (size_t i = 0; i < sizeof real / sizeof real[0]; i++) {
     make_geom (&g, real[i].h, real[i].w, real[i].c, real[i].c * real[i].dm, real[i].k,
                real[i].s, true, real[i].dm);
