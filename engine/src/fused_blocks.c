@@ -18,21 +18,6 @@ is_f32 (mn_step_kind k)
   return k == MN_STEP_F32_GEMM || k == MN_STEP_F32_CONV;
 }
 
-/* Whether a step other than those in [first, last] reads storage. */
-static bool
-read_outside (const mn_plan *p, int storage, int first, int last)
-{
-  for (int i = 0; i < p->num_steps; i++) {
-    const mn_step *st = &p->steps[i];
-    if (i >= first && i <= last)
-      continue;
-    if (p->tensors[st->in0].storage == storage
-        || (st->in1 >= 0 && p->tensors[st->in1].storage == storage))
-      return true;
-  }
-  return false;
-}
-
 static int
 storage (const mn_plan *p, int t)
 {
@@ -52,7 +37,7 @@ ends_with_add (const mn_plan *p, int i, int graph_output)
   return same_family && add->count == (size_t) pr->m * (size_t) pr->n
          && (storage (p, add->in0) == ps) != (storage (p, add->in1) == ps)
          && storage (p, add->out) != ps && ps != storage (p, graph_output)
-         && !read_outside (p, ps, i + 3, i + 3);
+         && !mn_plan_read_outside (p, ps, i + 3, i + 3);
 }
 
 /* Whether step ex's output is the depthwise input of geometry g: a 1x1
@@ -89,7 +74,8 @@ is_block (const mn_plan *p, int i, int graph_output)
   return storage (p, dw->in0) == es && storage (p, pr->in0) == ds && es != ds && es != out
          && ds != out && storage (p, ex->in0) != es && storage (p, pr->out) != es
          && storage (p, pr->out) != ds && (pr->in1 < 0 || storage (p, pr->in1) != ds)
-         && !read_outside (p, es, i + 1, i + 1) && !read_outside (p, ds, i + 2, i + 2)
+         && !mn_plan_read_outside (p, es, i + 1, i + 1)
+         && !mn_plan_read_outside (p, ds, i + 2, i + 2)
          && g->depth_multiplier == 1 && g->in_c == g->out_c && pr->m == g->out_h * g->out_w
          && pr->k == g->out_c;
 }

@@ -761,13 +761,12 @@ plan_node (const mn_graph *g, const mn_node *nd, mn_step *s, bool q8_quads, cons
                nd->file_index);
 }
 
-/* Whether any step other than skip reads a tensor stored in storage. */
-static bool
-storage_read_elsewhere (const mn_plan *p, int storage, int skip)
+bool
+mn_plan_read_outside (const mn_plan *p, int storage, int first, int last)
 {
   for (int i = 0; i < p->num_steps; i++) {
     const mn_step *st = &p->steps[i];
-    if (i == skip)
+    if (i >= first && i <= last)
       continue;
     if (p->tensors[st->in0].storage == storage
         || (st->in1 >= 0 && p->tensors[st->in1].storage == storage))
@@ -794,7 +793,7 @@ fuse_residual_adds (const mn_graph *g, mn_plan *p)
     const int other = add->in0 == t ? add->in1 : add->in1 == t ? add->in0 : -1;
     if (other < 0 || p->tensors[other].storage == ts || ts == p->tensors[g->output].storage
         || add->count != (size_t) gemm->m * (size_t) gemm->n
-        || storage_read_elsewhere (p, ts, i + 1))
+        || mn_plan_read_outside (p, ts, i + 1, i + 1))
       continue;
     gemm->in1 = other;
     gemm->out = add->out;

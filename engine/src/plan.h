@@ -88,6 +88,9 @@ typedef struct {
 mn_status mn_plan_build (const mn_graph *g, mn_plan *p, bool q8_quads, const mn_logger *log);
 void mn_plan_clear (mn_plan *p);
 
+/* Whether a step outside [first, last] reads a tensor stored in storage. */
+bool mn_plan_read_outside (const mn_plan *p, int storage, int first, int last);
+
 /* Zero point of a tensor in the uint8 domain. */
 int32_t mn_domain_zero_point (const mn_tensor *t, int channel);
 
