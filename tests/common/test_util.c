@@ -126,3 +126,14 @@ tu_read_shared (const char *rel, size_t *size)
   }
   return buf;
 }
+
+uint32_t
+tu_xorshift32 (uint32_t *state)
+{
+  uint32_t x = *state;
+  x ^= x << 13;
+  x ^= x >> 17;
+  x ^= x << 5;
+  *state = x;
+  return x;
+}

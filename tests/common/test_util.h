@@ -31,6 +31,10 @@ const char *tu_shared_dir (void);
 const char *tu_shared_path (const char *rel);
 /* Reads a whole file (malloc'd; free() it).  NULL and a message on error. */
 uint8_t *tu_read_file (const char *path, size_t *size);
+/* Deterministic xorshift32 (13, 17, 5): the next value of *state, which
+ * must not be 0. */
+uint32_t tu_xorshift32 (uint32_t *state);
+
 /* Reads shared_dir/rel, counting a failure that explains what is missing. */
 uint8_t *tu_read_shared (const char *rel, size_t *size);
 

@@ -6,6 +6,7 @@
  * description on top of it.
  */
 #include "tflite_builder.h"
+#include "test_util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -1097,12 +1098,9 @@ tb_model_finish (tb_model *m, size_t *size)
 static uint32_t
 rng_next (uint32_t *s)
 {
-  uint32_t x = *s ? *s : 0x9e3779b9u;
-  x ^= x << 13;
-  x ^= x >> 17;
-  x ^= x << 5;
-  *s = x;
-  return x;
+  if (!*s) /* a seed of 0 would stay 0 */
+    *s = 0x9e3779b9u;
+  return tu_xorshift32 (s);
 }
 
 static float

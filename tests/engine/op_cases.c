@@ -22,10 +22,7 @@ static uint32_t rng = 0x2545F491u;
 static uint32_t
 next_random (void)
 {
-  rng ^= rng << 13;
-  rng ^= rng >> 17;
-  rng ^= rng << 5;
-  return rng;
+  return tu_xorshift32 (&rng);
 }
 
 static int

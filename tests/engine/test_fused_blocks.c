@@ -47,10 +47,7 @@ static uint32_t rng = 0x9E3779B9u;
 static uint32_t
 next_random (void)
 {
-  rng ^= rng << 13;
-  rng ^= rng >> 17;
-  rng ^= rng << 5;
-  return rng;
+  return tu_xorshift32 (&rng);
 }
 
 /* The model's output for input through a session with fusing f. */

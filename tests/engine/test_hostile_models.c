@@ -83,16 +83,12 @@ status_name (mn_status st)
   return "?";
 }
 
-/* Deterministic xorshift32. */
 static uint32_t rng_state = 0x2545f491u;
 
 static uint32_t
 rng (void)
 {
-  rng_state ^= rng_state << 13;
-  rng_state ^= rng_state >> 17;
-  rng_state ^= rng_state << 5;
-  return rng_state;
+  return tu_xorshift32 (&rng_state);
 }
 
 /* ------------------------------------------------------------------------ */
