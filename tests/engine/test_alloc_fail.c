@@ -7,6 +7,8 @@
  * MN_OK where the failed allocation was optional, such as the embedded
  * labels), leave *out NULL on failure, and free everything it had built:
  * the AddressSanitizer build of the suite checks the last part at exit.
+ * Sessions are also created with every inverted residual block run band
+ * by band (their band buffers and block list are allocations too).
  * Also: a session with far more threads than cores gives the same scores.
  *
  * Usage: test-alloc-fail MODEL... (relative paths are under the shared
@@ -20,6 +22,7 @@
 
 #include "alloc_fail.h"
 #include "mobilenet.h"
+#include "model.h"   /* mn_session_create_fusing () */
 
 static int passed, failed;
 
@@ -99,8 +102,31 @@ load_failures (const char *path, const mn_config *cfg)
   CHECK (ok <= 1 || info.has_embedded_labels, "only optional allocations recover (%ld)", ok);
 }
 
+/* A session of m as the public call makes it (fusing NULL) or with the
+ * blocks and bands of fusing. */
+static mn_status
+create_session (mn_model *m, const mn_config *cfg, const mn_fusing *fusing, mn_session **s)
+{
+  return fusing ? mn_session_create_fusing (m, cfg, fusing, s) : mn_session_create (m, cfg, s);
+}
+
+/* How many blocks a session with fusing runs band by band (-1: no session). */
+static int
+fused_blocks (const char *path, const mn_config *cfg, const mn_fusing *fusing)
+{
+  mn_model *m = NULL;
+  mn_session *s = NULL;
+  mn_test_fail_alloc_after (-1);
+  int n = -1;
+  if (mn_model_load (path, cfg, &m) == MN_OK && create_session (m, cfg, fusing, &s) == MN_OK)
+    n = mn_session_fused_blocks (s);
+  mn_session_destroy (&s);
+  mn_model_unref (&m);
+  return n;
+}
+
 static void
-session_failures (const char *path, const mn_config *cfg)
+session_failures (const char *path, const mn_config *cfg, const mn_fusing *fusing)
 {
   mn_model *m = NULL;
   mn_session *s = NULL;
@@ -110,15 +136,16 @@ session_failures (const char *path, const mn_config *cfg)
     return;
   }
   mn_test_fail_alloc_after (-1);
-  mn_status st = mn_session_create (m, cfg, &s);
+  mn_status st = create_session (m, cfg, fusing, &s);
   long total = mn_test_alloc_count ();
-  CHECK (st == MN_OK, "%s: a session (%ld allocations)", path, total);
+  CHECK (st == MN_OK, "%s: a session (%ld allocations, %d blocks band by band)", path, total,
+         mn_session_fused_blocks (s));
   mn_session_destroy (&s);
 
   long nomem = 0, bad = 0;
   for (long k = 0; k < total; k++) {
     mn_test_fail_alloc_after (k);
-    st = mn_session_create (m, cfg, &s);
+    st = create_session (m, cfg, fusing, &s);
     if (st == MN_ERR_NO_MEMORY && s == NULL)
       nomem++;
     else {
@@ -133,7 +160,7 @@ session_failures (const char *path, const mn_config *cfg)
 
   /* The model is intact after all that: a session still runs, and the
    * labels of the model (if any) parse under failures too. */
-  st = mn_session_create (m, cfg, &s);
+  st = create_session (m, cfg, fusing, &s);
   CHECK (st == MN_OK, "a session after the failures");
   mn_session_destroy (&s);
 
@@ -223,6 +250,8 @@ main (int argc, char **argv)
     return 1;
   }
   labels_failures ();
+  const mn_fusing every_block = { 0, MN_FUSE_BAND_BYTES };
+  int fused_models = 0;
   for (int i = 1; i < argc; i++) {
     const char *path = model_path (argv[i]);
     FILE *f = fopen (path, "rb");
@@ -232,8 +261,14 @@ main (int argc, char **argv)
     }
     fclose (f);
     load_failures (path, &cfg);
-    session_failures (path, &cfg);
+    session_failures (path, &cfg, NULL);
+    if (fused_blocks (path, &cfg, &every_block) > 0) {
+      session_failures (path, &cfg, &every_block);
+      fused_models++;
+    }
   }
+  CHECK (fused_models > 0, "%d of the models run blocks band by band under failures too",
+         fused_models);
   many_threads (model_path (argv[1]));
   printf ("%d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;
