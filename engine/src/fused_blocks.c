@@ -113,29 +113,27 @@ mn_fused_blocks_find (const mn_plan *p, int graph_output, const mn_fusing *f,
   *out = NULL;
   *scratch_bytes = 0;
   int count = 0;
-  for (int pass = 0; pass < 2; pass++) { /* count, then fill */
-    int n = 0;
+  for (int pass = 0; pass < 2; pass++) { /* count, then (*out set) fill */
+    count = 0;
     for (int i = 0; i + 2 < p->num_steps; i++) {
       if (!is_block (p, i, graph_output) || p->tensors[p->steps[i].out].bytes < f->min_bytes)
         continue;
-      if (pass == 1) {
-        mn_fused_block *b = &(*out)[n];
+      const int last = ends_with_add (p, i, graph_output) ? i + 3 : i + 2;
+      if (*out) {
+        mn_fused_block *b = &(*out)[count];
         b->expand = i;
-        b->last = ends_with_add (p, i, graph_output) ? i + 3 : i + 2;
+        b->last = last;
         size_bands (p, f->band_bytes, b);
         if (b->expand_bytes + b->dw_bytes > *scratch_bytes)
           *scratch_bytes = b->expand_bytes + b->dw_bytes;
-        i = b->last;
-      } else {
-        i += ends_with_add (p, i, graph_output) ? 3 : 2;
       }
-      n++;
+      count++;
+      i = last;
     }
-    count = n;
-    if (pass == 0 && count > 0 && !(*out = calloc ((size_t) count, sizeof **out)))
-      return -1;
-    if (count == 0)
+    if (count == 0 || *out)
       break;
+    if (!(*out = calloc ((size_t) count, sizeof **out)))
+      return -1;
   }
   return count;
 }
