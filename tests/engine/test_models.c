@@ -322,6 +322,19 @@ test_fused_blocks (void)
         mn_session_destroy (&s);
       }
     CHECK (ref != NULL, "%s: classifies bird.bmp", models[i].file);
+    /* the public switch: mn_config.fuse_blocks */
+    for (int fuse = 0; fuse <= 1; fuse++) {
+      mn_config c;
+      mn_config_default (&c);
+      c.fuse_blocks = fuse;
+      mn_session *s = NULL;
+      const bool made = mn_session_create (m, &c, &s) == MN_OK;
+      const int blocks = mn_session_fused_blocks (s);
+      CHECK (made && (fuse ? blocks > 0 : blocks == 0),
+             "%s: mn_config.fuse_blocks = %d gives %d blocks band by band", models[i].file, fuse,
+             blocks);
+      mn_session_destroy (&s);
+    }
     free (ref);
     test_image_free (&img);
     mn_session_destroy (&ref_session);
