@@ -118,7 +118,9 @@ typedef struct {
   int32_t multiplier, shift, bias; /* MEAN's requantisation */
 } u8_pool;
 
-static void
+/* Always inlined, so that each caller's finish () is inlined too rather
+ * than called once a channel (V2's 7x7x1280 MEAN alone: 7.7 -> 6.4 us). */
+static inline __attribute__ ((always_inline)) void
 pool_u8 (int channels, size_t stride, const uint8_t *in, uint8_t *out, const u8_pool *pool,
          int32_t (*finish) (int32_t sum, const u8_pool *pool), uint8_t out_min, uint8_t out_max)
 {
