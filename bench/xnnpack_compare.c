@@ -571,6 +571,36 @@ precision_of (const mn_graph *g)
   return i8 ? (qc ? "qs8 (qc8 w)" : "qs8") : u8 ? "qu8" : "fp32";
 }
 
+/* Each engine's speed-up from a model's fewest threads to its other
+ * counts, by medians: the issue's thread-scaling target, read off the run.
+ * Each thread count is its own turn, so a load change between turns moves
+ * these more than the ours/XNNPACK ratios, which alternate. */
+static void
+print_scaling (const row *rows, int num_rows)
+{
+  bool header = false;
+  for (int i = 0; i < num_rows; i++) {
+    const row *base = NULL;
+    for (int j = 0; j < num_rows; j++)
+      if (strcmp (rows[j].model, rows[i].model) == 0 && (!base || rows[j].threads < base->threads))
+        base = &rows[j];
+    if (base == &rows[i] || base->threads == rows[i].threads)
+      continue;
+    if (!header) {
+      printf ("\nThread scaling (median at the fewer threads / median at more; each thread count "
+              "is timed in its own turn):\n\n| model | threads | ours speed-up | XNNPACK "
+              "speed-up |\n|---|---:|---:|---:|\n");
+      header = true;
+    }
+    printf ("| %s | %d -> %d | %.2fx | ", rows[i].model, base->threads, rows[i].threads,
+            base->ours_med / rows[i].ours_med);
+    if (isnan (base->xnn_med) || isnan (rows[i].xnn_med))
+      printf ("n/a |\n");
+    else
+      printf ("%.2fx |\n", base->xnn_med / rows[i].xnn_med);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -746,6 +776,7 @@ main (int argc, char **argv)
     else
       printf ("%.2f | %.2f |\n", r->xnn_cpu, r->ours_cpu / r->xnn_cpu);
   }
+  print_scaling (rows, num_rows);
   free (photo);
   free (photo_rgb);
   free (o.models_copy);
