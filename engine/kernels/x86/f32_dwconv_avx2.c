@@ -19,16 +19,12 @@
  * results do not depend on the split. */
 #include "kernels.h"
 #include "x86/f32_avx2.h"
+#include "x86/f32_dw3x3.h"
 
 #include <immintrin.h>
 #include <stdbool.h>
 
 #define NR MN_F32_DW_NR
-/* Output pixels side by side: 4 accumulators, inputs shared between them. */
-#define STRIP 4
-/* Inside the image, stride 1 rows go WIDE_STRIP pixels at a time: 10
- * input vectors a kernel row feed 24 FMAs instead of 6 feeding 12. */
-#define WIDE_STRIP 8
 
 #define UNROLL _Pragma ("GCC unroll 9")
 
@@ -63,7 +59,7 @@ dw3x3_strip (const int width, const int stride, const bool check, const bool all
              int nv, const float *panel, float *o, size_t oc, bool masked, __m256i mask, __m256 vmin,
              __m256 vmax)
 {
-  __m256 acc[WIDE_STRIP];
+  __m256 acc[MN_DW_WIDE_STRIP];
   const __m256 bias = _mm256_loadu_ps (panel);
 
   UNROLL
@@ -104,24 +100,18 @@ dw3x3_strip (const int width, const int stride, const bool check, const bool all
              mask);
 }
 
-/* All channel groups of the strip of width pixels from ox. */
+/* All channel groups of the strip of width pixels from ox; r, kys, nv:
+ * the row's inputs (mn_f32_dw3x3_rows ()). */
 static ALWAYS_INLINE void
 dw3x3_column (const mn_conv_geom *g, const int width, const int stride, const bool check,
-              const float *const rows[3], const float *packed, float *o, int ox,
-              __m256i tail_mask, __m256 vmin, __m256 vmax)
+              const float *const r[3], const int kys[3], int nv, const float *packed, float *o,
+              int ox, __m256i tail_mask, __m256 vmin, __m256 vmax)
 {
   const int c = g->out_c, cfull = c - c % NR;
   const size_t cs = (size_t) g->in_c, panel_floats = NR * 10;
   const int ix0 = ox * stride - g->pad_left;
   const __m256i no_mask = _mm256_setzero_si256 ();
-  const float *r[3] = { packed, packed, packed }; /* unused entries: any valid pointer */
-  int kys[3], nv = 0;
 
-  for (int ky = 0; ky < 3; ky++)
-    if (rows[ky]) {
-      r[nv] = rows[ky];
-      kys[nv++] = ky;
-    }
   int c0 = 0;
   if (nv == 3) {
     for (; c0 < cfull; c0 += NR) {
@@ -145,38 +135,18 @@ dw3x3_column (const mn_conv_geom *g, const int width, const int stride, const bo
   }
 }
 
-/* One output row: at stride 1 the left padding column, then WIDE_STRIP
- * strips inside; the rest in strips of STRIP pixels (the last one
- * narrower), those touching the padding checking their input columns. */
+/* One output row, strip by strip (MN_F32_DW3X3_STRIPS). */
 static ALWAYS_INLINE void
-dw3x3_row (const mn_conv_geom *g, const int stride, const float *const rows[3],
-           const float *packed, float *orow, int ox_lo, int ox_hi, __m256i tail_mask,
+dw3x3_row (const mn_conv_geom *g, const int stride, const float *const r[3], const int kys[3],
+           int nv, const float *packed, float *orow, int ox_lo, int ox_hi, __m256i tail_mask,
            __m256 vmin, __m256 vmax)
 {
   const size_t oc = (size_t) g->out_c;
-
-  int ox = 0;
-  if (stride == 1 && ox_lo + WIDE_STRIP <= ox_hi) {
-    for (; ox < ox_lo; ox++)   /* the left padding column */
-      dw3x3_column (g, 1, stride, true, rows, packed, orow + ox * oc, ox, tail_mask, vmin, vmax);
-    for (; ox + WIDE_STRIP <= ox_hi; ox += WIDE_STRIP)
-      dw3x3_column (g, WIDE_STRIP, stride, false, rows, packed, orow + ox * oc, ox, tail_mask,
-                    vmin, vmax);
-  }
-  for (; ox < g->out_w; ox += STRIP) {
-    const int width = g->out_w - ox < STRIP ? g->out_w - ox : STRIP;
-    float *o = orow + ox * oc;
-    if (width == STRIP && ox >= ox_lo && ox + STRIP <= ox_hi)
-      dw3x3_column (g, STRIP, stride, false, rows, packed, o, ox, tail_mask, vmin, vmax);
-    else if (width == STRIP)
-      dw3x3_column (g, STRIP, stride, true, rows, packed, o, ox, tail_mask, vmin, vmax);
-    else if (width == 3)
-      dw3x3_column (g, 3, stride, true, rows, packed, o, ox, tail_mask, vmin, vmax);
-    else if (width == 2)
-      dw3x3_column (g, 2, stride, true, rows, packed, o, ox, tail_mask, vmin, vmax);
-    else
-      dw3x3_column (g, 1, stride, true, rows, packed, o, ox, tail_mask, vmin, vmax);
-  }
+#define MN_COLUMN(WIDTH, CHECK, OX)                                                              \
+  dw3x3_column (g, WIDTH, stride, CHECK, r, kys, nv, packed, orow + (size_t) (OX) * oc, OX,       \
+                tail_mask, vmin, vmax)
+  MN_F32_DW3X3_STRIPS (g->out_w, stride, ox_lo, ox_hi, MN_COLUMN);
+#undef MN_COLUMN
 }
 
 /* 3x3, stride 1 or 2 (both directions the same). */
@@ -184,23 +154,19 @@ static void
 dw3x3 (const mn_conv_geom *g, const float *in, const float *packed, float *out, int oy_begin,
        int oy_end, __m256 vmin, __m256 vmax)
 {
-  const int sw = g->stride_w, in_w = g->in_w, out_w = g->out_w;
   const __m256i tail_mask = mn_f32_lane_mask (g->out_c % NR);
   int ox_lo, ox_hi;
   mn_conv_inside_columns (g, &ox_lo, &ox_hi);
 
   for (int oy = oy_begin; oy < oy_end; oy++) {
-    const int iy0 = oy * g->stride_h - g->pad_top;
     const float *rows[3];
-    float *orow = out + (size_t) oy * out_w * g->out_c;
-    for (int ky = 0; ky < 3; ky++) {
-      const int iy = iy0 + ky;
-      rows[ky] = iy >= 0 && iy < g->in_h ? in + (size_t) iy * in_w * g->in_c : NULL;
-    }
-    if (sw == 1)
-      dw3x3_row (g, 1, rows, packed, orow, ox_lo, ox_hi, tail_mask, vmin, vmax);
+    int kys[3];
+    const int nv = mn_f32_dw3x3_rows (g, in, oy, rows, kys);
+    float *orow = out + (size_t) oy * g->out_w * g->out_c;
+    if (g->stride_w == 1)
+      dw3x3_row (g, 1, rows, kys, nv, packed, orow, ox_lo, ox_hi, tail_mask, vmin, vmax);
     else
-      dw3x3_row (g, 2, rows, packed, orow, ox_lo, ox_hi, tail_mask, vmin, vmax);
+      dw3x3_row (g, 2, rows, kys, nv, packed, orow, ox_lo, ox_hi, tail_mask, vmin, vmax);
   }
 }
 

@@ -16,14 +16,13 @@
  * skipping taps outside the image, as in the C and AVX2 twins. */
 #include "kernels.h"
 #include "x86/f32_avx512.h"
+#include "x86/f32_dw3x3.h"
 
 #include <immintrin.h>
 #include <stdbool.h>
 
 #define NR MN_F32_DW_NR   /* 8: a panel is half a vector */
 #define LANES 16
-#define STRIP 4
-#define WIDE_STRIP 8
 
 #define ALWAYS_INLINE inline __attribute__ ((always_inline))
 #define UNROLL _Pragma ("GCC unroll 9")
@@ -51,7 +50,7 @@ dw3x3_strip (const int width, const int stride, const bool check, const bool all
              const float *pa, const float *pb, float *o, size_t oc, bool masked, __mmask16 mask,
              __m512 vmin, __m512 vmax)
 {
-  __m512 acc[WIDE_STRIP];
+  __m512 acc[MN_DW_WIDE_STRIP];
   const __m512 bias = mn_f32_panel_pair (pa, pb, 0);
 
   UNROLL
@@ -92,23 +91,17 @@ dw3x3_strip (const int width, const int stride, const bool check, const bool all
   }
 }
 
-/* All channel groups of the strip of width pixels from ox. */
+/* All channel groups of the strip of width pixels from ox; r, kys, nv:
+ * the row's inputs (mn_f32_dw3x3_rows ()). */
 static ALWAYS_INLINE void
 dw3x3_column (const mn_conv_geom *g, const int width, const int stride, const bool check,
-              const float *const rows[3], const float *packed, float *o, int ox, __m512 vmin,
-              __m512 vmax)
+              const float *const r[3], const int kys[3], int nv, const float *packed, float *o,
+              int ox, __m512 vmin, __m512 vmax)
 {
   const int c = g->out_c, cfull = c - c % LANES;
   const size_t cs = (size_t) g->in_c, panel_floats = NR * (1 + 9); /* bias, 3x3 taps */
   const int ix0 = ox * stride - g->pad_left;
-  const float *r[3] = { packed, packed, packed }; /* unused entries: any valid pointer */
-  int kys[3], nv = 0;
 
-  for (int ky = 0; ky < 3; ky++)
-    if (rows[ky]) {
-      r[nv] = rows[ky];
-      kys[nv++] = ky;
-    }
   int c0 = 0;
   for (; c0 < cfull; c0 += LANES) {
     const float *rc[3] = { r[0] + c0, r[1] + c0, r[2] + c0 };
@@ -130,36 +123,18 @@ dw3x3_column (const mn_conv_geom *g, const int width, const int stride, const bo
   }
 }
 
-/* One output row: at stride 1 the left padding column, then WIDE_STRIP
- * strips inside; the rest in strips of STRIP pixels (the last narrower),
- * those touching the padding checking their input columns. */
+/* One output row, strip by strip (MN_F32_DW3X3_STRIPS). */
 static ALWAYS_INLINE void
-dw3x3_row (const mn_conv_geom *g, const int stride, const float *const rows[3],
-           const float *packed, float *orow, int ox_lo, int ox_hi, __m512 vmin, __m512 vmax)
+dw3x3_row (const mn_conv_geom *g, const int stride, const float *const r[3], const int kys[3],
+           int nv, const float *packed, float *orow, int ox_lo, int ox_hi, __m512 vmin,
+           __m512 vmax)
 {
   const size_t oc = (size_t) g->out_c;
-
-  int ox = 0;
-  if (stride == 1 && ox_lo + WIDE_STRIP <= ox_hi) {
-    for (; ox < ox_lo; ox++)   /* the left padding column */
-      dw3x3_column (g, 1, stride, true, rows, packed, orow + ox * oc, ox, vmin, vmax);
-    for (; ox + WIDE_STRIP <= ox_hi; ox += WIDE_STRIP)
-      dw3x3_column (g, WIDE_STRIP, stride, false, rows, packed, orow + ox * oc, ox, vmin, vmax);
-  }
-  for (; ox < g->out_w; ox += STRIP) {
-    const int width = g->out_w - ox < STRIP ? g->out_w - ox : STRIP;
-    float *o = orow + ox * oc;
-    if (width == STRIP && ox >= ox_lo && ox + STRIP <= ox_hi)
-      dw3x3_column (g, STRIP, stride, false, rows, packed, o, ox, vmin, vmax);
-    else if (width == STRIP)
-      dw3x3_column (g, STRIP, stride, true, rows, packed, o, ox, vmin, vmax);
-    else if (width == 3)
-      dw3x3_column (g, 3, stride, true, rows, packed, o, ox, vmin, vmax);
-    else if (width == 2)
-      dw3x3_column (g, 2, stride, true, rows, packed, o, ox, vmin, vmax);
-    else
-      dw3x3_column (g, 1, stride, true, rows, packed, o, ox, vmin, vmax);
-  }
+#define MN_COLUMN(WIDTH, CHECK, OX)                                                              \
+  dw3x3_column (g, WIDTH, stride, CHECK, r, kys, nv, packed, orow + (size_t) (OX) * oc, OX, vmin, \
+                vmax)
+  MN_F32_DW3X3_STRIPS (g->out_w, stride, ox_lo, ox_hi, MN_COLUMN);
+#undef MN_COLUMN
 }
 
 void
@@ -173,21 +148,17 @@ mn_f32_dwconv_minmax_16c_avx512 (const mn_conv_geom *g, const float *in, const f
     return;
   }
   const __m512 vmin = _mm512_set1_ps (out_min), vmax = _mm512_set1_ps (out_max);
-  const int sw = g->stride_w, in_w = g->in_w, out_w = g->out_w;
   int ox_lo, ox_hi;
   mn_conv_inside_columns (g, &ox_lo, &ox_hi);
 
   for (int oy = oy_begin; oy < oy_end; oy++) {
-    const int iy0 = oy * g->stride_h - g->pad_top;
     const float *rows[3];
-    float *orow = out + (size_t) oy * out_w * g->out_c;
-    for (int ky = 0; ky < 3; ky++) {
-      const int iy = iy0 + ky;
-      rows[ky] = iy >= 0 && iy < g->in_h ? in + (size_t) iy * in_w * g->in_c : NULL;
-    }
-    if (sw == 1)
-      dw3x3_row (g, 1, rows, packed, orow, ox_lo, ox_hi, vmin, vmax);
+    int kys[3];
+    const int nv = mn_f32_dw3x3_rows (g, in, oy, rows, kys);
+    float *orow = out + (size_t) oy * g->out_w * g->out_c;
+    if (g->stride_w == 1)
+      dw3x3_row (g, 1, rows, kys, nv, packed, orow, ox_lo, ox_hi, vmin, vmax);
     else
-      dw3x3_row (g, 2, rows, packed, orow, ox_lo, ox_hi, vmin, vmax);
+      dw3x3_row (g, 2, rows, kys, nv, packed, orow, ox_lo, ox_hi, vmin, vmax);
   }
 }
