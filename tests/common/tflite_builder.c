@@ -1219,6 +1219,16 @@ make_weights (tb_model *m, const tb_quant *q, uint32_t *s, int rank, const int32
   free (zps);
 }
 
+/* A convolution's (or a depthwise one's) options on op. */
+static void
+conv_options (tb_model *m, int op, int stride, int padding, int activation)
+{
+  tb_options *o = tb_op_options (m, op);
+  o->stride_w = o->stride_h = stride;
+  o->padding = padding;
+  o->activation = activation;
+}
+
 tb_model *
 tb_conv2d (const tb_quant *q, int h, int w, int cin, int cout, int kh, int kw, int stride,
            int padding, int activation)
@@ -1230,16 +1240,12 @@ tb_conv2d (const tb_quant *q, int h, int w, int cin, int cout, int kh, int kw, i
   int32_t out_dims[4] = { 1, tb_conv_out_size (h, kh, stride, padding),
                           tb_conv_out_size (w, kw, stride, padding), cout };
   int x, y, wt, bt, op;
-  tb_options *o;
 
   x = act_tensor (m, q, "input", 4, in_dims, q->in_scale, q->in_zero_point);
   make_weights (m, q, &s, 4, w_dims, 0, &wt, &bt);
   y = act_tensor (m, q, "output", 4, out_dims, q->out_scale, q->out_zero_point);
   op = tb_op3 (m, TFL_OP_CONV_2D, x, wt, bt, y);
-  o = tb_op_options (m, op);
-  o->stride_w = o->stride_h = stride;
-  o->padding = padding;
-  o->activation = activation;
+  conv_options (m, op, stride, padding, activation);
   tb_io (m, x, y);
   return m;
 }
@@ -1255,17 +1261,12 @@ tb_depthwise (const tb_quant *q, int h, int w, int c, int kh, int kw, int stride
   int32_t out_dims[4] = { 1, tb_conv_out_size (h, kh, stride, padding),
                           tb_conv_out_size (w, kw, stride, padding), c };
   int x, y, wt, bt, op;
-  tb_options *o;
 
   x = act_tensor (m, q, "input", 4, in_dims, q->in_scale, q->in_zero_point);
   make_weights (m, q, &s, 4, w_dims, 3, &wt, &bt);
   y = act_tensor (m, q, "output", 4, out_dims, q->out_scale, q->out_zero_point);
   op = tb_op3 (m, TFL_OP_DEPTHWISE_CONV_2D, x, wt, bt, y);
-  o = tb_op_options (m, op);
-  o->stride_w = o->stride_h = stride;
-  o->padding = padding;
-  o->activation = activation;
-  o->depth_multiplier = 1;
+  conv_options (m, op, stride, padding, activation);
   tb_io (m, x, y);
   return m;
 }
@@ -1329,16 +1330,12 @@ tb_residual (const tb_quant *q, int h, int w, int c, int conv_activation, int ad
   int32_t dims[4] = { 1, h, w, c };
   int32_t w_dims[4] = { c, 1, 1, c };
   int x, y, z, wt, bt, op;
-  tb_options *o;
 
   x = act_tensor (m, q, "input", 4, dims, q->in_scale, q->in_zero_point);
   make_weights (m, q, &s, 4, w_dims, 0, &wt, &bt);
   y = branch_tensor (m, q, dims);
   op = tb_op3 (m, TFL_OP_CONV_2D, x, wt, bt, y);
-  o = tb_op_options (m, op);
-  o->stride_w = o->stride_h = 1;
-  o->padding = TFL_PADDING_VALID;
-  o->activation = conv_activation;
+  conv_options (m, op, 1, TFL_PADDING_VALID, conv_activation);
   z = act_tensor (m, q, branch_read_twice ? "sum" : "output", 4, dims, q->out_scale,
                   q->out_zero_point);
   op = tb_op2 (m, TFL_OP_ADD, y, x, z);
@@ -1367,23 +1364,16 @@ tb_inverted_residual (const tb_quant *q, int h, int w, int cin, int mid, int cou
   int32_t expand_w[4] = { mid, expand_k, expand_k, cin }, dw_w[4] = { 1, 3, 3, mid };
   int32_t project_w[4] = { cout, 1, 1, mid };
   int x, e, d, p, wt, bt, op;
-  tb_options *o;
 
   x = act_tensor (m, q, "input", 4, in_dims, q->in_scale, q->in_zero_point);
   make_weights (m, q, &s, 4, expand_w, 0, &wt, &bt);
   e = act_tensor (m, q, "expanded", 4, mid_dims, q->out_scale, q->out_zero_point);
   op = tb_op3 (m, TFL_OP_CONV_2D, x, wt, bt, e);
-  o = tb_op_options (m, op);
-  o->activation = TFL_ACT_RELU6;
-  o->stride_w = o->stride_h = expand_stride;
+  conv_options (m, op, expand_stride, TFL_PADDING_SAME, TFL_ACT_RELU6);
   make_weights (m, q, &s, 4, dw_w, 3, &wt, &bt);
   d = act_tensor (m, q, "depthwise", 4, dw_dims, q->out_scale, q->out_zero_point);
   op = tb_op3 (m, TFL_OP_DEPTHWISE_CONV_2D, e, wt, bt, d);
-  o = tb_op_options (m, op);
-  o->stride_w = o->stride_h = stride;
-  o->padding = padding;
-  o->activation = TFL_ACT_RELU6;
-  o->depth_multiplier = 1;
+  conv_options (m, op, stride, padding, TFL_ACT_RELU6);
   make_weights (m, q, &s, 4, project_w, 0, &wt, &bt);
   p = residual ? branch_tensor (m, q, out_dims)
                : act_tensor (m, q, "output", 4, out_dims, q->out_scale, q->out_zero_point);
