@@ -50,6 +50,9 @@ typedef struct {
   const int32_t *shift;      /* > 0: left shift, < 0: right shift */
   int32_t out_zero_point;    /* uint8 domain */
   uint8_t out_min, out_max;  /* fused activation, uint8 domain */
+  /* 0, or what the table's q8_requant_prepare () recorded of all the
+   * channels, so that a SIMD twin need not scan them on every call */
+  int32_t prepared;
 } mn_requant;
 
 /* ---- float32 ---------------------------------------------------------- */
@@ -175,6 +178,9 @@ typedef struct {
   mn_q8_conv_fn q8_conv;
   mn_q8_conv_fn q8_dwconv;
   mn_q8_add_fn q8_add;
+  /* NULL, or rq's classification for the SIMD twins into rq->prepared,
+   * once its channels [0, channels) are set (the planner's steps) */
+  void (*q8_requant_prepare) (mn_requant *rq, int channels);
   const char *isa;         /* "c", "avx2", "avx512", "amx" */
 } mn_kernel_table;
 

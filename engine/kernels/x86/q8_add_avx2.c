@@ -137,9 +137,9 @@ per_tensor (int32_t multiplier, int32_t shift, int32_t zero_point, uint8_t out_m
   const int32_t mult[8] = { multiplier, multiplier, multiplier, multiplier,
                             multiplier, multiplier, multiplier, multiplier };
   const int32_t sh[8] = { shift, shift, shift, shift, shift, shift, shift, shift };
-  const mn_requant rq = { mult, sh, zero_point, out_min, out_max };
+  const mn_requant rq = { mult, sh, zero_point, out_min, out_max, 0 };
   mn_q8_rq8_load (q, &rq, 0, 8);
-  return mn_q8_rq_mode_of (&rq, 0, 1);
+  return mn_q8_rq_mode_scan (&rq, 0, 1);
 }
 
 void
