@@ -2,13 +2,17 @@
  *
  * For each model and thread count: build both (ours through the public API,
  * XNNPACK from the graph our TFLite reader produced), feed both the same
- * image, check they agree on the top-1 class, then time them alternately
- * (A B A B ...) for at least --seconds each, and compare both with the
- * machine's FMA bound: the model's multiply-accumulates at the fp32 FMA
- * rate measured in the same run (bench/fma_peak.c).
+ * image and check they agree on the top-1 class.  Then time all of the
+ * model's engines and thread counts in rounds, a turn of --block runs each
+ * (ours at 1 thread, XNNPACK at 1, ours at 2, XNNPACK at 2, ...), until
+ * each has had --seconds, so that both the ours / XNNPACK ratios and the
+ * thread speed-ups compare runs that shared the machine's load.  Both are
+ * set against the machine's FMA bound: the model's multiply-accumulates at
+ * the fp32 FMA rate measured in the same run (bench/fma_peak.c).
  *
  *   xnnpack_compare [--threads 1,2] [--seconds S] [--models m1,m2,...]
  *                   [--shared DIR] [--image FILE.rgb] [--min-runs N]
+ *                   [--fma-seconds S] [--gap-ms G] [--block N]
  */
 #include <errno.h>
 #include <math.h>
@@ -22,6 +26,7 @@
 
 #include "fma_peak.h"
 #include "graph.h"
+#include "machine.h"
 #include "mobilenet.h"
 #include "xnn_graph.h"
 
@@ -68,52 +73,15 @@ typedef struct {
   double ours_med, ours_min;
   double xnn_med, xnn_min;     /* NAN when XNNPACK could not run it */
   double bound_ms;
-  double share;                /* CPU time / (wall time x threads), lower engine */
+  double others, steal;        /* the machine's CPU time others took while timing */
   double ours_cpu, xnn_cpu;    /* median CPU ms a run, all threads */
+  /* the model's median at its fewest threads over this row's (NAN in
+   * that row), and the median of the run-by-run ratios */
+  double ours_speedup, ours_speedup_paired;
+  double xnn_speedup, xnn_speedup_paired;
   char top1[48];
   char xnn_note[160];
 } row;
-
-static double
-now_ms (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (double) ts.tv_sec * 1e3 + 1e-6 * (double) ts.tv_nsec;
-}
-
-/* Sleeps ms milliseconds (nothing for 0). */
-static void
-gap (double ms)
-{
-  if (ms <= 0.0)
-    return;
-  struct timespec ts = { (time_t) (ms / 1e3), (long) (fmod (ms, 1e3) * 1e6) };
-  nanosleep (&ts, NULL);
-}
-
-/* The 1-minute load average, or -1. */
-static double
-load_average (void)
-{
-  double l = -1.0;
-  FILE *f = fopen ("/proc/loadavg", "r");
-  if (f) {
-    if (fscanf (f, "%lf", &l) != 1)
-      l = -1.0;
-    fclose (f);
-  }
-  return l;
-}
-
-/* CPU time of the whole process (all threads), ms. */
-static double
-cpu_ms (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return (double) ts.tv_sec * 1e3 + 1e-6 * (double) ts.tv_nsec;
-}
 
 static int
 cmp_double (const void *a, const void *b)
@@ -244,202 +212,289 @@ quiet_log (void *user_data, mn_log_level level, const char *message)
     fprintf (stderr, "  engine: %s\n", message);
 }
 
-/* Benchmarks one model at one thread count; fills r. */
+/* One engine at one thread count, timed in turns with the model's others. */
+typedef struct {
+  mn_session *sess;        /* ours; NULL in XNNPACK's lanes */
+  xg_net *net;             /* XNNPACK; NULL in ours */
+  int threads;
+  const uint8_t *img;
+  size_t stride;
+  double *ms, *cpu;        /* each timed run's wall and process CPU time */
+  int n, cap;
+  double sum_ms;
+} lane;
+
+static bool
+lane_active (const lane *l)
+{
+  return l->sess || l->net;
+}
+
 static void
-bench_one (const options *o, const char *path, const mn_graph *g, mn_model *model,
-           const mn_model_info *info, const uint8_t *img, int threads, double peak_gmacs,
-           row *r)
+lane_run (lane *l)
+{
+  if (l->sess) {
+    mn_result res;
+    mn_session_run (l->sess, l->img, l->stride, &res);
+  } else {
+    xg_net_run (l->net, l->img);
+  }
+}
+
+static bool
+lane_grow (lane *l)
+{
+  const int cap = l->cap ? 2 * l->cap : 1024;
+  double *ms = realloc (l->ms, sizeof (double) * (size_t) cap);
+  if (ms)
+    l->ms = ms;
+  double *cpu = realloc (l->cpu, sizeof (double) * (size_t) cap);
+  if (cpu)
+    l->cpu = cpu;
+  if (!ms || !cpu)
+    return false;
+  l->cap = cap;
+  return true;
+}
+
+/* A turn: o->block timed runs, after an untimed one when the block is
+ * longer than 1 (the lane before may have workers still spinning on the
+ * cores: that run meets them, not a timed one). */
+static bool
+lane_turn (const options *o, lane *l)
+{
+  if (o->block > 1)
+    lane_run (l);
+  for (int j = 0; j < o->block; j++) {
+    if (l->n == l->cap && !lane_grow (l))
+      return false;
+    machine_sleep_ms (o->gap_ms);
+    const double c0 = machine_cpu_ms (), t0 = machine_now_ms ();
+    lane_run (l);
+    const double t1 = machine_now_ms (), c1 = machine_cpu_ms ();
+    l->ms[l->n] = t1 - t0;
+    l->cpu[l->n++] = c1 - c0;
+    l->sum_ms += t1 - t0;
+  }
+  return true;
+}
+
+/* Sleeps until no thread of this process spins any more: until a 10 ms
+ * sleep costs the process under 1 ms of CPU time (libgomp's and
+ * pthreadpool's idle workers spin for milliseconds before they sleep), at
+ * most half a second.  Returns the ms waited. */
+static double
+wait_quiet (void)
+{
+  const double start = machine_now_ms ();
+  for (int i = 0; i < 50; i++) {
+    const double c0 = machine_cpu_ms ();
+    machine_sleep_ms (10.0);
+    if (machine_cpu_ms () - c0 < 1.0)
+      break;
+  }
+  return machine_now_ms () - start;
+}
+
+/* Warm-up, then rounds of one turn a lane, in order, until each lane has
+ * had o->seconds and o->min_runs.  Every lane takes the same runs a round,
+ * so run i of one lane and run i of another shared the machine's load.
+ * A lane with fewer threads than others waits for the other lanes' idle
+ * workers to stop spinning first, so that it has the rest of the machine
+ * to itself as it would alone (a core spinning beside it made our 1-thread
+ * runs 2-3 % slower). */
+static void
+time_lanes (const options *o, lane *lanes, int num, double *quiet_ms)
+{
+  int most = 0;
+  for (int i = 0; i < num; i++)
+    if (lane_active (&lanes[i]) && lanes[i].threads > most)
+      most = lanes[i].threads;
+  *quiet_ms = 0.0;
+  for (int w = 0; w < WARMUP_RUNS; w++)
+    for (int i = 0; i < num; i++)
+      if (lane_active (&lanes[i]))
+        lane_run (&lanes[i]);
+  for (;;) {
+    bool enough = true;
+    for (int i = 0; i < num; i++)
+      if (lane_active (&lanes[i]))
+        enough &= lanes[i].sum_ms >= o->seconds * 1e3 && lanes[i].n >= o->min_runs;
+    if (enough)
+      return;
+    for (int i = 0; i < num; i++) {
+      if (!lane_active (&lanes[i]))
+        continue;
+      if (lanes[i].threads < most)
+        *quiet_ms += wait_quiet ();
+      if (!lane_turn (o, &lanes[i]))
+        return;
+    }
+  }
+}
+
+static void
+lane_clear (lane *l)
+{
+  free (l->ms);
+  free (l->cpu);
+  xg_net_destroy (&l->net);
+  mn_session_destroy (&l->sess);
+  memset (l, 0, sizeof *l);
+}
+
+/* The median of a copy of v[0..n). */
+static double
+median_of (const double *v, int n)
+{
+  double *copy = n > 0 ? malloc (sizeof (double) * (size_t) n) : NULL;
+  if (!copy)
+    return NAN;
+  memcpy (copy, v, sizeof (double) * (size_t) n);
+  const double m = median (copy, n);
+  free (copy);
+  return m;
+}
+
+/* The median of a's run i over b's run i: the pairs ran in the same round. */
+static double
+paired_ratio (const lane *a, const lane *b)
+{
+  const int n = a->n < b->n ? a->n : b->n;
+  double *ratio = n > 0 ? malloc (sizeof (double) * (size_t) n) : NULL;
+  if (!ratio)
+    return NAN;
+  for (int i = 0; i < n; i++)
+    ratio[i] = a->ms[i] / b->ms[i];
+  const double m = median (ratio, n);
+  free (ratio);
+  return m;
+}
+
+/* Builds both engines at r->threads (XNNPACK on *pool, created here when
+ * more than one thread) and checks that they agree on the image's top-1;
+ * fills r's top-1 and XNNPACK note.  ours->sess stays NULL when ours
+ * failed, xnn->net when XNNPACK did. */
+static void
+prepare_engines (const char *path, const mn_graph *g, mn_model *model, const mn_model_info *info,
+                 const uint8_t *img, row *r, lane *ours, lane *xnn, pthreadpool_t *pool)
 {
   mn_config cfg;
-  mn_session *sess = NULL;
   mn_result res;
-  pthreadpool_t pool = NULL;
-  xg_net *net = NULL;
   char why[512] = "";
-  mn_status st;
-  double *ta = NULL, *tb = NULL, *ca = NULL, *cb = NULL;
+  const int threads = r->threads;
 
-  r->threads = threads;
-  r->xnn_med = r->xnn_min = NAN;
-  r->ours_med = r->ours_min = NAN;
-  r->ours_cpu = r->xnn_cpu = NAN;
-  r->bound_ms = (double) info->total_macs / (peak_gmacs * 1e9) * 1e3;
   snprintf (r->top1, sizeof r->top1, "-");
-
+  ours->threads = xnn->threads = threads;
+  ours->img = xnn->img = img;
+  ours->stride = xnn->stride = (size_t) info->input_width * 3;
   mn_config_default (&cfg);
   cfg.threads = threads;
   cfg.log = quiet_log;
-  st = mn_session_create (model, &cfg, &sess);
+  mn_status st = mn_session_create (model, &cfg, &ours->sess);
   if (st != MN_OK) {
     printf ("  %s x%d: mn_session_create failed: %s\n", base_name (path), threads,
             mn_status_str (st));
     snprintf (r->top1, sizeof r->top1, "ours failed");
-    goto done;
+    return;
   }
-  if (threads > 1) {
-    pool = pthreadpool_create ((size_t) threads);
-    if (!pool) {
-      snprintf (r->xnn_note, sizeof r->xnn_note, "pthreadpool_create failed");
-      goto time_it;
+  if (threads > 1 && !(*pool = pthreadpool_create ((size_t) threads))) {
+    snprintf (r->xnn_note, sizeof r->xnn_note, "pthreadpool_create failed");
+  } else {
+    xnn->net = xg_net_create (g, info->norm_mean, info->norm_std, *pool, why, sizeof why);
+    if (!xnn->net) {
+      snprintf (r->xnn_note, sizeof r->xnn_note, "n/a (%s)", why);
+      printf ("  XNNPACK: n/a (%s)\n", why);
+    } else {
+      snprintf (r->xnn_note, sizeof r->xnn_note, "%s", xg_net_notes (xnn->net));
     }
   }
-  net = xg_net_create (g, info->norm_mean, info->norm_std, pool, why, sizeof why);
-  if (!net) {
-    snprintf (r->xnn_note, sizeof r->xnn_note, "n/a (%s)", why);
-    printf ("  XNNPACK: n/a (%s)\n", why);
-  } else {
-    snprintf (r->xnn_note, sizeof r->xnn_note, "%s", xg_net_notes (net));
-  }
 
-time_it:
-  /* agreement check */
-  if (mn_session_run (sess, img, (size_t) info->input_width * 3, &res) != MN_OK) {
+  if (mn_session_run (ours->sess, img, ours->stride, &res) != MN_OK) {
     snprintf (r->top1, sizeof r->top1, "ours failed");
-    goto done;
+    mn_session_destroy (&ours->sess);
+    return;
   }
   mn_class_score ours_top;
   mn_result_top_k (&res, 1, &ours_top);
-  if (net) {
-    int k;
-    if (!xg_net_run (net, img)) {
-      snprintf (r->xnn_note, sizeof r->xnn_note, "n/a (xnn_invoke_runtime failed)");
-      xg_net_destroy (&net);
-    } else {
-      const float *xs = xg_net_scores (net, &k);
-      int xt = argmax (xs, k);
-      double maxdiff = 0.0;
-      for (int i = 0; i < k && i < res.num_classes; i++)
-        maxdiff = fmax (maxdiff, fabs ((double) xs[i] - (double) res.scores[i]));
-      if (k != res.num_classes) {
-        printf ("  !!! MISMATCH: ours has %d classes, XNNPACK %d\n", res.num_classes, k);
-        snprintf (r->top1, sizeof r->top1, "MISMATCH (classes)");
-      } else if (xt == ours_top.class_id) {
-        snprintf (r->top1, sizeof r->top1, "%d = %d", ours_top.class_id, xt);
-      } else if (res.scores[xt] == ours_top.score || xs[ours_top.class_id] == xs[xt]) {
-        snprintf (r->top1, sizeof r->top1, "%d ~ %d (tie)", ours_top.class_id, xt);
-      } else {
-        snprintf (r->top1, sizeof r->top1, "MISMATCH %d vs %d", ours_top.class_id, xt);
-        printf ("  !!! MISMATCH: top-1 ours %d (%.4f), XNNPACK %d (%.4f); ours at XNNPACK's "
-                "class %.4f\n",
-                ours_top.class_id, (double) ours_top.score, xt, (double) xs[xt],
-                (double) res.scores[xt]);
-        fprintf (stderr, "xnnpack_compare: TOP-1 MISMATCH on %s with %d threads\n",
-                 base_name (path), threads);
-      }
-      printf ("  top-1 ours %d (%.4f), XNNPACK %d (%.4f), max |score difference| %.4f\n",
-              ours_top.class_id, (double) ours_top.score, xt, (double) xs[xt], maxdiff);
-    }
-  } else {
+  if (!xnn->net) {
     snprintf (r->top1, sizeof r->top1, "%d (ours)", ours_top.class_id);
+    return;
   }
+  if (!xg_net_run (xnn->net, img)) {
+    snprintf (r->xnn_note, sizeof r->xnn_note, "n/a (xnn_invoke_runtime failed)");
+    xg_net_destroy (&xnn->net);
+    return;
+  }
+  int k;
+  const float *xs = xg_net_scores (xnn->net, &k);
+  const int xt = argmax (xs, k);
+  double maxdiff = 0.0;
+  for (int i = 0; i < k && i < res.num_classes; i++)
+    maxdiff = fmax (maxdiff, fabs ((double) xs[i] - (double) res.scores[i]));
+  if (k != res.num_classes) {
+    printf ("  !!! MISMATCH: ours has %d classes, XNNPACK %d\n", res.num_classes, k);
+    snprintf (r->top1, sizeof r->top1, "MISMATCH (classes)");
+  } else if (xt == ours_top.class_id) {
+    snprintf (r->top1, sizeof r->top1, "%d = %d", ours_top.class_id, xt);
+  } else if (res.scores[xt] == ours_top.score || xs[ours_top.class_id] == xs[xt]) {
+    snprintf (r->top1, sizeof r->top1, "%d ~ %d (tie)", ours_top.class_id, xt);
+  } else {
+    snprintf (r->top1, sizeof r->top1, "MISMATCH %d vs %d", ours_top.class_id, xt);
+    printf ("  !!! MISMATCH: top-1 ours %d (%.4f), XNNPACK %d (%.4f); ours at XNNPACK's "
+            "class %.4f\n",
+            ours_top.class_id, (double) ours_top.score, xt, (double) xs[xt],
+            (double) res.scores[xt]);
+    fprintf (stderr, "xnnpack_compare: TOP-1 MISMATCH on %s with %d threads\n",
+             base_name (path), threads);
+  }
+  printf ("  %d thread%s: top-1 ours %d (%.4f), XNNPACK %d (%.4f), max |score difference| %.4f\n",
+          threads, threads > 1 ? "s" : "", ours_top.class_id, (double) ours_top.score, xt,
+          (double) xs[xt], maxdiff);
+}
 
-  /* warm-up, then A B A B ... until both have had o->seconds */
-  for (int i = 0; i < WARMUP_RUNS; i++) {
-    mn_session_run (sess, img, (size_t) info->input_width * 3, &res);
-    if (net)
-      xg_net_run (net, img);
+/* r's times from its lanes, the speed-ups from the base (fewest threads)
+ * lanes; prints the thread count's line. */
+static void
+summarise (row *r, const lane *ours, const lane *xnn, const lane *base_ours,
+           const lane *base_xnn)
+{
+  const bool net = xnn->n > 0;
+  r->ours_speedup = r->ours_speedup_paired = NAN;
+  r->xnn_speedup = r->xnn_speedup_paired = NAN;
+  r->xnn_med = r->xnn_min = r->xnn_cpu = NAN;
+  if (ours->n == 0) {
+    r->ours_med = r->ours_min = r->ours_cpu = NAN;
+    printf ("  %d thread%s: not timed (%s)\n", r->threads, r->threads > 1 ? "s" : "", r->top1);
+    return;
   }
-  int cap = 1024, na = 0, nb = 0;
-  double sum_a = 0.0, sum_b = 0.0, cpu_a = 0.0, cpu_b = 0.0;
-  ta = malloc (sizeof (double) * (size_t) cap);
-  tb = malloc (sizeof (double) * (size_t) cap);
-  ca = malloc (sizeof (double) * (size_t) cap);
-  cb = malloc (sizeof (double) * (size_t) cap);
-  if (!ta || !tb || !ca || !cb)
-    goto done;
-  while (sum_a < o->seconds * 1e3 || (net && sum_b < o->seconds * 1e3) || na < o->min_runs ||
-         (net && nb < o->min_runs)) {
-    if (na == cap) {
-      cap *= 2;
-      double **arrays[4] = { &ta, &tb, &ca, &cb };
-      bool ok = true;
-      for (int i = 0; i < 4; i++) {
-        double *grown = realloc (*arrays[i], sizeof (double) * (size_t) cap);
-        if (grown)
-          *arrays[i] = grown;
-        ok &= grown != NULL;
-      }
-      if (!ok)
-        break;
-    }
-    /* A turn of each engine.  With blocks, a first untimed run: the
-     * other engine's workers may still be spinning on the cores. */
-    if (o->block > 1)
-      mn_session_run (sess, img, (size_t) info->input_width * 3, &res);
-    for (int j = 0; j < o->block && na < cap; j++) {
-      gap (o->gap_ms);
-      double c0 = cpu_ms (), t0 = now_ms ();
-      mn_session_run (sess, img, (size_t) info->input_width * 3, &res);
-      double t1 = now_ms (), c1 = cpu_ms ();
-      ca[na] = c1 - c0;
-      ta[na++] = t1 - t0;
-      sum_a += t1 - t0;
-      cpu_a += c1 - c0;
-    }
-    if (net) {
-      if (o->block > 1)
-        xg_net_run (net, img);
-      for (int j = 0; j < o->block && nb < cap; j++) {
-        gap (o->gap_ms);
-        double c0 = cpu_ms (), t0 = now_ms ();
-        xg_net_run (net, img);
-        double t1 = now_ms (), c1 = cpu_ms ();
-        cb[nb] = c1 - c0;
-        tb[nb++] = t1 - t0;
-        sum_b += t1 - t0;
-        cpu_b += c1 - c0;
-      }
-    }
+  r->ours_med = median_of (ours->ms, ours->n);
+  r->ours_min = minimum (ours->ms, ours->n);
+  r->ours_cpu = median_of (ours->cpu, ours->n);
+  if (net) {
+    r->xnn_med = median_of (xnn->ms, xnn->n);
+    r->xnn_min = minimum (xnn->ms, xnn->n);
+    r->xnn_cpu = median_of (xnn->cpu, xnn->n);
   }
-  /* the median of run-by-run ratios: neighbours share the machine's load */
-  double paired = NAN;
-  if (net && nb == na && na > 0) {
-    double *ratio = malloc (sizeof (double) * (size_t) na);
-    if (ratio) {
-      for (int i = 0; i < na; i++)
-        ratio[i] = ta[i] / tb[i];
-      paired = median (ratio, na);
-      free (ratio);
-    }
+  if (base_ours != ours && base_ours->n > 0) {
+    r->ours_speedup = median_of (base_ours->ms, base_ours->n) / r->ours_med;
+    r->ours_speedup_paired = paired_ratio (base_ours, ours);
   }
-  r->ours_cpu = median (ca, na);
-  if (net && nb > 0)
-    r->xnn_cpu = median (cb, nb);
-  r->ours_min = minimum (ta, na);
-  r->ours_med = median (ta, na);
-  if (net && nb > 0) {
-    r->xnn_min = minimum (tb, nb);
-    r->xnn_med = median (tb, nb);
+  if (base_xnn != xnn && base_xnn->n > 0 && net) {
+    r->xnn_speedup = median_of (base_xnn->ms, base_xnn->n) / r->xnn_med;
+    r->xnn_speedup_paired = paired_ratio (base_xnn, xnn);
   }
-  printf ("  %d thread%s: ours median %.2f ms (min %.2f, %d runs)", threads,
-          threads > 1 ? "s" : "", r->ours_med, r->ours_min, na);
+  printf ("  %d thread%s: ours median %.2f ms (min %.2f, %d runs)", r->threads,
+          r->threads > 1 ? "s" : "", r->ours_med, r->ours_min, ours->n);
   if (net)
     printf (", XNNPACK median %.2f ms (min %.2f, %d runs), ours/XNNPACK %.2fx (paired %.2fx)",
-            r->xnn_med, r->xnn_min, nb, r->ours_med / r->xnn_med, paired);
+            r->xnn_med, r->xnn_min, xnn->n, r->ours_med / r->xnn_med, paired_ratio (ours, xnn));
   printf (", FMA bound %.3f ms: ours %.1fx of it\n", r->bound_ms, r->ours_med / r->bound_ms);
-  /* CPU time over wall time while each engine ran: about the thread count
-   * when all threads work (or spin); less when the machine is shared. */
-  r->share = cpu_a / sum_a / threads;
-  if (net && cpu_b / sum_b / threads < r->share)
-    r->share = cpu_b / sum_b / threads;
-  printf ("    cores busy: ours %.2f", cpu_a / sum_a);
-  if (net)
-    printf (", XNNPACK %.2f", cpu_b / sum_b);
-  printf ("; CPU time a run (median): ours %.2f ms", r->ours_cpu);
+  /* with 1 thread about the wall time; with more it counts spinning */
+  printf ("    CPU time a run (median, all threads): ours %.2f ms", r->ours_cpu);
   if (net)
     printf (", XNNPACK %.2f ms", r->xnn_cpu);
   printf ("\n");
-  fflush (stdout);
-
-done:
-  free (ta);
-  free (tb);
-  free (ca);
-  free (cb);
-  xg_net_destroy (&net);
-  if (pool)
-    pthreadpool_destroy (pool);
-  mn_session_destroy (&sess);
 }
 
 static bool
@@ -470,7 +525,7 @@ usage (FILE *f)
            "  --gap-ms    sleep before each timed run, so that the other engine's\n"
            "              spinning workers have gone to sleep (default 0)\n"
            "  --block     timed runs an engine takes per turn, after one untimed run\n"
-           "              when above 1: A x N, B x N, ... (default 1: A B A B)\n",
+           "              when above 1 (default 20; 1: run by run, A B A B)\n",
            BENCH_SHARED_DIR);
 }
 
@@ -480,7 +535,7 @@ parse_options (int argc, char **argv, options *o)
   memset (o, 0, sizeof *o);
   o->seconds = 3.0;
   o->min_runs = 5;
-  o->block = 1;
+  o->block = 20;
   o->fma_seconds = 1.0;
   o->threads[0] = 1;
   o->threads[1] = 2;
@@ -572,32 +627,35 @@ precision_of (const mn_graph *g)
 }
 
 /* Each engine's speed-up from a model's fewest threads to its other
- * counts, by medians: the issue's thread-scaling target, read off the run.
- * Each thread count is its own turn, so a load change between turns moves
- * these more than the ours/XNNPACK ratios, which alternate. */
+ * counts: the issue's thread-scaling target, read off the run.  All thread
+ * counts of a model are timed in the same rounds, so a change of load
+ * meets them alike; "paired" is the median of the ratios of runs in the
+ * same round. */
 static void
 print_scaling (const row *rows, int num_rows)
 {
   bool header = false;
   for (int i = 0; i < num_rows; i++) {
-    const row *base = NULL;
-    for (int j = 0; j < num_rows; j++)
-      if (strcmp (rows[j].model, rows[i].model) == 0 && (!base || rows[j].threads < base->threads))
-        base = &rows[j];
-    if (base == &rows[i] || base->threads == rows[i].threads)
+    const row *r = &rows[i];
+    if (isnan (r->ours_speedup))
       continue;
     if (!header) {
-      printf ("\nThread scaling (median at the fewer threads / median at more; each thread count "
-              "is timed in its own turn):\n\n| model | threads | ours speed-up | XNNPACK "
-              "speed-up |\n|---|---:|---:|---:|\n");
+      printf ("\nThread scaling (each engine's median at the model's fewest threads over its "
+              "median at more, then the median of the ratios of runs in the same round):\n\n"
+              "| model | threads | ours speed-up | paired | XNNPACK speed-up | paired |\n"
+              "|---|---:|---:|---:|---:|---:|\n");
       header = true;
     }
-    printf ("| %s | %d -> %d | %.2fx | ", rows[i].model, base->threads, rows[i].threads,
-            base->ours_med / rows[i].ours_med);
-    if (isnan (base->xnn_med) || isnan (rows[i].xnn_med))
-      printf ("n/a |\n");
+    int fewest = r->threads;
+    for (int j = 0; j < num_rows; j++)
+      if (strcmp (rows[j].model, r->model) == 0 && rows[j].threads < fewest)
+        fewest = rows[j].threads;
+    printf ("| %s | %d -> %d | %.2fx | %.2fx | ", r->model, fewest, r->threads, r->ours_speedup,
+            r->ours_speedup_paired);
+    if (isnan (r->xnn_speedup))
+      printf ("n/a | |\n");
     else
-      printf ("%.2fx |\n", base->xnn_med / rows[i].xnn_med);
+      printf ("%.2fx | %.2fx |\n", r->xnn_speedup, r->xnn_speedup_paired);
   }
 }
 
@@ -622,7 +680,7 @@ main (int argc, char **argv)
     printf (" %s", argv[i]);
   printf ("\n");
   printf ("OMP_WAIT_POLICY=%s, load average %.2f\n",
-          getenv ("OMP_WAIT_POLICY") ? getenv ("OMP_WAIT_POLICY") : "(unset)", load_average ());
+          getenv ("OMP_WAIT_POLICY") ? getenv ("OMP_WAIT_POLICY") : "(unset)", machine_load_average ());
 
   /* FMA peak for every thread count, before anything else runs */
   if (!fma_peak_available ()) {
@@ -714,8 +772,18 @@ main (int argc, char **argv)
       goto next;
     printf ("  %dx%d %s, %.1f M MACs, input %s, load average %.2f\n", info.input_width,
             info.input_height, precision_of (&g), (double) info.total_macs * 1e-6,
-            is_photo ? "photo" : "pattern", load_average ());
-    for (int ti = 0; ti < o.num_threads && num_rows < MAX_MODELS * MAX_THREADS; ti++) {
+            is_photo ? "photo" : "pattern", machine_load_average ());
+    /* every thread count's engines timed in the same rounds */
+    lane lanes[2 * MAX_THREADS];
+    pthreadpool_t pools[MAX_THREADS];
+    memset (lanes, 0, sizeof lanes);
+    memset (pools, 0, sizeof pools);
+    int base = 0;
+    for (int ti = 0; ti < o.num_threads; ti++)
+      if (o.threads[ti] < o.threads[base])
+        base = ti;
+    row *model_rows = &rows[num_rows];
+    for (int ti = 0; ti < o.num_threads; ti++) {
       row *r = &rows[num_rows++];
       memset (r, 0, sizeof *r);
       snprintf (r->model, sizeof r->model, "%s", base_name (path));
@@ -723,9 +791,36 @@ main (int argc, char **argv)
       if (dot)
         *dot = '\0';
       snprintf (r->precision, sizeof r->precision, "%s", precision_of (&g));
-      bench_one (&o, path, &g, model, &info, img, o.threads[ti], peak[ti], r);
-      if (r->xnn_note[0])
-        printf ("  XNNPACK network: %s\n", r->xnn_note);
+      r->threads = o.threads[ti];
+      r->bound_ms = (double) info.total_macs / (peak[ti] * 1e9) * 1e3;
+      prepare_engines (path, &g, model, &info, img, r, &lanes[2 * ti], &lanes[2 * ti + 1],
+                       &pools[ti]);
+    }
+    const machine_use before = machine_use_now ();
+    double quiet_ms;
+    time_lanes (&o, lanes, 2 * o.num_threads, &quiet_ms);
+    const machine_use after = machine_use_now ();
+    double others, steal;
+    machine_use_others (&before, &after, &others, &steal);
+    printf ("  while timing: other processes took %.1f %% of the machine's CPU time, the "
+            "hypervisor %.1f %%; %.1f s waiting for idle workers to stop spinning\n",
+            100 * others, 100 * steal, quiet_ms * 1e-3);
+    for (int ti = 0; ti < o.num_threads; ti++) {
+      model_rows[ti].others = others;
+      model_rows[ti].steal = steal;
+    }
+    for (int ti = 0; ti < o.num_threads; ti++) {
+      summarise (&model_rows[ti], &lanes[2 * ti], &lanes[2 * ti + 1], &lanes[2 * base],
+                 &lanes[2 * base + 1]);
+      if (model_rows[ti].xnn_note[0])
+        printf ("  XNNPACK network: %s\n", model_rows[ti].xnn_note);
+    }
+    fflush (stdout);
+    for (int ti = 0; ti < o.num_threads; ti++) {
+      lane_clear (&lanes[2 * ti]);
+      lane_clear (&lanes[2 * ti + 1]);
+      if (pools[ti])
+        pthreadpool_destroy (pools[ti]);
     }
     printf ("\n");
   next:
@@ -737,18 +832,19 @@ main (int argc, char **argv)
     free (path);
   }
 
-  printf ("## Summary (%s, load average %.2f at the end)\n\n", when, load_average ());
+  printf ("## Summary (%s, load average %.2f at the end)\n\n", when, machine_load_average ());
   if (o.num_threads > 0 && !isnan (peak[0]))
     printf ("FMA peak %.1f GMAC/s a core (fp32, measured in this run). ", peak[0] / o.threads[0]);
   if (o.num_threads > 0 && !isnan (peak[0]) && !isnan (peak512))
     printf ("With 16-lane AVX-512 FMAs (this CPU has them) %.1f GMAC/s a core: each bound at "
             "that rate is the table's / %.2f. ", peak512, peak512 / (peak[0] / o.threads[0]));
   printf ("Times in ms; med = median, min = fastest run; ours/XNN = ratio of medians; "
-          "bound = MACs / (FMA peak a core x threads); CPU share = CPU time / (wall x threads) "
-          "while timing, the lower engine's (below ~0.9: the machine was shared, numbers are "
-          "not reliable).\n\n");
+          "bound = MACs / (FMA peak a core x threads); others = the share of the machine's CPU "
+          "time that other processes and the hypervisor took while the model was timed (a few "
+          "%% or more: the machine was shared, the 2-thread numbers are the first to suffer)."
+          "\n\n");
   printf ("| model | precision | thr | ours med | ours min | XNNPACK med | XNNPACK min | "
-          "ours/XNN | bound | ours/bound | XNN/bound | CPU share | top-1 ours = XNN |\n");
+          "ours/XNN | bound | ours/bound | XNN/bound | others | top-1 ours = XNN |\n");
   printf ("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
   for (int i = 0; i < num_rows; i++) {
     const row *r = &rows[i];
@@ -763,7 +859,7 @@ main (int argc, char **argv)
       printf ("- | ");
     else
       printf ("%.1f | ", r->xnn_med / r->bound_ms);
-    printf ("%.2f | %s |\n", r->share, r->top1);
+    printf ("%.1f %% | %s |\n", 100 * r->others, r->top1);
   }
   printf ("\nCPU time a run (process CPU time, all threads, median; with 1 thread it is the "
           "least disturbed by other load, with N it includes spinning workers):\n\n");
