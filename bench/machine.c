@@ -22,6 +22,14 @@ machine_cpu_ms (void)
   return (double) ts.tv_sec * 1e3 + 1e-6 * (double) ts.tv_nsec;
 }
 
+double
+machine_thread_cpu_ms (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (double) ts.tv_sec * 1e3 + 1e-6 * (double) ts.tv_nsec;
+}
+
 void
 machine_sleep_ms (double ms)
 {

@@ -10,9 +10,10 @@
 
 #include <stdbool.h>
 
-/* Monotonic wall clock and this process's CPU time (all threads), ms. */
+/* Monotonic wall clock, this process's CPU time (all threads), ms. */
 double machine_now_ms (void);
 double machine_cpu_ms (void);
+double machine_thread_cpu_ms (void);   /* the calling thread's */
 
 /* Sleeps ms milliseconds (nothing for ms <= 0). */
 void machine_sleep_ms (double ms);

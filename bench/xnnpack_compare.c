@@ -4,7 +4,7 @@
  * XNNPACK from the graph our TFLite reader produced), feed both the same
  * image and check they agree on the top-1 class.  Then time all of the
  * model's engines and thread counts in rounds, a turn of --block runs each
- * (ours at 1 thread, XNNPACK at 1, ours at 2, XNNPACK at 2, ...), until
+ * (ours at 1 thread, ours at 2, XNNPACK at 1, XNNPACK at 2, ...), until
  * each has had --seconds, so that both the ours / XNNPACK ratios and the
  * thread speed-ups compare runs that shared the machine's load.  Both are
  * set against the machine's FMA bound: the model's multiply-accumulates at
@@ -73,8 +73,7 @@ typedef struct {
   double ours_med, ours_min;
   double xnn_med, xnn_min;     /* NAN when XNNPACK could not run it */
   double bound_ms;
-  double others, steal;        /* the machine's CPU time others took while timing */
-  double ours_cpu, xnn_cpu;    /* median CPU ms a run, all threads */
+  double others;               /* the machine's CPU time others took while timing */
   /* the model's median at its fewest threads over this row's (NAN in
    * that row), and the median of the run-by-run ratios */
   double ours_speedup, ours_speedup_paired;
@@ -219,7 +218,7 @@ typedef struct {
   int threads;
   const uint8_t *img;
   size_t stride;
-  double *ms, *cpu;        /* each timed run's wall and process CPU time */
+  double *ms;              /* each timed run's wall time */
   int n, cap;
   double sum_ms;
 } lane;
@@ -246,71 +245,68 @@ lane_grow (lane *l)
 {
   const int cap = l->cap ? 2 * l->cap : 1024;
   double *ms = realloc (l->ms, sizeof (double) * (size_t) cap);
-  if (ms)
-    l->ms = ms;
-  double *cpu = realloc (l->cpu, sizeof (double) * (size_t) cap);
-  if (cpu)
-    l->cpu = cpu;
-  if (!ms || !cpu)
+  if (!ms)
     return false;
+  l->ms = ms;
   l->cap = cap;
   return true;
 }
 
-/* A turn: o->block timed runs, after an untimed one when the block is
- * longer than 1 (the lane before may have workers still spinning on the
- * cores: that run meets them, not a timed one). */
-static bool
-lane_turn (const options *o, lane *l)
+/* Untimed runs of a 1-thread lane until the process's other threads
+ * (the workers of the lane before) have stopped spinning: until an 8 ms
+ * window of runs costs them under 0.8 ms of CPU time, at most 200 ms.
+ * pthreadpool's idle workers spin for about 40 ms, libgomp's for 4. */
+static void
+lane_settle (lane *l)
 {
-  if (o->block > 1)
+  const double end = machine_now_ms () + 200.0;
+  for (;;) {
+    const double p0 = machine_cpu_ms (), s0 = machine_thread_cpu_ms (), w0 = machine_now_ms ();
+    do
+      lane_run (l);
+    while (machine_now_ms () < w0 + 8.0);
+    const double others = (machine_cpu_ms () - p0) - (machine_thread_cpu_ms () - s0);
+    if (others < 0.8 || machine_now_ms () > end)
+      return;
+  }
+}
+
+/* A turn: block timed runs, after an untimed one when the block is longer
+ * than 1 (it meets what the turn before left in the caches), and with 1
+ * thread after the other threads have settled. */
+static bool
+lane_turn (const options *o, lane *l, int block)
+{
+  if (l->threads == 1)
+    lane_settle (l);
+  else if (block > 1)
     lane_run (l);
-  for (int j = 0; j < o->block; j++) {
+  for (int j = 0; j < block; j++) {
     if (l->n == l->cap && !lane_grow (l))
       return false;
     machine_sleep_ms (o->gap_ms);
-    const double c0 = machine_cpu_ms (), t0 = machine_now_ms ();
+    const double t0 = machine_now_ms ();
     lane_run (l);
-    const double t1 = machine_now_ms (), c1 = machine_cpu_ms ();
-    l->ms[l->n] = t1 - t0;
-    l->cpu[l->n++] = c1 - c0;
+    const double t1 = machine_now_ms ();
+    l->ms[l->n++] = t1 - t0;
     l->sum_ms += t1 - t0;
   }
   return true;
 }
 
-/* Sleeps until no thread of this process spins any more: until a 10 ms
- * sleep costs the process under 1 ms of CPU time (libgomp's and
- * pthreadpool's idle workers spin for milliseconds before they sleep), at
- * most half a second.  Returns the ms waited. */
-static double
-wait_quiet (void)
-{
-  const double start = machine_now_ms ();
-  for (int i = 0; i < 50; i++) {
-    const double c0 = machine_cpu_ms ();
-    machine_sleep_ms (10.0);
-    if (machine_cpu_ms () - c0 < 1.0)
-      break;
-  }
-  return machine_now_ms () - start;
-}
-
 /* Warm-up, then rounds of one turn a lane, in order, until each lane has
  * had o->seconds and o->min_runs.  Every lane takes the same runs a round,
  * so run i of one lane and run i of another shared the machine's load.
- * A lane with fewer threads than others waits for the other lanes' idle
- * workers to stop spinning first, so that it has the rest of the machine
- * to itself as it would alone (a core spinning beside it made our 1-thread
- * runs 2-3 % slower). */
+ * The lanes go engine by engine (ours at 1 thread, at 2, then XNNPACK at 1,
+ * at 2): a turn at several threads then follows its own engine's turn with
+ * fewer, never the other engine's idle workers still spinning on the cores
+ * it needs (bench/README.md); a 1-thread turn waits for them with untimed
+ * runs.  No pause between turns: after any 5-40 ms without inference, even
+ * busy with other work, the next 20 V2 runs on this machine were up to
+ * 20 % slower. */
 static void
-time_lanes (const options *o, lane *lanes, int num, double *quiet_ms)
+time_lanes (const options *o, lane *lanes, int num)
 {
-  int most = 0;
-  for (int i = 0; i < num; i++)
-    if (lane_active (&lanes[i]) && lanes[i].threads > most)
-      most = lanes[i].threads;
-  *quiet_ms = 0.0;
   for (int w = 0; w < WARMUP_RUNS; w++)
     for (int i = 0; i < num; i++)
       if (lane_active (&lanes[i]))
@@ -322,14 +318,9 @@ time_lanes (const options *o, lane *lanes, int num, double *quiet_ms)
         enough &= lanes[i].sum_ms >= o->seconds * 1e3 && lanes[i].n >= o->min_runs;
     if (enough)
       return;
-    for (int i = 0; i < num; i++) {
-      if (!lane_active (&lanes[i]))
-        continue;
-      if (lanes[i].threads < most)
-        *quiet_ms += wait_quiet ();
-      if (!lane_turn (o, &lanes[i]))
+    for (int i = 0; i < num; i++)
+      if (lane_active (&lanes[i]) && !lane_turn (o, &lanes[i], o->block))
         return;
-    }
   }
 }
 
@@ -337,7 +328,6 @@ static void
 lane_clear (lane *l)
 {
   free (l->ms);
-  free (l->cpu);
   xg_net_destroy (&l->net);
   mn_session_destroy (&l->sess);
   memset (l, 0, sizeof *l);
@@ -462,19 +452,17 @@ summarise (row *r, const lane *ours, const lane *xnn, const lane *base_ours,
   const bool net = xnn->n > 0;
   r->ours_speedup = r->ours_speedup_paired = NAN;
   r->xnn_speedup = r->xnn_speedup_paired = NAN;
-  r->xnn_med = r->xnn_min = r->xnn_cpu = NAN;
+  r->xnn_med = r->xnn_min = NAN;
   if (ours->n == 0) {
-    r->ours_med = r->ours_min = r->ours_cpu = NAN;
+    r->ours_med = r->ours_min = NAN;
     printf ("  %d thread%s: not timed (%s)\n", r->threads, r->threads > 1 ? "s" : "", r->top1);
     return;
   }
   r->ours_med = median_of (ours->ms, ours->n);
   r->ours_min = minimum (ours->ms, ours->n);
-  r->ours_cpu = median_of (ours->cpu, ours->n);
   if (net) {
     r->xnn_med = median_of (xnn->ms, xnn->n);
     r->xnn_min = minimum (xnn->ms, xnn->n);
-    r->xnn_cpu = median_of (xnn->cpu, xnn->n);
   }
   if (base_ours != ours && base_ours->n > 0) {
     r->ours_speedup = median_of (base_ours->ms, base_ours->n) / r->ours_med;
@@ -490,11 +478,6 @@ summarise (row *r, const lane *ours, const lane *xnn, const lane *base_ours,
     printf (", XNNPACK median %.2f ms (min %.2f, %d runs), ours/XNNPACK %.2fx (paired %.2fx)",
             r->xnn_med, r->xnn_min, xnn->n, r->ours_med / r->xnn_med, paired_ratio (ours, xnn));
   printf (", FMA bound %.3f ms: ours %.1fx of it\n", r->bound_ms, r->ours_med / r->bound_ms);
-  /* with 1 thread about the wall time; with more it counts spinning */
-  printf ("    CPU time a run (median, all threads): ours %.2f ms", r->ours_cpu);
-  if (net)
-    printf (", XNNPACK %.2f ms", r->xnn_cpu);
-  printf ("\n");
 }
 
 static bool
@@ -773,17 +756,19 @@ main (int argc, char **argv)
     printf ("  %dx%d %s, %.1f M MACs, input %s, load average %.2f\n", info.input_width,
             info.input_height, precision_of (&g), (double) info.total_macs * 1e-6,
             is_photo ? "photo" : "pattern", machine_load_average ());
-    /* every thread count's engines timed in the same rounds */
+    /* every thread count's engines timed in the same rounds: lanes[t] is
+     * ours at o.threads[t], lanes[nt + t] XNNPACK's */
+    const int nt = o.num_threads;
     lane lanes[2 * MAX_THREADS];
     pthreadpool_t pools[MAX_THREADS];
     memset (lanes, 0, sizeof lanes);
     memset (pools, 0, sizeof pools);
     int base = 0;
-    for (int ti = 0; ti < o.num_threads; ti++)
+    for (int ti = 0; ti < nt; ti++)
       if (o.threads[ti] < o.threads[base])
         base = ti;
     row *model_rows = &rows[num_rows];
-    for (int ti = 0; ti < o.num_threads; ti++) {
+    for (int ti = 0; ti < nt; ti++) {
       row *r = &rows[num_rows++];
       memset (r, 0, sizeof *r);
       snprintf (r->model, sizeof r->model, "%s", base_name (path));
@@ -793,32 +778,25 @@ main (int argc, char **argv)
       snprintf (r->precision, sizeof r->precision, "%s", precision_of (&g));
       r->threads = o.threads[ti];
       r->bound_ms = (double) info.total_macs / (peak[ti] * 1e9) * 1e3;
-      prepare_engines (path, &g, model, &info, img, r, &lanes[2 * ti], &lanes[2 * ti + 1],
-                       &pools[ti]);
+      prepare_engines (path, &g, model, &info, img, r, &lanes[ti], &lanes[nt + ti], &pools[ti]);
     }
     const machine_use before = machine_use_now ();
-    double quiet_ms;
-    time_lanes (&o, lanes, 2 * o.num_threads, &quiet_ms);
+    time_lanes (&o, lanes, 2 * nt);
     const machine_use after = machine_use_now ();
     double others, steal;
     machine_use_others (&before, &after, &others, &steal);
     printf ("  while timing: other processes took %.1f %% of the machine's CPU time, the "
-            "hypervisor %.1f %%; %.1f s waiting for idle workers to stop spinning\n",
-            100 * others, 100 * steal, quiet_ms * 1e-3);
-    for (int ti = 0; ti < o.num_threads; ti++) {
+            "hypervisor %.1f %%\n", 100 * others, 100 * steal);
+    for (int ti = 0; ti < nt; ti++) {
       model_rows[ti].others = others;
-      model_rows[ti].steal = steal;
-    }
-    for (int ti = 0; ti < o.num_threads; ti++) {
-      summarise (&model_rows[ti], &lanes[2 * ti], &lanes[2 * ti + 1], &lanes[2 * base],
-                 &lanes[2 * base + 1]);
+      summarise (&model_rows[ti], &lanes[ti], &lanes[nt + ti], &lanes[base], &lanes[nt + base]);
       if (model_rows[ti].xnn_note[0])
         printf ("  XNNPACK network: %s\n", model_rows[ti].xnn_note);
     }
     fflush (stdout);
-    for (int ti = 0; ti < o.num_threads; ti++) {
-      lane_clear (&lanes[2 * ti]);
-      lane_clear (&lanes[2 * ti + 1]);
+    for (int ti = 0; ti < nt; ti++) {
+      lane_clear (&lanes[ti]);
+      lane_clear (&lanes[nt + ti]);
       if (pools[ti])
         pthreadpool_destroy (pools[ti]);
     }
@@ -860,17 +838,6 @@ main (int argc, char **argv)
     else
       printf ("%.1f | ", r->xnn_med / r->bound_ms);
     printf ("%.1f %% | %s |\n", 100 * r->others, r->top1);
-  }
-  printf ("\nCPU time a run (process CPU time, all threads, median; with 1 thread it is the "
-          "least disturbed by other load, with N it includes spinning workers):\n\n");
-  printf ("| model | thr | ours CPU ms | XNNPACK CPU ms | ours/XNN |\n|---|---:|---:|---:|---:|\n");
-  for (int i = 0; i < num_rows; i++) {
-    const row *r = &rows[i];
-    printf ("| %s | %d | %.2f | ", r->model, r->threads, r->ours_cpu);
-    if (isnan (r->xnn_cpu))
-      printf ("n/a | |\n");
-    else
-      printf ("%.2f | %.2f |\n", r->xnn_cpu, r->ours_cpu / r->xnn_cpu);
   }
   print_scaling (rows, num_rows);
   free (photo);
