@@ -31,13 +31,14 @@ void mn_kernels_upgrade_avx2 (mn_kernel_table *t);
 void mn_kernels_upgrade_avx512 (mn_kernel_table *t);
 #endif
 #ifdef MN_HAVE_X86_AMX
-void mn_kernels_upgrade_amx (mn_kernel_table *t);
+void mn_kernels_upgrade_amx (mn_kernel_table *t, bool bf16);
 #endif
 
 void
 mn_kernels_init_c (mn_kernel_table *t)
 {
   t->f32_gemm = mn_f32_gemm_c;
+  t->f32_gemm_split = NULL;   /* no faster than f32_gemm without AMX */
   t->f32_conv = mn_f32_conv_c;
   t->f32_dwconv = mn_f32_dwconv_c;
   t->q8_gemm = mn_q8_gemm_c;
@@ -113,6 +114,19 @@ cpu_has_amx_int8 (void)
   return false;
 #endif
 }
+
+/* AMX-BF16 and AVX512-BF16 (the split float GEMM's tile products and its
+ * conversions); called after cpu_has_amx_int8 (). */
+static bool
+cpu_has_amx_bf16 (void)
+{
+  unsigned eax, ebx, ecx, edx;
+  __cpuid_count (7, 0, eax, ebx, ecx, edx);
+  if (!(edx & (1u << 22)) || eax < 1)
+    return false;               /* AMX-BF16; leaf 7 subleaf 1 */
+  __cpuid_count (7, 1, eax, ebx, ecx, edx);
+  return (eax & (1u << 5)) != 0; /* AVX512-BF16 */
+}
 #endif
 
 static bool
@@ -139,7 +153,7 @@ mn_kernels_init (mn_kernel_table *t, unsigned cpu_mask)
       mn_kernels_upgrade_avx512 (t);
 #ifdef MN_HAVE_X86_AMX
       if ((cpu_mask & MN_KERNEL_CPU_AMX) && cpu_has_amx_int8 ())
-        mn_kernels_upgrade_amx (t);
+        mn_kernels_upgrade_amx (t, cpu_has_amx_bf16 ());
 #endif
     }
 #endif

@@ -17,6 +17,7 @@
 #ifndef MN_KERNELS_H
 #define MN_KERNELS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -72,6 +73,31 @@ typedef void (*mn_f32_gemm_fn) (int m, int n, int k, int n_begin, int n_end,
                                 const float *a, size_t a_stride, const float *packed,
                                 float *c, size_t c_stride, const float *residual,
                                 float out_min, float out_max);
+
+/* The same GEMM on split weights, for AMX (f32_gemm_split_amx.c): each
+ * weight w stored as three bfloat16 parts, hi + mid + lo == w exactly (8
+ * significant bits each; finite w below bfloat16's overflow), so that the
+ * tile unit's bfloat16 products reach float accuracy (six of the nine part
+ * products; the three dropped are 2^-24 of w a or less).  Per panel of
+ * MN_F32_GEMM_NR channels (the last zero padded): NR float biases, then
+ * for each step of MN_F32_SPLIT_KB k (k zero padded to whole steps) the
+ * hi, mid and lo parts, each KB / 2 rows of NR channels x 2 k (an AMX B
+ * tile: row r, column j holds k 2r and 2r + 1 of channel j).  Same
+ * arguments as mn_f32_gemm_fn; k at most MN_F32_SPLIT_K_MAX. */
+#define MN_F32_SPLIT_KB 32
+#define MN_F32_SPLIT_K_MAX 1024
+size_t mn_f32_gemm_split_packed_size (int n, int k);   /* in bytes */
+void mn_f32_gemm_split_pack (int n, int k, const float *w, const float *bias, void *packed);
+typedef void (*mn_f32_gemm_split_fn) (int m, int n, int k, int n_begin, int n_end,
+                                      const float *a, size_t a_stride, const void *packed,
+                                      float *c, size_t c_stride, const float *residual,
+                                      float out_min, float out_max);
+/* Whether an m x k by k x n GEMM goes faster on split weights (where the
+ * kernel table has f32_gemm_split): on the AMX twin alone, V2's 14x14 and
+ * 7x7 layers with 96 channels or more took 0.65-0.85 of the AVX-512
+ * twin's time with their weights in L2, 0.85-0.95 coming from L3; 64
+ * channels, or k of 32, gained nothing. */
+bool mn_f32_gemm_split_suits (int m, int n, int k);
 
 /* General convolution (any kernel size, stride, padding; used for the first
  * layer).  Packed layout: per panel of MN_F32_CONV_NR output channels:
@@ -163,12 +189,15 @@ typedef void (*mn_q8_add_fn) (size_t n, const uint8_t *a, const uint8_t *b, uint
  * mobilenet.h (kernels/ does not include the public header). */
 #define MN_KERNEL_CPU_AVX2 (1u << 0)   /* AVX2 + FMA */
 #define MN_KERNEL_CPU_AVX512 (1u << 1) /* AVX-512 F, DQ, BW, VL and VNNI */
-#define MN_KERNEL_CPU_AMX (1u << 2)    /* AMX-TILE and AMX-INT8 */
+#define MN_KERNEL_CPU_AMX (1u << 2)    /* AMX-TILE, AMX-INT8 (and AMX-BF16) */
 
 typedef struct {
   mn_f32_gemm_fn f32_gemm;
   mn_f32_conv_fn f32_conv;
   mn_f32_conv_fn f32_dwconv;
+  /* on mn_f32_gemm_split_pack ()'s layout; NULL where the CPU has no
+   * AMX-BF16: the planner packs the 1x1 layers it suits for it when set */
+  mn_f32_gemm_split_fn f32_gemm_split;
   mn_q8_gemm_fn q8_gemm;
   /* on mn_q8_gemm4_pack ()'s layout; NULL where no SIMD level has a kernel
    * for it (the C twin alone is no faster than q8_gemm's): the planner
@@ -194,6 +223,9 @@ void mn_kernels_init (mn_kernel_table *t, unsigned cpu_mask);
 void mn_f32_gemm_c (int m, int n, int k, int n_begin, int n_end, const float *a, size_t a_stride,
                     const float *packed, float *c, size_t c_stride, const float *residual,
                     float out_min, float out_max);
+void mn_f32_gemm_split_c (int m, int n, int k, int n_begin, int n_end, const float *a,
+                          size_t a_stride, const void *packed, float *c, size_t c_stride,
+                          const float *residual, float out_min, float out_max);
 void mn_f32_conv_c (const mn_conv_geom *g, const float *in, const float *packed, float *out,
                     int oy_begin, int oy_end, float out_min, float out_max);
 void mn_f32_dwconv_c (const mn_conv_geom *g, const float *in, const float *packed, float *out,

@@ -186,8 +186,7 @@ expand (const mn_step *ex, const mn_kernel_table *k, const void *in, int in_w, i
   const int m = (r1 - r0) * in_w;
   const size_t a_off = (size_t) r0 * (size_t) in_w * (size_t) ex->k;
   if (ex->kind == MN_STEP_F32_GEMM)
-    k->f32_gemm (m, ex->n, ex->k, 0, ex->n, (const float *) in + a_off, (size_t) ex->k,
-                 ex->packed, dst, (size_t) ex->n, NULL, ex->f_min, ex->f_max);
+    mn_step_f32_gemm (ex, k, m, 0, ex->n, (const float *) in + a_off, dst, (size_t) ex->n, NULL);
   else
     (ex->quads ? k->q8_gemm4 : k->q8_gemm) (m, ex->n, ex->k, 0, ex->n,
                                             (const uint8_t *) in + a_off, (size_t) ex->k,
@@ -215,9 +214,8 @@ project (const mn_step *pr, const mn_kernel_table *k, const mn_fused_block_io *i
   const int m = (y1 - y0) * out_w;
   const size_t off = (size_t) y0 * (size_t) out_w * (size_t) pr->n;
   if (pr->kind == MN_STEP_F32_GEMM)
-    k->f32_gemm (m, pr->n, pr->k, 0, pr->n, src, (size_t) pr->k, pr->packed,
-                 (float *) io->project_out + off, (size_t) pr->n,
-                 io->residual ? (const float *) io->residual + off : NULL, pr->f_min, pr->f_max);
+    mn_step_f32_gemm (pr, k, m, 0, pr->n, src, (float *) io->project_out + off, (size_t) pr->n,
+                      io->residual ? (const float *) io->residual + off : NULL);
   else
     (pr->quads ? k->q8_gemm4 : k->q8_gemm) (m, pr->n, pr->k, 0, pr->n, src, (size_t) pr->k,
                                             pr->packed, (uint8_t *) io->project_out + off,

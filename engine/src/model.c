@@ -111,7 +111,7 @@ mn_model_load_memory (const void *data, size_t size, const mn_config *c, mn_mode
   mn_status st = mn_tflite_read_borrowing (data, size, &m->graph, &log);
   if (st != MN_OK)
     goto fail;
-  st = mn_plan_build (&m->graph, &m->plan, m->kernels.q8_gemm4 != NULL, &log);
+  st = mn_plan_build (&m->graph, &m->plan, &m->kernels, &log);
   if (st != MN_OK)
     goto fail;
   drop_constant_data (&m->graph);

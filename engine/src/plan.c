@@ -303,10 +303,11 @@ bias_f32 (const mn_graph *g, const mn_node *nd, int channels, float **owned)
   return *owned;
 }
 
-/* CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED.  q8_quads: pack 8-bit
- * GEMMs (m > 1) for the kernel table's q8_gemm4. */
+/* CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED, packed for the kernels
+ * of kt: 8-bit GEMMs (m > 1) for its q8_gemm4 where it has one, the float
+ * GEMMs it suits for its f32_gemm_split where it has one. */
 static mn_status
-plan_conv_like (const mn_graph *g, const mn_node *nd, mn_step *s, bool q8_quads,
+plan_conv_like (const mn_graph *g, const mn_node *nd, mn_step *s, const mn_kernel_table *kt,
                 const mn_logger *log)
 {
   const mn_tensor *in = &g->tensors[nd->inputs[0]];
@@ -362,12 +363,16 @@ plan_conv_like (const mn_graph *g, const mn_node *nd, mn_step *s, bool q8_quads,
     bias_f32 (g, nd, channels, &bias);
     if (!bias)
       return MN_ERR_NO_MEMORY;
-    size_t floats = gemm ? mn_f32_gemm_packed_size (s->n, s->k)
-                    : dw ? mn_f32_dwconv_packed_size (&s->geom)
-                         : mn_f32_conv_packed_size (&s->geom);
-    s->packed = mn_aligned_alloc (floats * sizeof (float));
+    s->split = gemm && kt->f32_gemm_split && mn_f32_gemm_split_suits (s->m, s->n, s->k);
+    size_t bytes = s->split ? mn_f32_gemm_split_packed_size (s->n, s->k)
+                   : gemm   ? mn_f32_gemm_packed_size (s->n, s->k) * sizeof (float)
+                   : dw     ? mn_f32_dwconv_packed_size (&s->geom) * sizeof (float)
+                            : mn_f32_conv_packed_size (&s->geom) * sizeof (float);
+    s->packed = mn_aligned_alloc (bytes);
     if (s->packed) {
-      if (gemm)
+      if (s->split)
+        mn_f32_gemm_split_pack (s->n, s->k, wf, bias, s->packed);
+      else if (gemm)
         mn_f32_gemm_pack (s->n, s->k, wf, bias, s->packed);
       else if (dw)
         mn_f32_dwconv_pack (&s->geom, wf, bias, s->packed);
@@ -399,7 +404,7 @@ plan_conv_like (const mn_graph *g, const mn_node *nd, mn_step *s, bool q8_quads,
   /* One row (the classifier) reuses no weight: its kernel reads them as
    * bytes, half the memory traffic of the GEMM's int16 layout. */
   const bool gemv = gemm && s->m == 1;
-  s->quads = gemm && !gemv && q8_quads;
+  s->quads = gemm && !gemv && kt->q8_gemm4 != NULL;
   size_t bytes = gemv       ? mn_q8_gemv_packed_size (s->n, s->k)
                  : s->quads ? mn_q8_gemm4_packed_size (s->n, s->k)
                  : gemm     ? mn_q8_gemm_packed_size (s->n, s->k)
@@ -734,13 +739,14 @@ step_macs (const mn_step *s)
 }
 
 static mn_status
-plan_node (const mn_graph *g, const mn_node *nd, mn_step *s, bool q8_quads, const mn_logger *log)
+plan_node (const mn_graph *g, const mn_node *nd, mn_step *s, const mn_kernel_table *kt,
+           const mn_logger *log)
 {
   switch (nd->op) {
     case MN_OP_CONV_2D:
     case MN_OP_DEPTHWISE_CONV_2D:
     case MN_OP_FULLY_CONNECTED:
-      return plan_conv_like (g, nd, s, q8_quads, log);
+      return plan_conv_like (g, nd, s, kt, log);
     case MN_OP_ADD:
       return plan_add (g, nd, s, log);
     case MN_OP_AVERAGE_POOL_2D:
@@ -803,7 +809,7 @@ fuse_residual_adds (const mn_graph *g, mn_plan *p)
 }
 
 mn_status
-mn_plan_build (const mn_graph *g, mn_plan *p, bool q8_quads, const mn_logger *log)
+mn_plan_build (const mn_graph *g, mn_plan *p, const mn_kernel_table *kt, const mn_logger *log)
 {
   memset (p, 0, sizeof *p);
   p->tensors = calloc ((size_t) g->num_tensors, sizeof *p->tensors);
@@ -852,7 +858,7 @@ mn_plan_build (const mn_graph *g, mn_plan *p, bool q8_quads, const mn_logger *lo
     s->in0 = nd->inputs[0];
     s->in1 = -1;
     s->out = nd->output;
-    st = plan_node (g, nd, s, q8_quads, log);
+    st = plan_node (g, nd, s, kt, log);
     p->num_steps++; /* counted even on failure so mn_plan_clear frees it */
     if (st == MN_ERR_NO_MEMORY)
       goto no_memory;

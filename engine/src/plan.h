@@ -45,6 +45,7 @@ typedef struct {
   mn_conv_geom geom;
   int m, n, k;
   bool quads;             /* MN_STEP_Q8_GEMM packed for q8_gemm4 (NR 16) */
+  bool split;             /* MN_STEP_F32_GEMM packed for f32_gemm_split (NR 16) */
   void *packed;           /* owned, 64-byte aligned */
   float f_min, f_max;
   int32_t in_zero_point;  /* uint8 domain */
@@ -66,6 +67,20 @@ typedef struct {
   uint32_t fill;          /* pad fill pattern */
 } mn_step;
 
+/* A float GEMM step's rows [0, m) of a (k floats a row), channels
+ * [n_begin, n_end), into c: on the kernel its weights were packed for. */
+static inline void
+mn_step_f32_gemm (const mn_step *st, const mn_kernel_table *kt, int m, int n_begin, int n_end,
+                  const float *a, float *c, size_t c_stride, const float *residual)
+{
+  if (st->split)
+    kt->f32_gemm_split (m, st->n, st->k, n_begin, n_end, a, (size_t) st->k, st->packed, c,
+                        c_stride, residual, st->f_min, st->f_max);
+  else
+    kt->f32_gemm (m, st->n, st->k, n_begin, n_end, a, (size_t) st->k, st->packed, c, c_stride,
+                  residual, st->f_min, st->f_max);
+}
+
 /* Where each tensor's bytes live at run time. */
 typedef struct {
   int storage;            /* tensor index whose buffer holds this one (aliases) */
@@ -83,9 +98,12 @@ typedef struct {
   uint64_t total_macs, total_params;
 } mn_plan;
 
-/* q8_quads: pack the 8-bit 1x1 layers in mn_q8_gemm4_pack ()'s layout
- * (steps with quads set), for a kernel table with a q8_gemm4. */
-mn_status mn_plan_build (const mn_graph *g, mn_plan *p, bool q8_quads, const mn_logger *log);
+/* Weights packed for kt's kernels: the 8-bit 1x1 layers in
+ * mn_q8_gemm4_pack ()'s layout (steps with quads set) where kt has a
+ * q8_gemm4, the float 1x1 layers mn_f32_gemm_split_suits () in
+ * mn_f32_gemm_split_pack ()'s (split set) where it has an f32_gemm_split. */
+mn_status mn_plan_build (const mn_graph *g, mn_plan *p, const mn_kernel_table *kt,
+                         const mn_logger *log);
 void mn_plan_clear (mn_plan *p);
 
 /* Whether a step outside [first, last] reads a tensor stored in storage. */

@@ -440,11 +440,10 @@ run_parallel_step (const mn_session *s, const mn_step *st, int part, int parts)
       const uint8_t *a = (const uint8_t *) in + (size_t) m0 * st->k * esz;
       uint8_t *c = (uint8_t *) out + (size_t) m0 * st->n * esz;
       if (st->kind == MN_STEP_F32_GEMM)
-        k->f32_gemm (m1 - m0, st->n, st->k, n0, n1, (const float *) a, (size_t) st->k,
-                     st->packed, (float *) c, (size_t) st->n,
-                     st->in1 >= 0 ? (const float *) tensor_ptr (s, st->in1) + (size_t) m0 * st->n
-                                  : NULL,
-                     st->f_min, st->f_max);
+        mn_step_f32_gemm (st, k, m1 - m0, n0, n1, (const float *) a, (float *) c, (size_t) st->n,
+                          st->in1 >= 0
+                              ? (const float *) tensor_ptr (s, st->in1) + (size_t) m0 * st->n
+                              : NULL);
       else
         (st->quads ? k->q8_gemm4 : k->q8_gemm) (m1 - m0, st->n, st->k, n0, n1, a, (size_t) st->k,
                                                 st->packed, c, (size_t) st->n, &st->rq);

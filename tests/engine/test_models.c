@@ -214,10 +214,11 @@ test_thread_invariance (void)
 /* Every kernel level the CPU has gives the same output: the 8-bit models
  * byte for byte whatever the level (C twins, AVX2, AVX-512 with the VNNI
  * GEMM on its own weight layout, AMX on the same layout), the float ones
- * bit for bit between the SIMD levels (the same FMAs in the same order)
- * and within 1e-4 of them with the C twins, the same top-1.  On a CPU
- * without AVX-512 or AMX the last levels repeat the one below; the kernel
- * tests say which ran. */
+ * bit for bit between AVX2 and AVX-512 (the same FMAs in the same order)
+ * and within 1e-4 of the C twins at every level, AMX's (its tile products
+ * on split weights in the 14x14 and 7x7 layers) too, the same top-1.  On a
+ * CPU without AVX-512 or AMX the last levels repeat the one below; the
+ * kernel tests say which ran. */
 static void
 test_cpu_levels (void)
 {
@@ -232,7 +233,7 @@ test_cpu_levels (void)
       top[l] = classify_cpu (models[i].file, "bird.bmp", 1, masks[l], &out[l], &n[l]);
     for (int l = 1; l < LEVELS; l++) {
       bool same = out[0] && out[l] && n[0] == n[l] && top[0] == top[l];
-      if (same && (quant || l >= 2))
+      if (same && (quant || l == 2))
         same = memcmp (out[quant ? 0 : 1], out[l], sizeof (float) * (size_t) n[0]) == 0;
       float worst = 0.f;
       for (int j = 0; same && j < n[0]; j++)

@@ -968,20 +968,53 @@ test_f32_convs (void)
   test_f32_conv_case (&g, false, "f32_conv");
 }
 
-/* with_res: a residual (C's shape and stride) added after the clamp. */
+/* A float GEMM under test: on the plain layout (fn) or the split one. */
+typedef struct {
+  const char *name;
+  mn_f32_gemm_fn fn;
+  mn_f32_gemm_split_fn split_fn;
+} f32_gemm_kernel;
+
 static void
-test_f32_gemm_case (int m, int n, int k, size_t extra_a, size_t extra_c, bool with_res)
+call_f32_gemm (const f32_gemm_kernel *kn, const void *packed, int m, int n, int k, int n_begin,
+               int n_end, const float *a, size_t a_stride, float *c, size_t c_stride,
+               const float *res, float lo, float hi)
+{
+  if (kn->fn)
+    kn->fn (m, n, k, n_begin, n_end, a, a_stride, packed, c, c_stride, res, lo, hi);
+  else
+    kn->split_fn (m, n, k, n_begin, n_end, a, a_stride, packed, c, c_stride, res, lo, hi);
+}
+
+#ifndef SPLIT_TOLERANCE
+#define SPLIT_TOLERANCE 1e-6
+#endif
+
+/* with_res: a residual (C's shape and stride) added after the clamp.
+ * split: the split-weight layout, its C twin (which must give the plain C
+ * twin's bits) and the table's kernel for it, where it has one. */
+static void
+test_f32_gemm_case (int m, int n, int k, size_t extra_a, size_t extra_c, bool with_res, bool split)
 {
   const size_t a_stride = (size_t) k + extra_a, c_stride = (size_t) n + extra_c;
   float *a = xmalloc (m * a_stride * 4), *w = xmalloc ((size_t) n * k * 4);
   float *res = NULL;
   float *bias = xmalloc (n * 4), *packed = xmalloc (mn_f32_gemm_packed_size (n, k) * 4), lo, hi;
+  void *split_packed = split ? xmalloc (mn_f32_gemm_split_packed_size (n, k)) : NULL;
   double *ref = xmalloc ((size_t) m * n * 8), *mag = xmalloc ((size_t) m * n * 8);
   gbuf gout;
   const size_t out_n = (m - 1) * c_stride + n;
-  float *c = galloc (&gout, out_n * 4);
-  const mn_f32_gemm_fn fns[2] = { ktab->f32_gemm, mn_f32_gemm_c };
-  const char *names[2] = { ktab->isa, "c" };
+  float *c = galloc (&gout, out_n * 4), *plain = split ? xmalloc (out_n * 4) : NULL;
+  f32_gemm_kernel kernels[2];
+  int num = 0;
+  if (!split) {
+    kernels[num++] = (f32_gemm_kernel) { ktab->isa, ktab->f32_gemm, NULL };
+    kernels[num++] = (f32_gemm_kernel) { "c", mn_f32_gemm_c, NULL };
+  } else {
+    if (ktab->f32_gemm_split)
+      kernels[num++] = (f32_gemm_kernel) { ktab->isa, NULL, ktab->f32_gemm_split };
+    kernels[num++] = (f32_gemm_kernel) { "c", NULL, mn_f32_gemm_split_c };
+  }
 
   fill_f32 (a, m * a_stride, 1.0f);
   fill_f32 (w, (size_t) n * k, 1.0f);
@@ -992,6 +1025,11 @@ test_f32_gemm_case (int m, int n, int k, size_t extra_a, size_t extra_c, bool wi
     fill_f32 (res, out_n, 4.0f);
   }
   mn_f32_gemm_pack (n, k, w, bias, packed);
+  if (split) {
+    mn_f32_gemm_split_pack (n, k, w, bias, split_packed);
+    memset (plain, 0, out_n * 4);
+    mn_f32_gemm_c (m, n, k, 0, n, a, a_stride, packed, plain, c_stride, res, lo, hi);
+  }
   for (int i = 0; i < m; i++)
     for (int j = 0; j < n; j++) {
       double acc = bias[j], mg = fabs (bias[j]);
@@ -1008,39 +1046,50 @@ test_f32_gemm_case (int m, int n, int k, size_t extra_a, size_t extra_c, bool wi
       mag[(size_t) i * n + j] = mg;
     }
 
-  for (int f = 0; f < 2; f++) {
+  for (int f = 0; f < num; f++) {
+    const f32_gemm_kernel *kn = &kernels[f];
+    const void *pk = split ? split_packed : packed;
     const int panels = (n + MN_F32_GEMM_NR - 1) / MN_F32_GEMM_NR;
     const int nb0 = rnd_range (0, panels) * MN_F32_GEMM_NR, nb = nb0 < n ? nb0 : n;
     for (int pass = 0; pass < 2; pass++) {
-      bool ok = true;
+      bool ok = true, same = true;
       int bi = -1, bj = -1;
       greset (&gout);
       if (pass == 0) {
-        fns[f] (m, n, k, 0, n, a, a_stride, packed, c, c_stride, res, lo, hi);
+        call_f32_gemm (kn, pk, m, n, k, 0, n, a, a_stride, c, c_stride, res, lo, hi);
       } else {
-        fns[f] (m, n, k, nb, n, a, a_stride, packed, c, c_stride, res, lo, hi);
+        call_f32_gemm (kn, pk, m, n, k, nb, n, a, a_stride, c, c_stride, res, lo, hi);
         for (int i = 0; i < m && ok; i++)
           ok = gbody_untouched (&gout, i * c_stride * 4, (i * c_stride + nb) * 4);
-        fns[f] (m, n, k, 0, nb, a, a_stride, packed, c, c_stride, res, lo, hi);
+        call_f32_gemm (kn, pk, m, n, k, 0, nb, a, a_stride, c, c_stride, res, lo, hi);
       }
       for (int i = 0; i < m && bi < 0; i++) {
         for (int j = 0; j < n; j++)
-          if (!f32_close (c[i * c_stride + j], ref[(size_t) i * n + j], mag[(size_t) i * n + j])) {
+          if (!f32_close (c[i * c_stride + j], ref[(size_t) i * n + j], mag[(size_t) i * n + j])
+              || (split && fabs (c[i * c_stride + j] - ref[(size_t) i * n + j])
+                               > SPLIT_TOLERANCE * mag[(size_t) i * n + j])) {
             bi = i, bj = j;
             break;
           }
         if (i + 1 < m && !gbody_untouched (&gout, (i * c_stride + n) * 4, (i + 1) * c_stride * 4))
           ok = false;
       }
-      check (ok && bi < 0 && gguards_ok (&gout),
-             "f32_gemm_%s m %d n %d k %d%s pass %d split %d: %s%s%s [%d][%d]", names[f], m, n, k,
-             res ? " residual" : "", pass, nb, bi >= 0 ? "outside tolerance " : "", ok ? "" : "wrote outside ",
+      /* the split C twin adds the parts back into the weights exactly */
+      if (split && kn->split_fn == mn_f32_gemm_split_c)
+        for (int i = 0; i < m; i++)
+          same &= memcmp (c + i * c_stride, plain + i * c_stride, (size_t) n * 4) == 0;
+      check (ok && same && bi < 0 && gguards_ok (&gout),
+             "f32_gemm%s_%s m %d n %d k %d%s pass %d split %d: %s%s%s%s [%d][%d]",
+             split ? "_split" : "", kn->name, m, n, k, res ? " residual" : "", pass, nb,
+             bi >= 0 ? "outside tolerance " : "", ok ? "" : "wrote outside ",
+             same ? "" : "not the plain C twin's bits ",
              gguards_ok (&gout) ? "" : "guard bytes written", bi, bj);
     }
   }
 
   gfree (&gout);
   free (a), free (w), free (bias), free (packed), free (ref), free (mag), free (res);
+  free (split_packed), free (plain);
 }
 
 static void
@@ -1051,15 +1100,33 @@ test_f32_gemm (void)
   for (int t = 0; t < 200; t++)
     test_f32_gemm_case (rnd_range (1, 12), pick (ns, 8), pick (ks, 7),
                         rnd () % 3 == 0 ? rnd_range (1, 5) : 0, rnd () % 3 == 0 ? rnd_range (1, 5) : 0,
-                        rnd () % 2 == 0);
+                        rnd () % 2 == 0, false);
   /* one row across several whole panels (the fully connected path) */
   for (int t = 0; t < 20; t++)
     test_f32_gemm_case (1, pick ((const int[]) { 64, 65, 72, 79, 80, 128, 136, 150 }, 8),
-                        pick (ks, 7), rnd () % 3 == 0 ? rnd_range (1, 5) : 0, 0, rnd () % 2 == 0);
-  test_f32_gemm_case (1, 1001, 1280, 0, 0, false);
-  test_f32_gemm_case (49, 1280, 320, 0, 0, false);
-  test_f32_gemm_case (3136, 24, 144, 0, 0, false);
-  test_f32_gemm_case (3136, 24, 144, 0, 0, true);   /* V2's first residual block */
+                        pick (ks, 7), rnd () % 3 == 0 ? rnd_range (1, 5) : 0, 0, rnd () % 2 == 0,
+                        false);
+  test_f32_gemm_case (1, 1001, 1280, 0, 0, false, false);
+  test_f32_gemm_case (49, 1280, 320, 0, 0, false, false);
+  test_f32_gemm_case (3136, 24, 144, 0, 0, false, false);
+  test_f32_gemm_case (3136, 24, 144, 0, 0, true, false);   /* V2's first residual block */
+}
+
+/* The split-weight layout: rows around the 16-row tiles and 32-row blocks,
+ * channels around the 16-channel panels and 32-channel pairs, k around the
+ * 32-k steps up to the kernel's limit. */
+static void
+test_f32_gemm_split (void)
+{
+  static const int ms[] = { 1, 2, 15, 16, 17, 31, 32, 33, 47, 49, 64, 98 };
+  static const int ns[] = { 1, 5, 16, 17, 31, 32, 33, 48, 96, 100 };
+  static const int ks[] = { 1, 2, 17, 31, 32, 33, 63, 64, 65, 96, 160, 1023, 1024 };
+  for (int t = 0; t < 120; t++)
+    test_f32_gemm_case (pick (ms, 12), pick (ns, 10), pick (ks, 13),
+                        rnd () % 3 == 0 ? rnd_range (1, 5) : 0, rnd () % 3 == 0 ? rnd_range (1, 5) : 0,
+                        rnd () % 2 == 0, true);
+  test_f32_gemm_case (196, 576, 96, 0, 0, true, true);   /* V2's 14x14 expansion */
+  test_f32_gemm_case (49, 320, 960, 0, 0, false, true);  /* and a 7x7 projection */
 }
 
 /* ---- requantisation helpers ----------------------------------------------------------- */
@@ -1752,14 +1819,16 @@ test_dispatch (void)
          "MOBILENET_FORCE_C=1 keeps the C twins");
   unsetenv ("MOBILENET_FORCE_C");
   mn_kernels_init (&t, 0);
-  check (strcmp (t.isa, "c") == 0 && t.q8_gemm4 == NULL, "cpu_mask 0 keeps the C twins");
+  check (strcmp (t.isa, "c") == 0 && t.q8_gemm4 == NULL && t.f32_gemm_split == NULL,
+         "cpu_mask 0 keeps the C twins");
   mn_kernels_init (&t, MN_KERNEL_CPU_AVX2);
   check (strcmp (t.isa, "avx512") != 0 && strcmp (t.isa, "amx") != 0 && t.q8_gemm4 == NULL,
          "cpu_mask AVX2 stops below AVX-512 (isa %s)", t.isa);
   mn_kernels_init (&t, MN_KERNEL_CPU_AVX2 | MN_KERNEL_CPU_AVX512);
-  check (strcmp (t.isa, "amx") != 0, "cpu_mask AVX2 | AVX-512 stops below AMX (isa %s)", t.isa);
+  check (strcmp (t.isa, "amx") != 0 && t.f32_gemm_split == NULL,
+         "cpu_mask AVX2 | AVX-512 stops below AMX (isa %s)", t.isa);
   mn_kernels_init_c (&t);
-  check (t.f32_gemm == mn_f32_gemm_c && t.f32_dwconv == mn_f32_dwconv_c
+  check (t.f32_gemm == mn_f32_gemm_c && t.f32_gemm_split == NULL && t.f32_dwconv == mn_f32_dwconv_c
              && t.q8_conv == mn_q8_conv_c && t.q8_dwconv == mn_q8_dwconv_c
              && t.q8_add == mn_q8_add,
          "mn_kernels_init_c fills the C twins");
@@ -1861,6 +1930,7 @@ main (int argc, char **argv)
   test_q8_dwconv ();
   test_q8_conv ();
   test_f32_gemm ();
+  test_f32_gemm_split ();
   test_f32_convs ();
   test_q8_add ();
   test_q8_add_rescale_ties ();
