@@ -663,7 +663,8 @@ main (int argc, char **argv)
     printf (" %s", argv[i]);
   printf ("\n");
   printf ("OMP_WAIT_POLICY=%s, load average %.2f\n",
-          getenv ("OMP_WAIT_POLICY") ? getenv ("OMP_WAIT_POLICY") : "(unset)", machine_load_average ());
+          getenv ("OMP_WAIT_POLICY") ? getenv ("OMP_WAIT_POLICY") : "(unset)",
+          machine_load_average ());
 
   /* FMA peak for every thread count, before anything else runs */
   if (!fma_peak_available ()) {

@@ -2,10 +2,10 @@
  * portable C twin (layout in kernels.h).
  *
  * The twin adds hi + mid + lo back into the weight (exact: together they
- * are its 24 significant bits) and then computes as mn_f32_gemm_c does,
- * so on any weights the split represents exactly it gives mn_f32_gemm_c's
- * bits: the tests check the layout that way, and the AMX twin against it
- * within float tolerance (its products and sums are the tile unit's). */
+ * are its 24 significant bits) and runs mn_f32_gemm_c on them, so on any
+ * weights the split represents exactly it gives mn_f32_gemm_c's bits: the
+ * tests check the layout that way, and the AMX twin against it within
+ * float tolerance (its products and sums are the tile unit's). */
 #include "kernels.h"
 
 #include <string.h>
@@ -126,6 +126,8 @@ mn_f32_gemm_split_pack (int n, int k, const float *w, const float *bias, void *p
   }
 }
 
+/* Each panel's parts added back into float weights (exactly), then the
+ * plain C twin on that one panel. */
 void
 mn_f32_gemm_split_c (int m, int n, int k, int n_begin, int n_end, const float *a, size_t a_stride,
                      const void *packed, float *c, size_t c_stride, const float *residual,
@@ -133,39 +135,26 @@ mn_f32_gemm_split_c (int m, int n, int k, int n_begin, int n_end, const float *a
 {
   if (n_end > n)
     n_end = n;
+  if (k > MN_F32_SPLIT_K_MAX) /* never packed so (mn_f32_gemm_split_suits) */
+    return;
   const size_t pb = panel_bytes (k);
+  float plain[(MN_F32_SPLIT_K_MAX + 1) * NR];   /* one panel of mn_f32_gemm_pack's layout */
   for (int n0 = n_begin; n0 < n_end; n0 += NR) {
     const uint8_t *panel = (const uint8_t *) packed + (size_t) (n0 / NR) * pb;
-    const int nr = n_end - n0 < NR ? n_end - n0 : NR;
-    float biases[NR];
-    memcpy (biases, panel, sizeof biases);
-
-    for (int i = 0; i < m; i++) {
-      const float *arow = a + (size_t) i * a_stride;
-      float acc[NR];
-      for (int j = 0; j < NR; j++)
-        acc[j] = biases[j];
-      for (int kk = 0; kk < k; kk++) {
-        const uint16_t *hi = (const uint16_t *) (panel + NR * sizeof (float)
-                                                 + (size_t) (kk / KB) * 3 * PART_BYTES);
-        const size_t row = (size_t) (kk % KB / 2) * NR * 2 + (size_t) (kk % 2);
-        const float av = arow[kk];
-        for (int j = 0; j < NR; j++) {
-          const size_t at = row + (size_t) j * 2;
-          const float wv = from_bf16 (hi[at]) + from_bf16 (hi[at + PART_BYTES / 2])
-                           + from_bf16 (hi[at + PART_BYTES]);
-          acc[j] += av * wv;
-        }
-      }
-      float *crow = c + (size_t) i * c_stride + n0;
-      for (int j = 0; j < nr; j++) {
-        float v = acc[j];
-        v = v < out_min ? out_min : v;
-        v = v > out_max ? out_max : v;
-        if (residual)
-          v += residual[(size_t) i * c_stride + n0 + j];
-        crow[j] = v;
+    memcpy (plain, panel, NR * sizeof (float));
+    for (int kk = 0; kk < k; kk++) {
+      const uint16_t *hi = (const uint16_t *) (panel + NR * sizeof (float)
+                                               + (size_t) (kk / KB) * 3 * PART_BYTES);
+      const size_t row = (size_t) (kk % KB / 2) * NR * 2 + (size_t) (kk % 2);
+      for (int j = 0; j < NR; j++) {
+        const size_t at = row + (size_t) j * 2;
+        const float wv = from_bf16 (hi[at]) + from_bf16 (hi[at + PART_BYTES / 2])
+                         + from_bf16 (hi[at + PART_BYTES]);
+        plain[(size_t) (kk + 1) * NR + (size_t) j] = wv;
       }
     }
+    const int nc = n_end - n0 < NR ? n_end - n0 : NR;
+    mn_f32_gemm_c (m, nc, k, 0, nc, a, a_stride, plain, c + n0, c_stride,
+                   residual ? residual + n0 : NULL, out_min, out_max);
   }
 }

@@ -1121,10 +1121,12 @@ test_f32_gemm_split (void)
   static const int ms[] = { 1, 2, 15, 16, 17, 31, 32, 33, 47, 49, 64, 98 };
   static const int ns[] = { 1, 5, 16, 17, 31, 32, 33, 48, 96, 100 };
   static const int ks[] = { 1, 2, 17, 31, 32, 33, 63, 64, 65, 96, 160, 1023, 1024 };
-  for (int t = 0; t < 120; t++)
-    test_f32_gemm_case (pick (ms, 12), pick (ns, 10), pick (ks, 13),
-                        rnd () % 3 == 0 ? rnd_range (1, 5) : 0, rnd () % 3 == 0 ? rnd_range (1, 5) : 0,
+  for (int t = 0; t < 120; t++) {
+    const size_t extra_a = rnd () % 3 == 0 ? rnd_range (1, 5) : 0;
+    const size_t extra_c = rnd () % 3 == 0 ? rnd_range (1, 5) : 0;
+    test_f32_gemm_case (pick (ms, 12), pick (ns, 10), pick (ks, 13), extra_a, extra_c,
                         rnd () % 2 == 0, true);
+  }
   test_f32_gemm_case (196, 576, 96, 0, 0, true, true);   /* V2's 14x14 expansion */
   test_f32_gemm_case (49, 320, 960, 0, 0, false, true);  /* and a 7x7 projection */
 }

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "kernels.h"
+#include "x86/amx_tile_config.h"
 
 #define NR MN_F32_GEMM_NR
 #define KB MN_F32_SPLIT_KB
@@ -50,19 +51,12 @@ void mn_f32_gemm_split_amx (int m, int n, int k, int n_begin, int n_end, const f
 #define B0 6
 #define B1 7
 
-typedef struct {
-  uint8_t palette, start_row;
-  uint8_t reserved[14];
-  uint16_t colsb[16];
-  uint8_t rows[16];
-} tile_config;
-
 /* Every tile 16 rows of 64 bytes: 16 float sums, 32 bfloat16 k, or 16
  * pairs of k for 16 channels. */
 static void
 configure (void)
 {
-  tile_config cfg;
+  mn_amx_tile_config cfg;
   memset (&cfg, 0, sizeof cfg);
   cfg.palette = 1;
   for (int t = C00; t <= B1; t++) {
@@ -204,12 +198,9 @@ mn_f32_gemm_split_amx (int m, int n, int k, int n_begin, int n_end, const float 
 {
   if (n_end > n)
     n_end = n;
-  if (k > MN_F32_SPLIT_K_MAX) { /* the planner never asks: the planes would not fit */
-    mn_f32_gemm_split_c (m, n, k, n_begin, n_end, a, a_stride, packed, c, c_stride, residual,
-                         out_min, out_max);
-    return;
-  }
-  if (m <= 0 || n_begin >= n_end || k <= 0)
+  /* k past MN_F32_SPLIT_K_MAX is never packed so (mn_f32_gemm_split_suits):
+   * the planes would not fit */
+  if (m <= 0 || n_begin >= n_end || k <= 0 || k > MN_F32_SPLIT_K_MAX)
     return;
   const int kp = (k + KB - 1) / KB * KB;
   const size_t pb = mn_f32_gemm_split_packed_size (NR, k);

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "kernels.h"
+#include "x86/amx_tile_config.h"
 #include "x86/q8_gemm4_avx512.h"
 
 #define NR MN_Q8_GEMM4_NR  /* 16 channels: a C tile's columns */
@@ -55,18 +56,10 @@ void mn_q8_gemm4_amx (int m, int n, int k, int n_begin, int n_end, const uint8_t
 #define TILE_STORE(t, p, stride) _tile_stored (t, p, stride)
 #define TILE_DPBUSD(c, a, b) _tile_dpbusd (c, a, b)
 
-/* The LDTILECFG operand (palette 1). */
-typedef struct {
-  uint8_t palette, start_row;
-  uint8_t reserved[14];
-  uint16_t colsb[16];
-  uint8_t rows[16];
-} tile_config;
-
 static void
 configure (int tail)
 {
-  tile_config cfg;
+  mn_amx_tile_config cfg;
   memset (&cfg, 0, sizeof cfg);
   cfg.palette = 1;
   for (int t = C00; t <= C11; t++) {
