@@ -62,30 +62,6 @@ drop_constant_data (mn_graph *g)
   g->num_blocks = 0;
 }
 
-/* Each 8-bit step's requantisation classified once for the kernels that
- * would otherwise scan its channels on every call. */
-static void
-prepare_requants (const mn_kernel_table *k, mn_plan *p)
-{
-  if (!k->q8_requant_prepare)
-    return;
-  for (int i = 0; i < p->num_steps; i++) {
-    mn_step *st = &p->steps[i];
-    switch (st->kind) {
-      case MN_STEP_Q8_CONV:
-      case MN_STEP_Q8_DWCONV:
-        k->q8_requant_prepare (&st->rq, st->geom.out_c);
-        break;
-      case MN_STEP_Q8_GEMM:
-      case MN_STEP_Q8_GEMV:
-        k->q8_requant_prepare (&st->rq, st->n);
-        break;
-      default:
-        break;
-    }
-  }
-}
-
 mn_status
 mn_model_load_memory (const void *data, size_t size, const mn_config *c, mn_model **out)
 {
@@ -115,7 +91,6 @@ mn_model_load_memory (const void *data, size_t size, const mn_config *c, mn_mode
   if (st != MN_OK)
     goto fail;
   drop_constant_data (&m->graph);
-  prepare_requants (&m->kernels, &m->plan);
   mn_log (&log, MN_LOG_DEBUG, "mn_model_load: %d ops, %llu MACs, %llu parameters, kernels: %s",
           m->graph.num_nodes, (unsigned long long) m->plan.total_macs,
           (unsigned long long) m->plan.total_params, m->kernels.isa);

@@ -305,7 +305,8 @@ bias_f32 (const mn_graph *g, const mn_node *nd, int channels, float **owned)
 
 /* CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED, packed for the kernels
  * of kt: 8-bit GEMMs (m > 1) for its q8_gemm4 where it has one, the float
- * GEMMs it suits for its f32_gemm_split where it has one. */
+ * GEMMs it suits for its f32_gemm_split where it has one; the 8-bit
+ * requantisation classified by its q8_requant_prepare where it has one. */
 static mn_status
 plan_conv_like (const mn_graph *g, const mn_node *nd, mn_step *s, const mn_kernel_table *kt,
                 const mn_logger *log)
@@ -392,6 +393,8 @@ plan_conv_like (const mn_graph *g, const mn_node *nd, mn_step *s, const mn_kerne
   st = build_requant (s, nd, in, w, out, channels, log);
   if (st != MN_OK)
     return st;
+  if (kt->q8_requant_prepare)
+    kt->q8_requant_prepare (&s->rq, channels);
   int32_t *bias = NULL, *wzp = weight_zero_points (w, channels);
   uint8_t *wq = const_u8_domain (w);
   bias_i32 (g, nd, channels, &bias);

@@ -101,7 +101,9 @@ typedef struct {
 /* Weights packed for kt's kernels: the 8-bit 1x1 layers in
  * mn_q8_gemm4_pack ()'s layout (steps with quads set) where kt has a
  * q8_gemm4, the float 1x1 layers mn_f32_gemm_split_suits () in
- * mn_f32_gemm_split_pack ()'s (split set) where it has an f32_gemm_split. */
+ * mn_f32_gemm_split_pack ()'s (split set) where it has an f32_gemm_split;
+ * the 8-bit steps' requantisation prepared (rq.prepared) where it has a
+ * q8_requant_prepare. */
 mn_status mn_plan_build (const mn_graph *g, mn_plan *p, const mn_kernel_table *kt,
                          const mn_logger *log);
 void mn_plan_clear (mn_plan *p);

@@ -396,6 +396,48 @@ test_model_facts (void)
   mn_model_unref (&m);
 }
 
+/* The planner lays the weights out for the kernel table it got: the 8-bit
+ * steps' requantisation prepared where the table can (the SIMD twins'
+ * shortcut past the per-call scan), the float 1x1 layers
+ * mn_f32_gemm_split_suits () on split weights exactly where the table has
+ * the split kernel, and none below AMX. */
+static void
+test_kernel_layouts (void)
+{
+  static const unsigned masks[] = { 0, MN_CPU_AVX2 | MN_CPU_AVX512, MN_CPU_ALL };
+  static const char *files[] = { "mobilenet_v2_1.0_224_quant.tflite",
+                                 "mobilenet_v2_1.0_224_float.tflite" };
+  for (size_t mi = 0; mi < sizeof masks / sizeof masks[0]; mi++)
+    for (size_t fi = 0; fi < 2; fi++) {
+      mn_model *m = NULL;
+      mn_session *s = open_session_cpu (files[fi], 1, masks[mi], &m);
+      CHECK (s != NULL, "%s loads (cpu mask %#x)", files[fi], masks[mi]);
+      if (!s)
+        continue;
+      const mn_kernel_table *kt = &m->kernels;
+      int unprepared = 0, wrong_layout = 0, split = 0;
+      for (int i = 0; i < m->plan.num_steps; i++) {
+        const mn_step *st = &m->plan.steps[i];
+        const bool q8 = st->kind == MN_STEP_Q8_CONV || st->kind == MN_STEP_Q8_DWCONV
+                        || st->kind == MN_STEP_Q8_GEMM || st->kind == MN_STEP_Q8_GEMV;
+        unprepared += q8 && (st->rq.prepared > 0) != (kt->q8_requant_prepare != NULL);
+        const bool suits = st->kind == MN_STEP_F32_GEMM && kt->f32_gemm_split
+                           && mn_f32_gemm_split_suits (st->m, st->n, st->k);
+        wrong_layout += st->split != suits;
+        split += st->split;
+      }
+      CHECK (unprepared == 0 && wrong_layout == 0,
+             "%s on %s kernels: %d 8-bit steps prepared otherwise than the table can, %d float "
+             "steps on the wrong weight layout", files[fi], kt->isa, unprepared, wrong_layout);
+      /* V2 float's 1x1 layers of 96 channels or more: 10 at 14x14, 8 at 7x7 */
+      const int expected = fi == 1 && kt->f32_gemm_split ? 18 : 0;
+      CHECK (split == expected, "%s on %s kernels: %d layers on split weights, expected %d",
+             files[fi], kt->isa, split, expected);
+      mn_session_destroy (&s);
+      mn_model_unref (&m);
+    }
+}
+
 /* mean/std from the config replace the default (x - 127.5) / 127.5 of a
  * float model; NaN keeps the model's own. */
 static void
@@ -628,6 +670,7 @@ main (void)
   if (!tu_shared_dir ())
     return tu_finish ();
   test_model_facts ();
+  test_kernel_layouts ();
   test_raw_goldens ();
   test_photo_goldens ();
   test_float_matches_quant ();
