@@ -188,9 +188,7 @@ expand (const mn_step *ex, const mn_kernel_table *k, const void *in, int in_w, i
   if (ex->kind == MN_STEP_F32_GEMM)
     mn_step_f32_gemm (ex, k, m, 0, ex->n, (const float *) in + a_off, dst, (size_t) ex->n, NULL);
   else
-    (ex->quads ? k->q8_gemm4 : k->q8_gemm) (m, ex->n, ex->k, 0, ex->n,
-                                            (const uint8_t *) in + a_off, (size_t) ex->k,
-                                            ex->packed, dst, (size_t) ex->n, &ex->rq);
+    mn_step_q8_gemm (ex, k, m, 0, ex->n, (const uint8_t *) in + a_off, dst, (size_t) ex->n);
 }
 
 /* Depthwise output rows [y0, y1) from the expansion rows [first, ...) in
@@ -217,9 +215,7 @@ project (const mn_step *pr, const mn_kernel_table *k, const mn_fused_block_io *i
     mn_step_f32_gemm (pr, k, m, 0, pr->n, src, (float *) io->project_out + off, (size_t) pr->n,
                       io->residual ? (const float *) io->residual + off : NULL);
   else
-    (pr->quads ? k->q8_gemm4 : k->q8_gemm) (m, pr->n, pr->k, 0, pr->n, src, (size_t) pr->k,
-                                            pr->packed, (uint8_t *) io->project_out + off,
-                                            (size_t) pr->n, &pr->rq);
+    mn_step_q8_gemm (pr, k, m, 0, pr->n, src, (uint8_t *) io->project_out + off, (size_t) pr->n);
   if (!io->add_out)
     return;
   const mn_step *add = pr + 1;

@@ -67,8 +67,8 @@ typedef struct {
   uint32_t fill;          /* pad fill pattern */
 } mn_step;
 
-/* A float GEMM step's rows [0, m) of a (k floats a row), channels
- * [n_begin, n_end), into c: on the kernel its weights were packed for. */
+/* A GEMM step's rows [0, m) of a (k values a row), channels [n_begin,
+ * n_end), into c: on the kernel its weights were packed for. */
 static inline void
 mn_step_f32_gemm (const mn_step *st, const mn_kernel_table *kt, int m, int n_begin, int n_end,
                   const float *a, float *c, size_t c_stride, const float *residual)
@@ -79,6 +79,14 @@ mn_step_f32_gemm (const mn_step *st, const mn_kernel_table *kt, int m, int n_beg
   else
     kt->f32_gemm (m, st->n, st->k, n_begin, n_end, a, (size_t) st->k, st->packed, c, c_stride,
                   residual, st->f_min, st->f_max);
+}
+
+static inline void
+mn_step_q8_gemm (const mn_step *st, const mn_kernel_table *kt, int m, int n_begin, int n_end,
+                 const uint8_t *a, uint8_t *c, size_t c_stride)
+{
+  (st->quads ? kt->q8_gemm4 : kt->q8_gemm) (m, st->n, st->k, n_begin, n_end, a, (size_t) st->k,
+                                            st->packed, c, c_stride, &st->rq);
 }
 
 /* Where each tensor's bytes live at run time. */

@@ -422,7 +422,10 @@ run_parallel_step (const mn_session *s, const mn_step *st, int part, int parts)
        * where m >= n: V2 float 3 % faster (the 14x14 expansions).  Cutting
        * rows at multiples of 16 instead, so that no AMX tile tail is cut
        * in two (alone, 98 + 98 rows cost 3.5 us more than one call, 96 +
-       * 100 only 1.3), left V2 8-bit unchanged.  Each output element is
+       * 100 only 1.3), left V2 8-bit unchanged; the float steps on split
+       * weights (AMX) by channel panels made V2 float 7 % slower (each
+       * thread splits every activation row into bfloat16 parts), their
+       * rows at multiples of 16 changed nothing.  Each output element is
        * computed by the same code either way. */
       const bool by_rows =
           st->m >= parts && (2 * (uint64_t) st->m * (uint64_t) (st->k + st->n) >=
@@ -445,8 +448,7 @@ run_parallel_step (const mn_session *s, const mn_step *st, int part, int parts)
                               ? (const float *) tensor_ptr (s, st->in1) + (size_t) m0 * st->n
                               : NULL);
       else
-        (st->quads ? k->q8_gemm4 : k->q8_gemm) (m1 - m0, st->n, st->k, n0, n1, a, (size_t) st->k,
-                                                st->packed, c, (size_t) st->n, &st->rq);
+        mn_step_q8_gemm (st, k, m1 - m0, n0, n1, a, c, (size_t) st->n);
       return (double) (m1 - m0) / st->m * (n1 - n0) / st->n;
     }
     case MN_STEP_Q8_GEMV: {
