@@ -6,37 +6,30 @@
 #include <string.h>
 #include <time.h>
 
+static double
+clock_ms (clockid_t clock)
+{
+  struct timespec ts;
+  clock_gettime (clock, &ts);
+  return (double) ts.tv_sec * 1e3 + 1e-6 * (double) ts.tv_nsec;
+}
+
 double
 machine_now_ms (void)
 {
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (double) ts.tv_sec * 1e3 + 1e-6 * (double) ts.tv_nsec;
+  return clock_ms (CLOCK_MONOTONIC);
 }
 
 double
 machine_cpu_ms (void)
 {
-  struct timespec ts;
-  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return (double) ts.tv_sec * 1e3 + 1e-6 * (double) ts.tv_nsec;
+  return clock_ms (CLOCK_PROCESS_CPUTIME_ID);
 }
 
 double
 machine_thread_cpu_ms (void)
 {
-  struct timespec ts;
-  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
-  return (double) ts.tv_sec * 1e3 + 1e-6 * (double) ts.tv_nsec;
-}
-
-void
-machine_sleep_ms (double ms)
-{
-  if (!(ms > 0.0))
-    return;
-  struct timespec ts = { (time_t) (ms / 1e3), (long) (fmod (ms, 1e3) * 1e6) };
-  nanosleep (&ts, NULL);
+  return clock_ms (CLOCK_THREAD_CPUTIME_ID);
 }
 
 double

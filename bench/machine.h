@@ -15,9 +15,6 @@ double machine_now_ms (void);
 double machine_cpu_ms (void);
 double machine_thread_cpu_ms (void);   /* the calling thread's */
 
-/* Sleeps ms milliseconds (nothing for ms <= 0). */
-void machine_sleep_ms (double ms);
-
 /* The 1-minute load average, or -1 where it cannot be read. */
 double machine_load_average (void);
 

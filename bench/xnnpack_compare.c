@@ -12,7 +12,7 @@
  *
  *   xnnpack_compare [--threads 1,2] [--seconds S] [--models m1,m2,...]
  *                   [--shared DIR] [--image FILE.rgb] [--min-runs N]
- *                   [--fma-seconds S] [--gap-ms G] [--block N]
+ *                   [--fma-seconds S] [--block N]
  */
 #include <errno.h>
 #include <math.h>
@@ -58,7 +58,6 @@ typedef struct {
   double seconds;
   int min_runs;
   double fma_seconds;
-  double gap_ms;
   int block;              /* timed runs a turn (A x block, B x block, ...) */
   const char *shared;
   const char *image;
@@ -284,7 +283,6 @@ lane_turn (const options *o, lane *l, int block)
   for (int j = 0; j < block; j++) {
     if (l->n == l->cap && !lane_grow (l))
       return false;
-    machine_sleep_ms (o->gap_ms);
     const double t0 = machine_now_ms ();
     lane_run (l);
     const double t1 = machine_now_ms ();
@@ -498,15 +496,13 @@ usage (FILE *f)
   fprintf (f,
            "Usage: xnnpack_compare [--threads 1,2] [--seconds S] [--models m1,m2,...]\n"
            "                       [--shared DIR] [--image FILE.rgb] [--min-runs N]\n"
-           "                       [--fma-seconds S] [--gap-ms G] [--block N]\n"
+           "                       [--fma-seconds S] [--block N]\n"
            "  --models    names in DIR/models (with or without .tflite) or paths\n"
            "  --shared    the shared data folder (default $MOBILENET_SHARED_DIR, else %s)\n"
            "  --image     224x224 raw RGB photo, resized to each model (default\n"
            "              DIR/images/bird.rgb; a fixed pattern when missing)\n"
            "  --seconds   minimum timed seconds for each engine (default 3)\n"
            "  --min-runs  minimum timed runs for each engine (default 5)\n"
-           "  --gap-ms    sleep before each timed run, so that the other engine's\n"
-           "              spinning workers have gone to sleep (default 0)\n"
            "  --block     timed runs an engine takes per turn, after one untimed run\n"
            "              when above 1 (default 20; 1: run by run, A B A B)\n",
            BENCH_SHARED_DIR);
@@ -561,8 +557,6 @@ parse_options (int argc, char **argv, options *o)
       o->seconds = atof (v);
     } else if (!strcmp (a, "--fma-seconds")) {
       o->fma_seconds = atof (v);
-    } else if (!strcmp (a, "--gap-ms")) {
-      o->gap_ms = atof (v);
     } else if (!strcmp (a, "--min-runs")) {
       o->min_runs = atoi (v);
     } else if (!strcmp (a, "--block")) {
