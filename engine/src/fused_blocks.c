@@ -18,6 +18,13 @@ is_f32 (mn_step_kind k)
   return k == MN_STEP_F32_GEMM || k == MN_STEP_F32_CONV;
 }
 
+/* Bytes an element of the tensors a block's expansion k reads and writes. */
+static size_t
+element_size (mn_step_kind k)
+{
+  return is_f32 (k) ? sizeof (float) : 1;
+}
+
 static int
 storage (const mn_plan *p, int t)
 {
@@ -93,7 +100,7 @@ size_bands (const mn_plan *p, size_t budget, mn_fused_block *b)
 {
   const mn_step *ex = &p->steps[b->expand];
   const mn_conv_geom *g = &ex[1].geom;
-  const size_t esz = is_f32 (ex->kind) ? sizeof (float) : 1;
+  const size_t esz = element_size (ex->kind);
   const size_t e_row = (size_t) g->in_w * (size_t) g->in_c * esz;
   const size_t d_row = (size_t) g->out_w * (size_t) g->out_c * esz;
   int band = 1;
@@ -116,7 +123,9 @@ mn_fused_blocks_find (const mn_plan *p, int graph_output, const mn_fusing *f,
   for (int pass = 0; pass < 2; pass++) { /* count, then (*out set) fill */
     count = 0;
     for (int i = 0; i + 2 < p->num_steps; i++) {
-      if (!is_block (p, i, graph_output) || p->tensors[p->steps[i].out].bytes < f->min_bytes)
+      if (!is_block (p, i, graph_output)
+          || p->tensors[p->steps[i].out].bytes / element_size (p->steps[i].kind)
+                 < f->min_elements)
         continue;
       const int last = ends_with_add (p, i, graph_output) ? i + 3 : i + 2;
       if (*out) {
@@ -234,7 +243,7 @@ mn_fused_block_run (const mn_fused_block *b, const mn_plan *p, const mn_kernel_t
 {
   const mn_step *ex = &p->steps[b->expand];
   const mn_conv_geom *g = &ex[1].geom;
-  const size_t esz = is_f32 (ex->kind) ? sizeof (float) : 1;
+  const size_t esz = element_size (ex->kind);
   const size_t e_row = (size_t) g->in_w * (size_t) g->in_c * esz;
   uint8_t *ebuf = scratch, *dbuf = (uint8_t *) scratch + b->expand_bytes;
   int have0 = 0, have1 = 0; /* the expansion rows in ebuf */

@@ -34,22 +34,29 @@ typedef struct {
 
 /* Which blocks run band by band, and how tall the bands are. */
 typedef struct {
-  size_t min_bytes;        /* blocks whose expanded tensor has this many
-                              bytes or more (SIZE_MAX: none) */
+  size_t min_elements;     /* blocks whose expanded tensor has this many
+                              elements or more (SIZE_MAX: none) */
   size_t band_bytes;       /* a thread's band buffers, at most (at least
                               one depthwise row a band) */
 } mn_fusing;
 
-/* Smaller expanded tensors stay in L2 layer by layer anyway.  V2 float,
- * alternating in one process: the 7 blocks from 112x112 to 28x28 (first
- * layer's included) band by band took 1 thread from 5.82 to 5.23 ms and 2
- * from 3.30 to 2.97; all 17 were slower than those 7 (5.36 and 3.04).  The
- * 8-bit networks' tensors are a quarter of the size (only the 112x112x96
- * expansion qualifies) and changed by less than the noise.  The bands'
- * budget leaves most of a 512 KiB L2 (Zen 3) for the weights and the
- * block's input and output rows; 128 KiB to 1 MiB were within 4 % of each
- * other here (2 MiB L2). */
-#define MN_FUSE_MIN_BYTES ((size_t) 512 * 1024)
+/* Blocks from 64 K expanded elements up, float and 8-bit alike: V2's
+ * first 14, not the three 7x7 ones (7x7x960, 47 K), which ran V2 float 3 %
+ * slower band by band at 1 thread and 7-8 % at 2 (7 rows cut 4 + 3, the
+ * boundary expansion row computed by both, the AMX steps called a band at
+ * a time).  V2 float, alternating in one process: the 7 blocks from
+ * 112x112 to 28x28 (first layer's included) band by band took 1 thread
+ * from 5.82 to 5.23 ms and 2 from 3.30 to 2.97 (the earlier rule, 512
+ * KiB); adding the 14x14 ones (75 K and 113 K elements) 0.7-1.7 % faster
+ * again at 1 thread and 1.9-3.2 % at 2.  V2 uint8 and TF2 int8 (whose
+ * tensors in bytes are a quarter, so that 512 KiB took only the 112x112
+ * block): these 14 blocks 1.4-2.1 % faster at 2 threads, within 0.6 % at
+ * 1.  V1 (its pointwise-depthwise-pointwise runs fuse the same way) moved
+ * both ways: 0.75/192 float 4 % faster, 0.5/160 float 2-3 % slower,
+ * 8-bit within 2 %.  The bands' budget leaves most of a 512 KiB L2 (Zen
+ * 3) for the weights and the block's input and output rows; 128 KiB to 1
+ * MiB were within 4 % of each other here (2 MiB L2). */
+#define MN_FUSE_MIN_ELEMENTS ((size_t) 64 * 1024)
 #define MN_FUSE_BAND_BYTES ((size_t) 256 * 1024)
 
 /* The blocks of plan p to run band by band: *out (malloc'd, NULL when

@@ -268,7 +268,7 @@ find_blocks (mn_session *s, const mn_fusing *f)
 mn_status
 mn_session_create (mn_model *m, const mn_config *c, mn_session **out)
 {
-  const mn_fusing f = { !c || c->fuse_blocks ? MN_FUSE_MIN_BYTES : SIZE_MAX,
+  const mn_fusing f = { !c || c->fuse_blocks ? MN_FUSE_MIN_ELEMENTS : SIZE_MAX,
                         MN_FUSE_BAND_BYTES };
   return mn_session_create_fusing (m, c, &f, out);
 }
