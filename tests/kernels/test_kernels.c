@@ -1464,9 +1464,9 @@ test_q8_add_rescale_ties (void)
 static void
 test_q8_mean_pool (void)
 {
-  enum { MAXN = 12544 * 64 };
-  uint8_t *in = xmalloc (MAXN), out[1280 + 8];
-  int32_t *nat = xmalloc (MAXN * 4), want[1280];
+  enum { MAXN = 12544 * 64, MAXCH = 4100 };
+  uint8_t *in = xmalloc (MAXN), out[MAXCH + 8];
+  int32_t *nat = xmalloc (MAXN * 4), want[MAXCH];
 
   for (int t = 0; t < 60; t++) {
     int hw, ch;
@@ -1476,6 +1476,11 @@ test_q8_mean_pool (void)
       p.is_int8 = t == 0;
       p.in_scale = 0.0235294122248888, p.out_scale = 0.019077831879258156;
       p.in_zero_point = t == 0 ? 0 : 3, p.out_zero_point = t == 0 ? 0 : 9;
+    } else if (t < 6) {          /* more channels than one pass over the rows takes */
+      hw = t + 1, ch = ((const int[]) { 2047, 2048, 2049, 4100 })[t - 2];
+      p.is_int8 = t % 2;
+      p.in_scale = 0.02, p.out_scale = 0.03;
+      p.in_zero_point = rnd_zero_point (), p.out_zero_point = rnd_zero_point ();
     } else {
       hw = pick ((const int[]) { 1, 2, 3, 4, 49, 16, 100, 12544 }, 8);
       ch = pick ((const int[]) { 1, 3, 7, 8, 17, 64 }, 6);
@@ -1513,7 +1518,7 @@ test_q8_mean_pool (void)
            p.is_int8 ? "int8" : "uint8", hw, ch, far);
     /* a channel range of the tensor, as the executor splits it */
     int c0 = rnd_range (0, ch - 1), c1 = rnd_range (c0 + 1, ch);
-    uint8_t part[1280];
+    uint8_t part[MAXCH];
     mn_q8_mean_hw (hw, c1 - c0, (size_t) ch, in + c0, part, &p);
     check (memcmp (part, out + c0, (size_t) (c1 - c0)) == 0,
            "q8_mean_hw channels [%d, %d) of %d differ from the whole call", c0, c1, ch);
