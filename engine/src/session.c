@@ -42,8 +42,7 @@ struct mn_session {
   float *scores;
   uint8_t input_lut[256];   /* pixel -> the 8-bit tensor an image is written to */
   bool input_identity;      /* input_lut[p] == p */
-  float input_lut_f32[256]; /* pixel -> normalised float input */
-  float input_mean, input_inv_std; /* its formula (pixel_to_float ()) */
+  float input_mean, input_inv_std; /* float input: pixel_to_float () */
   /* An input whose only reader is a first QUANTIZE (float to 8 bits) or
    * REQUANTIZE step: input_lut then holds that step's own function applied
    * to the pixel -> input values, an image is written straight into the
@@ -166,8 +165,8 @@ plan_arena (mn_session *s)
   return s->arena ? MN_OK : MN_ERR_NO_MEMORY;
 }
 
-/* A pixel's normalised float value: the float input's formula, computed
- * the same way for the table and for each image. */
+/* A pixel's normalised float value (float models' input), for each image
+ * and for the quantised table of fuse_input_quantize () alike. */
 static inline float
 pixel_to_float (uint8_t p, float mean, float inv_std)
 {
@@ -184,8 +183,6 @@ build_input_lut (mn_session *s, float mean, float std)
   if (in->type == MN_DTYPE_FLOAT32) {
     s->input_mean = mean;
     s->input_inv_std = 1.f / std;
-    for (int p = 0; p < 256; p++)
-      s->input_lut_f32[p] = pixel_to_float ((uint8_t) p, mean, s->input_inv_std);
     return;
   }
   const double scale = in->scales[0];
@@ -226,9 +223,12 @@ fuse_input_quantize (mn_session *s)
       return;
   const mn_step *st = &p->steps[0];
   uint8_t mapped[256];
-  if (f32)
-    mn_q8_quantize (256, s->input_lut_f32, mapped, st->out_scale, st->out_zero_point, 0, 255);
-  else
+  if (f32) {
+    float real[256];
+    for (int v = 0; v < 256; v++)
+      real[v] = pixel_to_float ((uint8_t) v, s->input_mean, s->input_inv_std);
+    mn_q8_quantize (256, real, mapped, st->out_scale, st->out_zero_point, 0, 255);
+  } else
     mn_q8_requantize (256, s->input_lut, mapped, st->in_zero_point, st->multiplier[0],
                       st->shift[0], st->out_zero_point, 0, 255);
   bool identity = true;
@@ -601,8 +601,8 @@ write_input_rows (const mn_session *s, const uint8_t *rgb, size_t stride, int y0
   for (int y = y0; y < y1; y++) {
     const uint8_t *src = rgb + (size_t) y * stride;
     if (t->type == MN_DTYPE_FLOAT32 && !s->quantize_fused) {
-      /* computed, not looked up, so that it vectorises: V2's image took
-       * 35 us instead of 55 at 1 thread (most of it now the stores) */
+      /* computed, not looked up in a table, so that it vectorises: V2's
+       * image took 35 us instead of 55 at 1 thread (most of it the stores) */
       float *f = (float *) dst + (size_t) y * row;
       const float mean = s->input_mean, inv_std = s->input_inv_std;
 #pragma omp simd
