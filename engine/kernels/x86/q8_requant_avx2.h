@@ -119,7 +119,7 @@ mn_q8_rq_mode_scan (const mn_requant *rq, int c0, int c1)
   return clamped ? MN_Q8_RQ_CLAMPED : MN_Q8_RQ_PLAIN;
 }
 
-/* The mode for channels [c0, c1): the one mn_q8_requant_prepare () found
+/* The mode for channels [c0, c1): the one the table's q8_requant_prepare () found
  * for all of rq's channels (exact for any of them: each mode's conditions
  * hold for every channel it covers), else a scan of these.  Scanning on
  * every call was 29,000 channels a V2 run, about 1 % of it. */
