@@ -35,7 +35,7 @@ mn_f32_gemm_split_packed_size (int n, int k)
 bool
 mn_f32_gemm_split_suits (int m, int n, int k)
 {
-  return m >= 32 && n >= 96 && k >= 64 && k <= MN_F32_SPLIT_K_MAX;
+  return m >= 32 && n >= 64 && k >= 64 && k <= MN_F32_SPLIT_K_MAX;
 }
 
 static uint32_t
