@@ -1130,8 +1130,8 @@ test_f32_gemm_split (void)
   test_f32_gemm_case (196, 576, 96, 0, 0, true, true);   /* V2's 14x14 expansion */
   test_f32_gemm_case (49, 320, 960, 0, 0, false, true);  /* and a 7x7 projection */
   /* weights past the kernel's L2 share, rows in groups of blocks: V2's
-   * last 1x1 layer (a group of 2 blocks, the second of 17 rows), three
-   * groups of 96 rows with a last of 8, and a group of 5 blocks with 2
+   * last 1x1 layer (a group of 2 blocks, the second of 17 rows), two
+   * groups of 96 rows and a last of 8, and a group of 5 blocks with 2
    * rows in the last */
   test_f32_gemm_case (49, 1280, 320, 0, 0, false, true);
   test_f32_gemm_case (200, 700, 320, 3, 2, true, true);

@@ -6,12 +6,13 @@
  * (split_rows ()).  With a = ah + am + al and w = wh + wm + wl, one
  * TDPBF16PS adds 16 x 16 x 32 products of parts exactly into float sums,
  * and six of the nine part products make the float product (the three
- * dropped, am wl, al wm and al wl, are below 2^-22 of it).  A TDPBF16PS takes about 5 ns whatever its
- * rows (so a tile of 1 row costs one of 16): six of them, 49,152
- * products, to a step of 32 k of a block, 2.3 times AVX-512's FMA rate at
- * best.  Alone on V2's 14x14 and 7x7 layers this ran in 0.65-0.85 of the
- * AVX-512 twin's time with the weights in L2, 0.85-0.95 from L3, to
- * within 3e-7 of the products' magnitude (the FMA chain: 2-3e-7).
+ * dropped, am wl, al wm and al wl, are below 2^-22 of it).  A TDPBF16PS
+ * takes about 5 ns whatever its rows (so a tile of 1 row costs one of
+ * 16): six of them, 49,152 products, to a step of 32 k of a block, 2.3
+ * times AVX-512's FMA rate at best.  Alone on V2's 14x14 and 7x7 layers
+ * this ran in 0.65-0.85 of the AVX-512 twin's time with the weights in
+ * L2, 0.85-0.95 from L3, to within 3e-7 of the products' magnitude (the
+ * FMA chain: 2-3e-7).
  *
  * A block is 32 rows x 32 channels (four C tiles, as many as the eight
  * tile registers allow with two A and two B); rows past m in the block's
@@ -24,10 +25,10 @@
  * stream from L3 once for the group, not once a block (V2's 1280 x 320
  * layer alone: 0.86 of the time; V2 float 0.98-1.0 at 1 thread and
  * 0.96-0.97 at 2).  Smaller weights stay in L2 and the group is one
- * block, whose planes stay in L1.  The sums are stored to
- * the stack, and the epilogue adds the bias, clamps, adds the residual
- * and stores (the last panel's live channels under a mask).  Prefetching
- * the next step's weights was slower. */
+ * block, whose planes stay in L1.  The sums are stored to the stack, and
+ * the epilogue adds the bias, clamps, adds the residual and stores (the
+ * last panel's live channels under a mask).  Prefetching the next step's
+ * weights was slower. */
 #include <immintrin.h>
 #include <stdint.h>
 #include <string.h>
@@ -88,9 +89,10 @@ load_live (int k, int j, const float *src)
  * the tile and the k past k are zero.  The parts are cut, not rounded: hi
  * is a's top 8 significant bits, mid the next 8 of what is left, lo the
  * rest (8 bits at most, as a has 24), each difference exact in float and
- * each part exact in bfloat16, so two bit-ands, two subtractions and a
- * third of a two-register conversion a part of 16 floats, half the
- * instructions of rounding each part (the conversions there and back):
+ * each part exact in bfloat16: 16 floats take two bit-ands, two
+ * subtractions and one and a half two-register conversions for their
+ * three parts, half the instructions of rounding each part (conversions
+ * there and back):
  * V2's 14x14 and 7x7 layers alone took 0.95 of the time, 0.86 at k 576
  * and 96 channels.  The tile products then miss a mid x w lo and a lo x w
  * mid (below 2^-23 and 2^-22 of the product against 2^-24 rounded), well
