@@ -97,9 +97,9 @@ typedef void (*mn_f32_gemm_split_fn) (int m, int n, int k, int n_begin, int n_en
  * 7x7 layers with 96 channels or more took 0.65-0.85 of the AVX-512
  * twin's time with their weights in L2, 0.85-0.95 coming from L3; with
  * activations cut rather than rounded into parts, the 64-channel ones
- * too (V2 float 0.6-2.5 % faster at 1 and 2 threads); k of 32 (the
- * 28x28 expansions) gained nothing reliable (0.97-1.0 of the time at 1
- * thread, 0.99-1.01 at 2). */
+ * too (V2 float 0.975-0.994 of the time at 1 thread, 0.986-1.012 at 2,
+ * alternating in one process); k of 32 (the 28x28 expansions) gained
+ * nothing reliable (0.97-1.0 of the time at 1 thread, 0.99-1.01 at 2). */
 bool mn_f32_gemm_split_suits (int m, int n, int k);
 
 /* General convolution (any kernel size, stride, padding; used for the first
