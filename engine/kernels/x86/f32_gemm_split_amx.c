@@ -92,12 +92,11 @@ load_live (int k, int j, const float *src)
  * each part exact in bfloat16: 16 floats take two bit-ands, two
  * subtractions and one and a half two-register conversions for their
  * three parts, half the instructions of rounding each part (conversions
- * there and back):
- * V2's 14x14 and 7x7 layers alone took 0.95 of the time, 0.86 at k 576
- * and 96 channels.  The tile products then miss a mid x w lo and a lo x w
- * mid (below 2^-23 and 2^-22 of the product against 2^-24 rounded), well
- * under the float sums' own rounding: the kernel tests see the same worst
- * errors either way. */
+ * there and back): V2's 14x14 and 7x7 layers alone took 0.95 of the
+ * time, 0.86 at k 576 and 96 channels.  The tile products then miss a
+ * mid x w lo and a lo x w mid (below 2^-23 and 2^-22 of the product
+ * against 2^-24 rounded), well under the float sums' own rounding: the
+ * kernel tests see the same worst errors either way. */
 static void
 split_rows (int rows, int k, int kp, const float *a, size_t a_stride, uint16_t *planes)
 {
@@ -123,6 +122,13 @@ split_rows (int rows, int k, int kp, const float *a, size_t a_stride, uint16_t *
   for (int p = 0; p < 3 && rows < tile_rows; p++)
     memset (planes + p * plane + (size_t) rows * (size_t) kp, 0,
             (size_t) (tile_rows - rows) * (size_t) kp * sizeof (uint16_t));
+}
+
+/* The rows of the 32-row block at m0 of a group of g_rows. */
+static int
+block_rows (int g_rows, int m0)
+{
+  return g_rows - m0 < BLOCK_ROWS ? g_rows - m0 : BLOCK_ROWS;
 }
 
 /* The tile products of one pair of loaded A and B tiles into the C tiles
@@ -246,8 +252,7 @@ mn_f32_gemm_split_amx (int m, int n, int k, int n_begin, int n_end, const float 
   for (int g0 = 0; g0 < m; g0 += group) {
     const int g_rows = m - g0 < group ? m - g0 : group;
     for (int m0 = 0; m0 < g_rows; m0 += BLOCK_ROWS)
-      split_rows (g_rows - m0 < BLOCK_ROWS ? g_rows - m0 : BLOCK_ROWS, k, kp,
-                  a + (size_t) (g0 + m0) * a_stride, a_stride,
+      split_rows (block_rows (g_rows, m0), k, kp, a + (size_t) (g0 + m0) * a_stride, a_stride,
                   planes + (size_t) (m0 / BLOCK_ROWS) * block_planes);
     for (int n0 = n_begin; n0 < n_end; n0 += 2 * NR) {
       const uint8_t *p0 = (const uint8_t *) packed + (size_t) (n0 / NR) * pb;
@@ -257,7 +262,7 @@ mn_f32_gemm_split_amx (int m, int n, int k, int n_begin, int n_end, const float 
       if (np > 1)
         memcpy (bias + NR, p0 + pb, NR * sizeof (float));
       for (int m0 = 0; m0 < g_rows; m0 += BLOCK_ROWS) {
-        const int rows = g_rows - m0 < BLOCK_ROWS ? g_rows - m0 : BLOCK_ROWS;
+        const int rows = block_rows (g_rows, m0);
         const int rt = rows > TILE_ROWS ? 2 : 1;
         const uint16_t *pl = planes + (size_t) (m0 / BLOCK_ROWS) * block_planes;
         if (rt == 2 && np == 2)
