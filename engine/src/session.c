@@ -228,9 +228,10 @@ fuse_input_quantize (mn_session *s)
     for (int v = 0; v < 256; v++)
       real[v] = pixel_to_float ((uint8_t) v, s->input_mean, s->input_inv_std);
     mn_q8_quantize (256, real, mapped, st->out_scale, st->out_zero_point, 0, 255);
-  } else
+  } else {
     mn_q8_requantize (256, s->input_lut, mapped, st->in_zero_point, st->multiplier[0],
                       st->shift[0], st->out_zero_point, 0, 255);
+  }
   bool identity = true;
   for (int v = 0; v < 256; v++)
     identity = identity && mapped[v] == v;
