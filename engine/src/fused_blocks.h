@@ -28,16 +28,16 @@ typedef struct {
                               expand + 1 the depthwise, */
   int last;                /* ... up to last: the projection or its ADD */
   int band;                /* depthwise output rows a band */
-  size_t expand_bytes;     /* band buffers, each rounded to 64 bytes */
-  size_t dw_bytes;
+  size_t expand_bytes;     /* band buffers, each rounded to 64 bytes; the */
+  size_t dw_bytes;         /* expansion's holds several bands' rows */
 } mn_fused_block;
 
 /* Which blocks run band by band, and how tall the bands are. */
 typedef struct {
   size_t min_elements;     /* blocks whose expanded tensor has this many
                               elements or more (SIZE_MAX: none) */
-  size_t band_bytes;       /* a thread's band buffers, at most (at least
-                              one depthwise row a band) */
+  size_t band_bytes;       /* the rows one band expands and filters, at
+                              most (at least one depthwise row a band) */
 } mn_fusing;
 
 /* Blocks from 64 K expanded elements up, float and 8-bit alike: V2's

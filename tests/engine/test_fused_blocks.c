@@ -6,8 +6,9 @@
  * VALID, with and without the residual ADD, images of one row, a first
  * layer (3x3 stride 2 convolution) in place of the expansion; bands
  * of one row, of a few rows (not dividing the height, so the last band is
- * shorter and consecutive bands share expansion rows) and of the whole
- * image; 1 to 3 threads (each thread's rows start with rows the thread
+ * shorter and consecutive bands share expansion rows, which the taller
+ * images move to the expansion buffer's front when it is full) and of the
+ * whole image; 1 to 3 threads (each thread's rows start with rows the thread
  * before also expanded); the C twins and the best kernels. */
 #include <stdint.h>
 #include <stdio.h>
