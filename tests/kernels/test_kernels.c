@@ -1354,8 +1354,9 @@ test_q8_add (void)
     check (bad < 0, "q8_add case %zu: element %d differs from the naive TFLite rule", t, bad);
     check (far < 0, "q8_add case %zu: element %d more than one step from float", t, far);
 
-    /* the table's twin against the C twin: sizes around its 32-element
-     * step, odd offsets, guard bytes around the output */
+    /* the table's twin against the C twin: sizes around the AVX2 and
+     * AVX-512 twins' 32- and 64-element steps, odd offsets, guard bytes
+     * around the output */
     static const size_t sizes[] = { 1, 7, 31, 32, 33, 63, 64, 65, 100, 4096 - 1, 4096 };
     for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
       const size_t n = sizes[si], off = n < N ? rnd () % (N - n + 1) : 0;

@@ -49,6 +49,17 @@ mn_q8_requant16_clamped (__m512i acc, const mn_q8_rq16 *p)
   return _mm512_mask_blend_epi32 ((__mmask16) 0xAAAA, even, odd);
 }
 
+/* mn_q8_round_shift8 () on 16 lanes: requant.h's rounding divide by
+ * 2^right, half away from zero. */
+static inline __attribute__ ((always_inline)) __m512i
+mn_q8_round_shift16 (__m512i r, const mn_q8_rq16 *p)
+{
+  const __m512i rem = _mm512_and_si512 (r, p->mask);
+  const __m512i thr = _mm512_sub_epi32 (p->thr, _mm512_srai_epi32 (r, 31));
+  const __m512i q = _mm512_srav_epi32 (r, p->right);
+  return _mm512_mask_add_epi32 (q, _mm512_cmpgt_epi32_mask (rem, thr), q, _mm512_set1_epi32 (1));
+}
+
 /* mn_q8_requant8 () on 16 lanes. */
 static inline __attribute__ ((always_inline)) __m512i
 mn_q8_requant16 (const mn_q8_rq_mode mode, __m512i acc, const mn_q8_rq16 *p, __m512i zp)
@@ -66,12 +77,7 @@ mn_q8_requant16 (const mn_q8_rq_mode mode, __m512i acc, const mn_q8_rq16 *p, __m
   if (general)   /* the one saturating product: INT32_MIN to INT32_MAX */
     r = _mm512_mask_xor_epi32 (r, _mm512_cmpeq_epi32_mask (r, _mm512_set1_epi32 (INT32_MIN)), r,
                                _mm512_set1_epi32 (-1));
-  /* rounding divide by 2^right, half away from zero */
-  const __m512i rem = _mm512_and_si512 (r, p->mask);
-  const __m512i thr = _mm512_sub_epi32 (p->thr, _mm512_srai_epi32 (r, 31));
-  __m512i q = _mm512_srav_epi32 (r, p->right);
-  q = _mm512_mask_add_epi32 (q, _mm512_cmpgt_epi32_mask (rem, thr), q, _mm512_set1_epi32 (1));
-  return _mm512_add_epi32 (q, zp);
+  return _mm512_add_epi32 (mn_q8_round_shift16 (r, p), zp);
 }
 
 #endif /* MN_Q8_REQUANT_AVX512_H */
