@@ -2,18 +2,16 @@
  * mn_q8_add () (ops.c), bit-exact.
  *
  * The AVX2 twin's method on 16 lanes: each input byte's rescaled value
- * computed in the same form (SPLIT where TFLite's parameters allow it,
- * else the general requantisation), vpaddd, the output requantisation,
+ * computed in the same form (q8_add_forms.h), vpaddd, the output requantisation,
  * then 64 results narrowed at once (vpackssdw, vpackuswb and one vpermd
  * to put the lanes back in order) and clamped.  64 elements an iteration;
  * the tail goes through a zero-padded copy (whatever the padding computes
  * is not stored). */
 #include <immintrin.h>
-#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
-#include "x86/q8_avx2.h"
+#include "x86/q8_add_forms.h"
 #include "x86/q8_requant_avx512.h"
 
 #define ALWAYS_INLINE inline __attribute__ ((always_inline))
@@ -27,35 +25,31 @@ typedef struct {
   __m512i offset;
   __m128i left_shift;
   mn_q8_rq16 q;
-  /* the SPLIT form (q8_add_avx2.c): m = m_hi 2^(31 - L) + m_lo */
-  __m512i m_hi, m_lo, half;
-  __m128i low_bits;           /* 31 - L */
+  __m512i m_hi, m_lo, half;   /* the SPLIT form (q8_add_forms.h) */
+  __m128i low_bits;
 } add_input;
 
-enum { RESCALE_SPLIT = -1 };
-
-/* The AVX2 twin's split_multiplier (), whose conditions it shares. */
-static bool
-split_multiplier (int32_t multiplier, int32_t shift, int left_shift, add_input *in)
+static void
+input_init (add_input *in, int32_t offset, int left_shift, const mn_q8_rq8 *q,
+            const mn_q8_add_split *s)
 {
-  if (left_shift < 8 || left_shift > 22 || multiplier < 0 || shift > 0)
-    return false;
-  const int low_bits = 31 - left_shift;
-  in->m_hi = _mm512_set1_epi32 (multiplier >> low_bits);
-  in->m_lo = _mm512_set1_epi32 (multiplier & ((1 << low_bits) - 1));
-  in->half = _mm512_set1_epi32 (1 << (low_bits - 1));
-  in->low_bits = _mm_cvtsi32_si128 (low_bits);
-  return true;
+  in->offset = _mm512_set1_epi32 (offset);
+  in->left_shift = _mm_cvtsi32_si128 (left_shift);
+  mn_q8_rq16_join (&in->q, q, q);
+  in->m_hi = _mm512_set1_epi32 (s->m_hi);
+  in->m_lo = _mm512_set1_epi32 (s->m_lo);
+  in->half = _mm512_set1_epi32 (s->half);
+  in->low_bits = _mm_cvtsi32_si128 (s->low_bits);
 }
 
 /* The rescaled values of 16 bytes at v; mode: an mn_q8_rq_mode or
- * RESCALE_SPLIT, a compile-time constant. */
+ * MN_Q8_ADD_SPLIT, a compile-time constant. */
 static ALWAYS_INLINE __m512i
 rescaled16 (const int mode, const uint8_t *v, const add_input *in)
 {
   const __m512i x = _mm512_add_epi32 (_mm512_cvtepu8_epi32 (_mm_loadu_si128 ((const __m128i *) v)),
                                       in->offset);
-  if (mode == RESCALE_SPLIT) {
+  if (mode == MN_Q8_ADD_SPLIT) {
     const __m512i low = _mm512_sra_epi32 (
         _mm512_add_epi32 (_mm512_mullo_epi32 (x, in->m_lo), in->half), in->low_bits);
     return mn_q8_round_shift16 (_mm512_add_epi32 (_mm512_mullo_epi32 (x, in->m_hi), low), &in->q);
@@ -106,8 +100,7 @@ add_body (const int in_mode, const mn_q8_rq_mode mode, size_t n, const uint8_t *
   }
 }
 
-/* The input rescaling's form (SPLIT, else PLAIN, or GENERAL if either
- * needs it) by the output's mode. */
+/* The input rescaling's form by the output's mode. */
 static ALWAYS_INLINE void
 add_any_out (const int in_mode, mn_q8_rq_mode mode, size_t n, const uint8_t *a,
              const uint8_t *b, uint8_t *out, const mn_q8_add_params *p, const add_input *ia,
@@ -125,42 +118,24 @@ add_any_out (const int in_mode, mn_q8_rq_mode mode, size_t n, const uint8_t *a,
   }
 }
 
-/* A per-tensor multiplier and shift as 16 lanes of a requantisation. */
-static mn_q8_rq_mode
-per_tensor (int32_t multiplier, int32_t shift, int32_t zero_point, uint8_t out_min,
-            uint8_t out_max, mn_q8_rq16 *q)
-{
-  const int32_t mult[8] = { multiplier, multiplier, multiplier, multiplier,
-                            multiplier, multiplier, multiplier, multiplier };
-  const int32_t sh[8] = { shift, shift, shift, shift, shift, shift, shift, shift };
-  const mn_requant rq = { mult, sh, zero_point, out_min, out_max, 0 };
-  mn_q8_rq8 q8;
-  mn_q8_rq8_load (&q8, &rq, 0, 8);
-  mn_q8_rq16_join (q, &q8, &q8);
-  return mn_q8_rq_mode_scan (&rq, 0, 1);
-}
-
 void
 mn_q8_add_avx512 (size_t n, const uint8_t *a, const uint8_t *b, uint8_t *out,
                   const mn_q8_add_params *p)
 {
-  add_input ia, ib;
-  mn_q8_rq16 q;
-
   if (n == 0)
     return;
-  ia.offset = _mm512_set1_epi32 (p->a_offset);
-  ib.offset = _mm512_set1_epi32 (p->b_offset);
-  ia.left_shift = ib.left_shift = _mm_cvtsi32_si128 (p->left_shift);
-  /* (zero point 1, out_min 0: never the clamped form) */
-  const mn_q8_rq_mode a_mode = per_tensor (p->a_multiplier, p->a_shift, 1, 0, 255, &ia.q);
-  const mn_q8_rq_mode b_mode = per_tensor (p->b_multiplier, p->b_shift, 1, 0, 255, &ib.q);
-  const mn_q8_rq_mode mode = per_tensor (p->out_multiplier, p->out_shift, p->out_zero_point,
-                                         p->out_min, p->out_max, &q);
-  if (split_multiplier (p->a_multiplier, p->a_shift, p->left_shift, &ia)
-      && split_multiplier (p->b_multiplier, p->b_shift, p->left_shift, &ib))
-    add_any_out (RESCALE_SPLIT, mode, n, a, b, out, p, &ia, &ib, &q);
-  else if (a_mode == MN_Q8_RQ_GENERAL || b_mode == MN_Q8_RQ_GENERAL)
+  mn_q8_rq8 qa, qb, q8;
+  mn_q8_rq_mode mode;
+  mn_q8_add_split sa = { 0 }, sb = { 0 };
+  const int form = mn_q8_add_forms (p, &qa, &qb, &q8, &mode, &sa, &sb);
+  add_input ia, ib;
+  input_init (&ia, p->a_offset, p->left_shift, &qa, &sa);
+  input_init (&ib, p->b_offset, p->left_shift, &qb, &sb);
+  mn_q8_rq16 q;
+  mn_q8_rq16_join (&q, &q8, &q8);
+  if (form == MN_Q8_ADD_SPLIT)
+    add_any_out (MN_Q8_ADD_SPLIT, mode, n, a, b, out, p, &ia, &ib, &q);
+  else if (form == MN_Q8_RQ_GENERAL)
     add_any_out (MN_Q8_RQ_GENERAL, mode, n, a, b, out, p, &ia, &ib, &q);
   else
     add_any_out (MN_Q8_RQ_PLAIN, mode, n, a, b, out, p, &ia, &ib, &q);
