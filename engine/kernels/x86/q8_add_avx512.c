@@ -2,11 +2,11 @@
  * mn_q8_add () (ops.c), bit-exact.
  *
  * The AVX2 twin's method on 16 lanes: each input byte's rescaled value
- * computed in the same form (q8_add_forms.h), vpaddd, the output requantisation,
- * then 64 results narrowed at once (vpackssdw, vpackuswb and one vpermd
- * to put the lanes back in order) and clamped.  64 elements an iteration;
- * the tail goes through a zero-padded copy (whatever the padding computes
- * is not stored). */
+ * computed in the same form (q8_add_forms.h), vpaddd, the output
+ * requantisation, then 64 results narrowed at once (vpackssdw, vpackuswb
+ * and one vpermd to put the lanes back in order) and clamped.  64 elements
+ * an iteration; the tail goes through a zero-padded copy (whatever the
+ * padding computes is not stored). */
 #include <immintrin.h>
 #include <stdint.h>
 #include <string.h>
