@@ -55,7 +55,9 @@ typedef struct {
  * both ways: 0.75/192 float 4 % faster, 0.5/160 float 2-3 % slower,
  * 8-bit within 2 %.  The bands' budget leaves most of a 512 KiB L2 (Zen
  * 3) for the weights and the block's input and output rows; 128 KiB to 1
- * MiB were within 4 % of each other here (2 MiB L2). */
+ * MiB were within 4 % of each other here (2 MiB L2).  The expansion
+ * buffer's three more bands of rows (fused_blocks.c) add up to 258 KB to
+ * that (V2 float's 112x112 block), measured only on this 2 MiB L2. */
 #define MN_FUSE_MIN_ELEMENTS ((size_t) 64 * 1024)
 #define MN_FUSE_BAND_BYTES ((size_t) 256 * 1024)
 

@@ -20,7 +20,7 @@
  * nothing that is stored.  The planes of a block take 3 x 32 x k x 2
  * bytes of stack, 192 KiB at MN_F32_SPLIT_K_MAX.  Weights of more than
  * 256 KiB (a 7x7 layer's) leave L2 before the next row block comes to
- * them, so there as many row blocks as those 192 KiB hold are split
+ * them, so as many row blocks as those 192 KiB hold are split
  * first, and each panel pair's weights serve them all in turn: they
  * stream from L3 once for the group, not once a block (V2's 1280 x 320
  * layer alone: 0.86 of the time; V2 float 0.98-1.0 at 1 thread and
