@@ -45,7 +45,7 @@ mn_q8_rq8_per_tensor (mn_q8_rq8 *q, int32_t multiplier, int32_t shift, int32_t z
 
 /* Both inputs' requantisations (zero point 1 and out_min 0: never the
  * clamped form) into qa and qb, the output's into q and its mode into
- * *mode, the SPLIT scalars into sa and sb where the form applies; the
+ * *mode, the SPLIT scalars into sa and sb when that form applies; the
  * form both inputs are rescaled in: SPLIT where both allow it, else
  * GENERAL if either needs it (init never makes one), else PLAIN. */
 static inline int
@@ -57,19 +57,20 @@ mn_q8_add_forms (const mn_q8_add_params *p, mn_q8_rq8 *qa, mn_q8_rq8 *qb, mn_q8_
   *mode = mn_q8_rq8_per_tensor (q, p->out_multiplier, p->out_shift, p->out_zero_point, p->out_min,
                                 p->out_max);
   const int32_t m[2] = { p->a_multiplier, p->b_multiplier }, s[2] = { p->a_shift, p->b_shift };
-  mn_q8_add_split *out[2] = { sa, sb };
   bool split = p->left_shift >= 8 && p->left_shift <= 22;
-  for (int i = 0; i < 2 && split; i++) {
-    split = m[i] >= 0 && s[i] <= 0;
+  for (int i = 0; i < 2; i++)
+    split = split && m[i] >= 0 && s[i] <= 0;
+  if (!split)
+    return a_mode == MN_Q8_RQ_GENERAL || b_mode == MN_Q8_RQ_GENERAL ? MN_Q8_RQ_GENERAL
+                                                                     : MN_Q8_RQ_PLAIN;
+  mn_q8_add_split *out[2] = { sa, sb };
+  for (int i = 0; i < 2; i++) {
     out[i]->low_bits = 31 - p->left_shift;
     out[i]->m_hi = m[i] >> out[i]->low_bits;
     out[i]->m_lo = m[i] & ((1 << out[i]->low_bits) - 1);
     out[i]->half = 1 << (out[i]->low_bits - 1);
   }
-  if (split)
-    return MN_Q8_ADD_SPLIT;
-  return a_mode == MN_Q8_RQ_GENERAL || b_mode == MN_Q8_RQ_GENERAL ? MN_Q8_RQ_GENERAL
-                                                                   : MN_Q8_RQ_PLAIN;
+  return MN_Q8_ADD_SPLIT;
 }
 
 #endif /* MN_Q8_ADD_FORMS_H */
