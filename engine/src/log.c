@@ -4,6 +4,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+/* printf-like (the callers' formats are checked where they are written) */
+static void emit (const mn_logger *log, mn_log_level level, const char *fmt, va_list ap)
+    __attribute__ ((format (printf, 3, 0)));
+
 static void
 emit (const mn_logger *log, mn_log_level level, const char *fmt, va_list ap)
 {
