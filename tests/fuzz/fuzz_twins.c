@@ -1,20 +1,26 @@
 /* fuzz_twins.c: the SIMD kernels against their portable C twins on whole
  * models.  A model that loads is run twice on the same input: through the
- * dispatched kernels (AVX2 where the CPU and the build have them) on 1 to 3
- * threads, and through the C twins (cpu_mask 0) on 1.  When no step runs a
- * float kernel, the outputs must be byte-identical: the quantised kernels
- * follow TFLite's integer arithmetic exactly, and the thread count never
- * changes a result.  A difference aborts, which the fuzzer and the replay
- * test report as a crash.  Float kernels are compared with a tolerance in
- * the kernel tests instead (FMA rounds differently).
+ * dispatched kernels (AVX2, AVX-512 and AMX where the CPU and the build
+ * have them) on 1 to 3 threads, and through the C twins (cpu_mask 0) on 1.
+ * When no step runs a float kernel, the outputs must be byte-identical:
+ * the quantised kernels follow TFLite's integer arithmetic exactly, and
+ * the thread count never changes a result.  A described float model (see
+ * below) must give every output within 1e-4 of the largest (at least 1)
+ * of the C twins' (the fast kernels sum in other orders, AMX in bfloat16
+ * parts), and the same bytes on 1 thread as on several.  A difference
+ * aborts, which the fuzzer and the replay test report as a crash.
  *
  * An input is either a model file (TFLite's "TFL3" at offset 4: the real
- * models, and the tflite corpus) or a description of a one-op model that
+ * models, and the tflite corpus) or a description of a one-op model, or of
+ * an inverted residual block (expansion, depthwise, projection and ADD,
+ * which runs band by band when its expanded tensor is big enough), that
  * tests/common/tflite_builder writes: op, type, shape, kernel, stride,
  * padding, activation, scales (so the requantisation multiplier, its shift
  * and the requantisation form), zero points, weight seed and thread count;
  * see describe ().  The kernel tests draw random shapes; here the fuzzer
- * steers them, and every description is a valid model.  Seeds:
+ * steers them, and every description is a valid model.  A model file may
+ * hold any float weights, whose overflows the kernels may order
+ * differently, so its float outputs are not compared.  Seeds:
  * tests/fuzz/corpus/twins and tests/fuzz/corpus/tflite. */
 #include <math.h>
 #include <stdbool.h>
@@ -106,20 +112,26 @@ scale_of (fz_reader *r)
 
 /* The model a description asks for (NULL: out of memory), and the
  * thread count for the dispatched run.  Bytes, in order (missing ones read
- * as 0): op, type, input scale (e, f), output scale (e, f), input and
+ * as 0): op (0 conv, 1 depthwise, 2 fully connected, 3 ADD, 4 residual
+ * tail, 5 inverted residual block), type (0 uint8, 1 int8, 2 int8 per
+ * channel, 3 float32), input scale (e, f), output scale (e, f), input and
  * output zero point, weight seed (4), threads, activation, padding,
  * stride, height, width, channels (2), output channels (2), kernel height
- * and width; a residual block then its ADD's activation and whether the
- * sum is read twice.  Each is taken modulo its number of choices;
- * gen_seeds.c writes the seeds. */
+ * and width; a residual tail then its ADD's activation and whether the
+ * sum is read twice; a block then its expanded channels (2) and a byte
+ * whose bit 0 adds the residual ADD (stride 1, SAME, output channels =
+ * channels) and bit 1 makes the expansion V2's first layer (3x3, stride
+ * 2).  Each is taken modulo its number of choices; float models ignore
+ * the scales and zero points; gen_seeds.c writes the seeds. */
 static tb_model *
-describe (fz_reader *r, int *threads)
+describe (fz_reader *r, int *threads, bool *is_float)
 {
-  static const int types[3] = { TFL_TYPE_UINT8, TFL_TYPE_INT8, TFL_TYPE_INT8 };
+  static const int types[4] = { TFL_TYPE_UINT8, TFL_TYPE_INT8, TFL_TYPE_INT8, TFL_TYPE_FLOAT32 };
   static const int acts[4] = { TFL_ACT_NONE, TFL_ACT_RELU, TFL_ACT_RELU6, TFL_ACT_RELU_N1_TO_1 };
-  const int op = (int) (fz_u8 (r) % 5);
-  const int type_pick = (int) (fz_u8 (r) % 3);
+  const int op = (int) (fz_u8 (r) % 6);
+  const int type_pick = (int) (fz_u8 (r) % 4);
   tb_quant q = tb_quant_default (types[type_pick]);
+  *is_float = types[type_pick] == TFL_TYPE_FLOAT32;
   q.per_channel = type_pick == 2;
   q.in_scale = scale_of (r);
   q.out_scale = scale_of (r);
@@ -134,15 +146,30 @@ describe (fz_reader *r, int *threads)
   q.seed = seed_lo | (fz_u16 (r) << 16);
   *threads = 1 + (int) (fz_u8 (r) % 3);
   const int act = acts[fz_u8 (r) % 4];
-  const int padding = fz_u8 (r) % 2 ? TFL_PADDING_VALID : TFL_PADDING_SAME;
-  const int stride = 1 + (int) (fz_u8 (r) % 2);
+  int padding = fz_u8 (r) % 2 ? TFL_PADDING_VALID : TFL_PADDING_SAME;
+  int stride = 1 + (int) (fz_u8 (r) % 2);
   int h = 1 + (int) (fz_u8 (r) % 40), w = 1 + (int) (fz_u8 (r) % 40);
   const int c = 1 + (int) (fz_u16 (r) % 200);
-  const int cout = 1 + (int) (fz_u16 (r) % 200);
+  int cout = 1 + (int) (fz_u16 (r) % 200);
   const int kh = 1 + (int) (fz_u8 (r) % 5), kw = 1 + (int) (fz_u8 (r) % 5);
+  int mid = 0, flags = 0;
+  if (op == 5) {
+    mid = 1 + (int) (fz_u16 (r) % 200);
+    flags = fz_u8 (r);
+    if (flags & 1) {   /* TFLite's residual ADD needs equal shapes */
+      stride = 1;
+      padding = TFL_PADDING_SAME;
+      cout = c;
+      flags &= ~2;
+    }
+  }
   /* at most about 4M multiply-accumulates: a run stays well under a
-   * second with the sanitizers and the C twins */
-  const long per_pixel = op == 0 ? (long) c * cout * kh * kw : (long) c * kh * kw;
+   * second with the sanitizers and the C twins (a block with V2's first
+   * layer works on a quarter of its input's pixels) */
+  const long per_pixel = op == 0 ? (long) c * cout * kh * kw
+                         : op == 5 ? (flags & 2 ? (long) mid * (c * 9 + 9 + cout) / 4
+                                                : (long) mid * (c + 9 + cout))
+                                   : (long) c * kh * kw;
   while ((long) h * w * per_pixel > (4l << 20) && (h > 1 || w > 1)) {
     h = (h + 1) / 2;
     w = (w + 1) / 2;
@@ -156,11 +183,61 @@ describe (fz_reader *r, int *threads)
       return tb_fully_connected (&q, c, cout, act);
     case 3:
       return tb_add (&q, h, w, c, act);
-    default: {
+    case 4: {
       const int add_act = acts[fz_u8 (r) % 4];
       return tb_residual (&q, h, w, c, act, add_act, fz_u8 (r) % 2);
     }
+    default:
+      return tb_inverted_residual (&q, h, w, c, mid, cout, stride, padding, flags & 1,
+                                   flags & 2 ? 3 : 1, flags & 2 ? 2 : 1);
   }
+}
+
+/* Float outputs a (dispatched) against b (C twins): each within 1e-4 of
+ * the largest of b's, at least 1.  Described models have weights in
+ * [-0.5, 0.5) and inputs in [-2, 2), so a sum of k products rounds by
+ * about k x 2^-24 at worst (k up to 5,000 here), far under that; a kernel
+ * bug (an element, a row or a tap misplaced, a bias or clamp missed) is
+ * far over it.  Returns the first index out of it, or -1. */
+static long
+float_mismatch (const uint8_t *a, const uint8_t *b, size_t n)
+{
+  const size_t count = n / sizeof (float);
+  float largest = 1.0f;
+  for (size_t i = 0; i < count; i++) {
+    float y;
+    memcpy (&y, b + i * sizeof y, sizeof y);
+    if (fabsf (y) > largest)
+      largest = fabsf (y);
+  }
+  for (size_t i = 0; i < count; i++) {
+    float x, y;
+    memcpy (&x, a + i * sizeof x, sizeof x);
+    memcpy (&y, b + i * sizeof y, sizeof y);
+    if (!(fabsf (x - y) <= 1e-4f * largest))   /* NaN fails too */
+      return (long) i;
+  }
+  return -1;
+}
+
+/* The dispatched kernels on 1 thread give the bytes out they gave on
+ * threads (the float ones too: each element is computed alike whatever
+ * the split). */
+static void
+check_one_thread (const uint8_t *data, size_t size, int threads, const uint8_t *out, size_t n,
+                  const char *isa)
+{
+  mn_model *m = NULL;
+  uint8_t *one = NULL;
+  size_t n1 = 0;
+  if (!run_model (data, size, MN_CPU_ALL, 1, &m, &one, &n1) || n1 != n
+      || memcmp (one, out, n) != 0) {
+    fprintf (stderr, "fuzz_twins: the %s kernels give other bytes on 1 thread than on %d\n", isa,
+             threads);
+    abort ();
+  }
+  free (one);
+  mn_model_unref (&m);
 }
 
 int
@@ -170,10 +247,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   uint8_t *a = NULL, *b = NULL, *built = NULL;
   size_t na, nb;
   int threads = 2;
+  bool described_float = false;
 
   if (size < 8 || memcmp (data + 4, "TFL3", 4) != 0) {
     fz_reader r = { data, size };
-    tb_model *tm = describe (&r, &threads);
+    tb_model *tm = describe (&r, &threads, &described_float);
     if (!tm)
       return 0;
     built = tb_model_finish (tm, &size);
@@ -198,6 +276,16 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       fprintf (stderr, "fuzz_twins: %s and C outputs differ (%zu and %zu bytes, first at %zu)\n",
                fast->kernels.isa, na, nb, i);
       abort ();
+    }
+    if (ran_fast && described_float) {
+      const long at = na == nb ? float_mismatch (a, b, na) : 0;
+      if (at >= 0) {
+        fprintf (stderr, "fuzz_twins: %s and C float outputs differ (%zu and %zu bytes, at %ld)\n",
+                 fast->kernels.isa, na, nb, at);
+        abort ();
+      }
+      if (threads > 1)
+        check_one_thread (data, size, threads, a, na, fast->kernels.isa);
     }
   }
   free (a);

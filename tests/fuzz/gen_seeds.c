@@ -219,22 +219,26 @@ element_seeds (void)
   }
 }
 
-/* A one-op model for fuzz_twins.c, in its terms (counts from 1; op 0
- * conv, 1 depthwise, 2 fully connected, 3 ADD, 4 residual; type 0 uint8,
- * 1 int8, 2 int8 per channel; activations 0 none, 1 ReLU, 2 ReLU6, 3
- * ReLU_N1_TO_1; scale 2^-e * (1 + f / 256), e below 40). */
+/* A model for fuzz_twins.c, in its terms (counts from 1; op 0 conv, 1
+ * depthwise, 2 fully connected, 3 ADD, 4 residual tail, 5 inverted
+ * residual block; type 0 uint8, 1 int8, 2 int8 per channel, 3 float32;
+ * activations 0 none, 1 ReLU, 2 ReLU6, 3 ReLU_N1_TO_1; scale 2^-e * (1 +
+ * f / 256), e below 40; a block's flags: 1 the residual ADD, 2 V2's first
+ * layer as its expansion). */
 typedef struct {
   uint8_t op, type, in_e, in_f, out_e, out_f, in_zp, out_zp;
   uint32_t seed;
   uint8_t threads, act, valid, stride, h, w;
   uint16_t c, cout;
   uint8_t kh, kw, act2, twice;
+  uint16_t mid;
+  uint8_t flags;
 } twins_desc;
 
 static void
 twins_seed (const char *name, twins_desc d)
 {
-  const uint8_t b[26] = {
+  uint8_t b[27] = {
     d.op, d.type, d.in_e, d.in_f, d.out_e, d.out_f, d.in_zp, d.out_zp,
     (uint8_t) d.seed, (uint8_t) (d.seed >> 8), (uint8_t) (d.seed >> 16), (uint8_t) (d.seed >> 24),
     (uint8_t) (d.threads - 1), d.act, d.valid, (uint8_t) (d.stride - 1),
@@ -243,7 +247,14 @@ twins_seed (const char *name, twins_desc d)
     (uint8_t) (d.cout - 1), (uint8_t) ((d.cout - 1) >> 8),
     (uint8_t) (d.kh - 1), (uint8_t) (d.kw - 1), d.act2, d.twice,
   };
-  put ("twins", name, b, d.op == 4 ? 26 : 24, NULL, 0);
+  size_t n = d.op == 4 ? 26 : 24;
+  if (d.op == 5) {   /* the block's bytes follow the kernel's */
+    b[24] = (uint8_t) (d.mid - 1);
+    b[25] = (uint8_t) ((d.mid - 1) >> 8);
+    b[26] = d.flags;
+    n = 27;
+  }
+  put ("twins", name, b, n, NULL, 0);
 }
 
 static void
@@ -283,6 +294,28 @@ twins_seeds (void)
   twins_seed ("residual_s8", (twins_desc) { .op = 4, .type = 1, .in_e = 6, .out_e = 6,
       .in_zp = 3, .out_zp = 250, .seed = 9, .threads = 3, .act = 2, .stride = 1, .h = 10,
       .w = 10, .c = 33, .cout = 1, .kh = 1, .kw = 1, .act2 = 0, .twice = 1 });
+  /* blocks whose expanded tensor (64 K elements or more) runs band by
+   * band, and one under that; float 1x1 layers of V2's 7x7 shape, which
+   * run on AMX where the CPU has it, and of its 56x56 blocks (AVX-512) */
+  twins_seed ("block_u8_banded_residual", (twins_desc) { .op = 5, .in_e = 5, .out_e = 5,
+      .in_zp = 128, .out_zp = 120, .seed = 12, .threads = 2, .stride = 1, .h = 40, .w = 37,
+      .c = 8, .cout = 8, .kh = 1, .kw = 1, .mid = 48, .flags = 1 });
+  twins_seed ("block_s8pc_first_layer", (twins_desc) { .op = 5, .type = 2, .in_e = 7,
+      .out_e = 5, .seed = 13, .threads = 3, .stride = 1, .h = 39, .w = 40, .c = 3, .cout = 8,
+      .kh = 1, .kw = 1, .mid = 168, .flags = 2 });
+  twins_seed ("block_f32_banded_s2", (twins_desc) { .op = 5, .type = 3, .seed = 14,
+      .threads = 2, .stride = 2, .h = 40, .w = 40, .c = 8, .cout = 16, .kh = 1, .kw = 1,
+      .mid = 48 });
+  twins_seed ("block_f32_residual", (twins_desc) { .op = 5, .type = 3, .seed = 15,
+      .threads = 3, .stride = 1, .h = 14, .w = 13, .c = 24, .cout = 24, .kh = 1, .kw = 1,
+      .mid = 144, .flags = 1 });
+  twins_seed ("conv1x1_f32_amx_7x7", (twins_desc) { .op = 0, .type = 3, .seed = 16,
+      .threads = 2, .act = 2, .stride = 1, .h = 7, .w = 7, .c = 160, .cout = 96, .kh = 1,
+      .kw = 1 });
+  twins_seed ("conv1x1_f32_gemm", (twins_desc) { .op = 0, .type = 3, .seed = 17, .threads = 3,
+      .act = 2, .stride = 1, .h = 12, .w = 11, .c = 24, .cout = 144, .kh = 1, .kw = 1 });
+  twins_seed ("dw3x3_f32_s2", (twins_desc) { .op = 1, .type = 3, .seed = 18, .threads = 2,
+      .act = 2, .stride = 2, .h = 15, .w = 17, .c = 37, .cout = 1, .kh = 3, .kw = 3 });
 }
 
 int
