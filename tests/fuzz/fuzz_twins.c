@@ -1,7 +1,8 @@
 /* fuzz_twins.c: the SIMD kernels against their portable C twins on whole
- * models.  A model that loads is run twice on the same input: through the
- * dispatched kernels (AVX2, AVX-512 and AMX where the CPU and the build
- * have them) on 1 to 3 threads, and through the C twins (cpu_mask 0) on 1.
+ * models.  A model that loads is run on the same input through the
+ * dispatched kernels of each SIMD level the CPU and the build have (AMX,
+ * AVX-512, AVX2: cpu_mask allowing each in turn) on 1 to 3 threads, and
+ * through the C twins (cpu_mask 0) on 1.
  * When no step runs a float kernel, the outputs must be byte-identical:
  * the quantised kernels follow TFLite's integer arithmetic exactly, and
  * the thread count never changes a result.  A described float model (see
@@ -232,13 +233,13 @@ float_mismatch (const uint8_t *a, const uint8_t *b, size_t n, int terms)
  * threads (the float ones too: each element is computed alike whatever
  * the split). */
 static void
-check_one_thread (const uint8_t *data, size_t size, int threads, const uint8_t *out, size_t n,
-                  const char *isa)
+check_one_thread (const uint8_t *data, size_t size, unsigned cpu_mask, int threads,
+                  const uint8_t *out, size_t n, const char *isa)
 {
   mn_model *m = NULL;
   uint8_t *one = NULL;
   size_t n1 = 0;
-  if (!run_model (data, size, MN_CPU_ALL, 1, &m, &one, &n1) || n1 != n
+  if (!run_model (data, size, cpu_mask, 1, &m, &one, &n1) || n1 != n
       || memcmp (one, out, n) != 0) {
     fprintf (stderr, "fuzz_twins: the %s kernels give other bytes on 1 thread than on %d\n", isa,
              threads);
@@ -248,14 +249,53 @@ check_one_thread (const uint8_t *data, size_t size, int threads, const uint8_t *
   mn_model_unref (&m);
 }
 
+/* The dispatched run (fast, a) under cpu_mask against the C twins' (b);
+ * aborts on a difference. */
+static void
+check_level (const uint8_t *data, size_t size, unsigned cpu_mask, const mn_model *fast,
+             bool ran_fast, const uint8_t *a, size_t na, bool ran_ref, const uint8_t *b, size_t nb,
+             int threads, int float_terms)
+{
+  const char *isa = fast->kernels.isa;
+  if (ran_fast != ran_ref) {
+    fprintf (stderr, "fuzz_twins: the %s kernels %s the model, the C twins %s\n", isa,
+             ran_fast ? "ran" : "did not run", ran_ref ? "ran" : "did not");
+    abort ();
+  }
+  if (ran_fast && !runs_float_kernels (&fast->plan) && (na != nb || memcmp (a, b, na) != 0)) {
+    size_t i = 0;
+    while (i < na && i < nb && a[i] == b[i])
+      i++;
+    fprintf (stderr, "fuzz_twins: %s and C outputs differ (%zu and %zu bytes, first at %zu)\n",
+             isa, na, nb, i);
+    abort ();
+  }
+  if (ran_fast && float_terms > 0) {
+    const long at = na == nb ? float_mismatch (a, b, na, float_terms) : 0;
+    if (at >= 0) {
+      fprintf (stderr, "fuzz_twins: %s and C float outputs differ (%zu and %zu bytes, at %ld)\n",
+               isa, na, nb, at);
+      abort ();
+    }
+    if (threads > 1)
+      check_one_thread (data, size, cpu_mask, threads, a, na, isa);
+  }
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-  mn_model *fast = NULL, *ref = NULL;
-  uint8_t *a = NULL, *b = NULL, *built = NULL;
-  size_t na, nb;
+  /* every SIMD level, best first: a level's kernels run only when it is
+   * the best one allowed, so each gets its own run (on a CPU without a
+   * level, its mask gives the level below, already checked) */
+  static const unsigned levels[] = { MN_CPU_ALL, MN_CPU_AVX2 | MN_CPU_AVX512, MN_CPU_AVX2 };
+  mn_model *ref = NULL;
+  uint8_t *b = NULL, *built = NULL;
+  size_t nb = 0;
   int threads = 2;
   int float_terms = 0;
+  bool have_ref = false, ran_ref = false;
+  const char *checked = "c";   /* the last level compared */
 
   if (size < 8 || memcmp (data + 4, "TFL3", 4) != 0) {
     fz_reader r = { data, size };
@@ -269,37 +309,31 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     data = built;
   }
 
-  const bool ran_fast = run_model (data, size, MN_CPU_ALL, threads, &fast, &a, &na);
-  if (fast && strcmp (fast->kernels.isa, "c") != 0) {
-    const bool ran_ref = run_model (data, size, 0, 1, &ref, &b, &nb);
-    if (ran_fast != ran_ref) {
-      fprintf (stderr, "fuzz_twins: the %s kernels %s the model, the C twins %s\n",
-               fast->kernels.isa, ran_fast ? "ran" : "did not run", ran_ref ? "ran" : "did not");
-      abort ();
-    }
-    if (ran_fast && !runs_float_kernels (&fast->plan) && (na != nb || memcmp (a, b, na) != 0)) {
-      size_t i = 0;
-      while (i < na && i < nb && a[i] == b[i])
-        i++;
-      fprintf (stderr, "fuzz_twins: %s and C outputs differ (%zu and %zu bytes, first at %zu)\n",
-               fast->kernels.isa, na, nb, i);
-      abort ();
-    }
-    if (ran_fast && float_terms > 0) {
-      const long at = na == nb ? float_mismatch (a, b, na, float_terms) : 0;
-      if (at >= 0) {
-        fprintf (stderr, "fuzz_twins: %s and C float outputs differ (%zu and %zu bytes, at %ld)\n",
-                 fast->kernels.isa, na, nb, at);
-        abort ();
+  for (size_t l = 0; l < sizeof levels / sizeof levels[0]; l++) {
+    mn_model *fast = NULL;
+    uint8_t *a = NULL;
+    size_t na = 0;
+    const bool ran_fast = run_model (data, size, levels[l], threads, &fast, &a, &na);
+    /* a model that does not load is refused at every level alike (the
+     * loader checks it before choosing kernels) */
+    const bool new_level = fast && strcmp (fast->kernels.isa, checked) != 0
+                           && strcmp (fast->kernels.isa, "c") != 0;
+    if (new_level) {
+      if (!have_ref) {
+        ran_ref = run_model (data, size, 0, 1, &ref, &b, &nb);
+        have_ref = true;
       }
-      if (threads > 1)
-        check_one_thread (data, size, threads, a, na, fast->kernels.isa);
+      check_level (data, size, levels[l], fast, ran_fast, a, na, ran_ref, b, nb, threads,
+                   float_terms);
+      checked = fast->kernels.isa;
     }
+    free (a);
+    mn_model_unref (&fast);
+    if (!new_level)
+      break;
   }
-  free (a);
   free (b);
   free (built);
-  mn_model_unref (&fast);
   mn_model_unref (&ref);
   return 0;
 }
