@@ -31,14 +31,14 @@ void mn_kernels_upgrade_avx2 (mn_kernel_table *t);
 void mn_kernels_upgrade_avx512 (mn_kernel_table *t);
 #endif
 #ifdef MN_HAVE_X86_AMX
-void mn_kernels_upgrade_amx (mn_kernel_table *t, bool bf16);
+void mn_kernels_upgrade_amx (mn_kernel_table *t, bool vbmi);
 #endif
 
 void
 mn_kernels_init_c (mn_kernel_table *t)
 {
   t->f32_gemm = mn_f32_gemm_c;
-  t->f32_gemm_split = NULL;   /* no faster than f32_gemm without AMX */
+  t->f32_gemm_sliced = NULL;   /* no faster than f32_gemm without AMX */
   t->f32_conv = mn_f32_conv_c;
   t->f32_dwconv = mn_f32_dwconv_c;
   t->q8_gemm = mn_q8_gemm_c;
@@ -115,17 +115,14 @@ cpu_has_amx_int8 (void)
 #endif
 }
 
-/* AMX-BF16 and AVX512-BF16 (the split float GEMM's tile products and its
- * conversions); called after cpu_has_amx_int8 (). */
+/* AVX-512 VBMI (the sliced float GEMM's byte permutes; every AMX CPU so
+ * far has it). */
 static bool
-cpu_has_amx_bf16 (void)
+cpu_has_avx512_vbmi (void)
 {
   unsigned eax, ebx, ecx, edx;
   __cpuid_count (7, 0, eax, ebx, ecx, edx);
-  if (!(edx & (1u << 22)) || eax < 1)
-    return false;               /* AMX-BF16; leaf 7 subleaf 1 */
-  __cpuid_count (7, 1, eax, ebx, ecx, edx);
-  return (eax & (1u << 5)) != 0; /* AVX512-BF16 */
+  return (ecx & (1u << 1)) != 0;
 }
 #endif
 
@@ -153,7 +150,7 @@ mn_kernels_init (mn_kernel_table *t, unsigned cpu_mask)
       mn_kernels_upgrade_avx512 (t);
 #ifdef MN_HAVE_X86_AMX
       if ((cpu_mask & MN_KERNEL_CPU_AMX) && cpu_has_amx_int8 ())
-        mn_kernels_upgrade_amx (t, cpu_has_amx_bf16 ());
+        mn_kernels_upgrade_amx (t, cpu_has_avx512_vbmi ());
 #endif
     }
 #endif

@@ -74,33 +74,46 @@ typedef void (*mn_f32_gemm_fn) (int m, int n, int k, int n_begin, int n_end,
                                 float *c, size_t c_stride, const float *residual,
                                 float out_min, float out_max);
 
-/* The same GEMM on split weights, for AMX (f32_gemm_split_amx.c): each
- * weight w stored as three bfloat16 parts, hi + mid + lo == w exactly (8
- * significant bits each; finite w below bfloat16's overflow), so that the
- * tile unit's bfloat16 products reach float accuracy (six of the nine part
- * products; the three dropped are 2^-24 of w a or less).  Per panel of
- * MN_F32_GEMM_NR channels (the last zero padded): NR float biases, then
- * for each step of MN_F32_SPLIT_KB k (k zero padded to whole steps) the
- * hi, mid and lo parts, each KB / 2 rows of NR channels x 2 k (an AMX B
- * tile: row r, column j holds k 2r and 2r + 1 of channel j).  Same
- * arguments as mn_f32_gemm_fn; k at most MN_F32_SPLIT_K_MAX. */
-#define MN_F32_SPLIT_KB 32
-#define MN_F32_SPLIT_K_MAX 1024
-size_t mn_f32_gemm_split_packed_size (int n, int k);   /* in bytes */
-void mn_f32_gemm_split_pack (int n, int k, const float *w, const float *bias, void *packed);
-typedef void (*mn_f32_gemm_split_fn) (int m, int n, int k, int n_begin, int n_end,
-                                      const float *a, size_t a_stride, const void *packed,
-                                      float *c, size_t c_stride, const float *residual,
-                                      float out_min, float out_max);
-/* Whether an m x k by k x n GEMM goes faster on split weights (where the
- * kernel table has f32_gemm_split): on the AMX twin alone, V2's 14x14 and
- * 7x7 layers with 96 channels or more took 0.65-0.85 of the AVX-512
- * twin's time with their weights in L2, 0.85-0.95 coming from L3; with
- * activations cut rather than rounded into parts, the 64-channel ones
- * too (V2 float 0.975-0.994 of the time at 1 thread, 0.986-1.012 at 2,
- * alternating in one process); k of 32 (the 28x28 expansions) gained
- * nothing reliable (0.97-1.0 of the time at 1 thread, 0.99-1.01 at 2). */
-bool mn_f32_gemm_split_suits (int m, int n, int k);
+/* The same GEMM on int8-sliced weights, for AMX-INT8
+ * (f32_gemm_sliced_amx.c), an Ozaki-style scheme.  Each channel's weights
+ * are scaled by 127 over their largest magnitude and cut into three int8
+ * slices, w / scale ~ s0 + s1 / 128 + s2 / 16384 (s0 in [-127, 127], s1
+ * and s2 in [-64, 64], within 2^-15 of the scaled value); each activation
+ * row is cut alike at run time.  The six slice products whose slices'
+ * indices sum to at most 2 are exact int32 tile sums in three levels (0:
+ * a0 w0; 1: a0 w1 + a1 w0; 2: a0 w2 + a1 w1 + a2 w0), and the result is
+ * bias + scale_row scale_channel (level0 + level1 / 128 + level2 /
+ * 16384).  So each product is exact to about 2^-22 of its row's and
+ * channel's largest magnitudes (per element, float is 2^-24 of the value),
+ * and the sums are exact, so the result does not depend on the order of
+ * k (or on the thread count).  A row with an infinite or NaN activation
+ * gives NaN before the clamp; rows and channels whose largest magnitude is
+ * below MN_F32_SLICE_TINY count as zero.  Per panel of MN_F32_GEMM_NR
+ * channels (the last zero padded): NR float biases, NR float scales, then
+ * for each step of MN_F32_SLICE_KB k (k zero padded to whole steps)
+ * slices 0, 1 and 2, each KB / 4 rows of NR channels x 4 k (an AMX B tile:
+ * row r, bytes 4j to 4j + 3 hold k 4r to 4r + 3 of channel j).  Same
+ * arguments as mn_f32_gemm_fn; k at most MN_F32_SLICE_K_MAX (level 0's
+ * sums then stay within float's 24 bits). */
+#define MN_F32_SLICE_KB 64
+#define MN_F32_SLICE_K_MAX 1024
+#define MN_F32_SLICE_TINY 0x1p-100f
+size_t mn_f32_gemm_sliced_packed_size (int n, int k);   /* in bytes */
+/* false (nothing packed) where a weight is infinite or NaN: the caller
+ * packs for mn_f32_gemm_fn instead */
+bool mn_f32_gemm_sliced_pack (int n, int k, const float *w, const float *bias, void *packed);
+typedef void (*mn_f32_gemm_sliced_fn) (int m, int n, int k, int n_begin, int n_end,
+                                       const float *a, size_t a_stride, const void *packed,
+                                       float *c, size_t c_stride, const float *residual,
+                                       float out_min, float out_max);
+/* The reciprocal (inv) and scale for values of this largest magnitude: 127
+ * / largest and largest / 127; 0 and 0 below MN_F32_SLICE_TINY; 0 and NaN
+ * for an infinite or NaN one. */
+void mn_f32_slice_scales (float largest, float *inv, float *scale);
+/* Whether an m x k by k x n GEMM goes faster on sliced weights (where the
+ * kernel table has f32_gemm_sliced): V2's 14x14 and 7x7 layers, the
+ * shapes the bfloat16 kernel before it went faster on than AVX-512. */
+bool mn_f32_gemm_sliced_suits (int m, int n, int k);
 
 /* General convolution (any kernel size, stride, padding; used for the first
  * layer).  Packed layout: per panel of MN_F32_CONV_NR output channels:
@@ -192,15 +205,15 @@ typedef void (*mn_q8_add_fn) (size_t n, const uint8_t *a, const uint8_t *b, uint
  * mobilenet.h (kernels/ does not include the public header). */
 #define MN_KERNEL_CPU_AVX2 (1u << 0)   /* AVX2 + FMA */
 #define MN_KERNEL_CPU_AVX512 (1u << 1) /* AVX-512 F, DQ, BW, VL and VNNI */
-#define MN_KERNEL_CPU_AMX (1u << 2)    /* AMX-TILE, AMX-INT8 (and AMX-BF16) */
+#define MN_KERNEL_CPU_AMX (1u << 2)    /* AMX-TILE, AMX-INT8 (and AVX-512 VBMI) */
 
 typedef struct {
   mn_f32_gemm_fn f32_gemm;
   mn_f32_conv_fn f32_conv;
   mn_f32_conv_fn f32_dwconv;
-  /* on mn_f32_gemm_split_pack ()'s layout; NULL where the CPU has no
-   * AMX-BF16: the planner packs the 1x1 layers it suits for it when set */
-  mn_f32_gemm_split_fn f32_gemm_split;
+  /* on mn_f32_gemm_sliced_pack ()'s layout; NULL where the CPU has no
+   * AMX: the planner packs the 1x1 layers it suits for it when set */
+  mn_f32_gemm_sliced_fn f32_gemm_sliced;
   mn_q8_gemm_fn q8_gemm;
   /* on mn_q8_gemm4_pack ()'s layout; NULL where no SIMD level has a kernel
    * for it (the C twin alone is no faster than q8_gemm's): the planner
@@ -226,9 +239,9 @@ void mn_kernels_init (mn_kernel_table *t, unsigned cpu_mask);
 void mn_f32_gemm_c (int m, int n, int k, int n_begin, int n_end, const float *a, size_t a_stride,
                     const float *packed, float *c, size_t c_stride, const float *residual,
                     float out_min, float out_max);
-void mn_f32_gemm_split_c (int m, int n, int k, int n_begin, int n_end, const float *a,
-                          size_t a_stride, const void *packed, float *c, size_t c_stride,
-                          const float *residual, float out_min, float out_max);
+void mn_f32_gemm_sliced_c (int m, int n, int k, int n_begin, int n_end, const float *a,
+                           size_t a_stride, const void *packed, float *c, size_t c_stride,
+                           const float *residual, float out_min, float out_max);
 void mn_f32_conv_c (const mn_conv_geom *g, const float *in, const float *packed, float *out,
                     int oy_begin, int oy_end, float out_min, float out_max);
 void mn_f32_dwconv_c (const mn_conv_geom *g, const float *in, const float *packed, float *out,

@@ -305,7 +305,7 @@ bias_f32 (const mn_graph *g, const mn_node *nd, int channels, float **owned)
 
 /* CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED, packed for the kernels
  * of kt: 8-bit GEMMs (m > 1) for its q8_gemm4 where it has one, the float
- * GEMMs it suits for its f32_gemm_split where it has one; the 8-bit
+ * GEMMs it suits for its f32_gemm_sliced where it has one; the 8-bit
  * requantisation classified by its q8_requant_prepare where it has one. */
 static mn_status
 plan_conv_like (const mn_graph *g, const mn_node *nd, mn_step *s, const mn_kernel_table *kt,
@@ -364,21 +364,30 @@ plan_conv_like (const mn_graph *g, const mn_node *nd, mn_step *s, const mn_kerne
     bias_f32 (g, nd, channels, &bias);
     if (!bias)
       return MN_ERR_NO_MEMORY;
-    s->split = gemm && kt->f32_gemm_split && mn_f32_gemm_split_suits (s->m, s->n, s->k);
-    size_t bytes = s->split ? mn_f32_gemm_split_packed_size (s->n, s->k)
-                   : gemm   ? mn_f32_gemm_packed_size (s->n, s->k) * sizeof (float)
-                   : dw     ? mn_f32_dwconv_packed_size (&s->geom) * sizeof (float)
-                            : mn_f32_conv_packed_size (&s->geom) * sizeof (float);
-    s->packed = mn_aligned_alloc (bytes);
-    if (s->packed) {
-      if (s->split)
-        mn_f32_gemm_split_pack (s->n, s->k, wf, bias, s->packed);
-      else if (gemm)
-        mn_f32_gemm_pack (s->n, s->k, wf, bias, s->packed);
-      else if (dw)
-        mn_f32_dwconv_pack (&s->geom, wf, bias, s->packed);
-      else
-        mn_f32_conv_pack (&s->geom, wf, bias, s->packed);
+    /* sliced where kt has the kernel and the shape suits it, unless a
+     * weight is infinite or NaN (the plain layout keeps float's rules) */
+    s->sliced = gemm && kt->f32_gemm_sliced && mn_f32_gemm_sliced_suits (s->m, s->n, s->k);
+    if (s->sliced) {
+      s->packed = mn_aligned_alloc (mn_f32_gemm_sliced_packed_size (s->n, s->k));
+      if (s->packed && !mn_f32_gemm_sliced_pack (s->n, s->k, wf, bias, s->packed)) {
+        mn_aligned_free (s->packed);
+        s->packed = NULL;
+        s->sliced = false;
+      }
+    }
+    if (!s->sliced) {
+      size_t bytes = gemm ? mn_f32_gemm_packed_size (s->n, s->k) * sizeof (float)
+                     : dw ? mn_f32_dwconv_packed_size (&s->geom) * sizeof (float)
+                          : mn_f32_conv_packed_size (&s->geom) * sizeof (float);
+      s->packed = mn_aligned_alloc (bytes);
+      if (s->packed) {
+        if (gemm)
+          mn_f32_gemm_pack (s->n, s->k, wf, bias, s->packed);
+        else if (dw)
+          mn_f32_dwconv_pack (&s->geom, wf, bias, s->packed);
+        else
+          mn_f32_conv_pack (&s->geom, wf, bias, s->packed);
+      }
     }
     free (bias);
     if (!s->packed)

@@ -45,7 +45,7 @@ typedef struct {
   mn_conv_geom geom;
   int m, n, k;
   bool quads;             /* MN_STEP_Q8_GEMM packed for q8_gemm4 (NR 16) */
-  bool split;             /* MN_STEP_F32_GEMM packed for f32_gemm_split (NR 16) */
+  bool sliced;            /* MN_STEP_F32_GEMM packed for f32_gemm_sliced (NR 16) */
   void *packed;           /* owned, 64-byte aligned */
   float f_min, f_max;
   int32_t in_zero_point;  /* uint8 domain */
@@ -73,9 +73,9 @@ static inline void
 mn_step_f32_gemm (const mn_step *st, const mn_kernel_table *kt, int m, int n_begin, int n_end,
                   const float *a, float *c, size_t c_stride, const float *residual)
 {
-  if (st->split)
-    kt->f32_gemm_split (m, st->n, st->k, n_begin, n_end, a, (size_t) st->k, st->packed, c,
-                        c_stride, residual, st->f_min, st->f_max);
+  if (st->sliced)
+    kt->f32_gemm_sliced (m, st->n, st->k, n_begin, n_end, a, (size_t) st->k, st->packed, c,
+                         c_stride, residual, st->f_min, st->f_max);
   else
     kt->f32_gemm (m, st->n, st->k, n_begin, n_end, a, (size_t) st->k, st->packed, c, c_stride,
                   residual, st->f_min, st->f_max);
@@ -108,8 +108,9 @@ typedef struct {
 
 /* Weights packed for kt's kernels: the 8-bit 1x1 layers in
  * mn_q8_gemm4_pack ()'s layout (steps with quads set) where kt has a
- * q8_gemm4, the float 1x1 layers mn_f32_gemm_split_suits () in
- * mn_f32_gemm_split_pack ()'s (split set) where it has an f32_gemm_split;
+ * q8_gemm4, the float 1x1 layers mn_f32_gemm_sliced_suits () in
+ * mn_f32_gemm_sliced_pack ()'s (sliced set) where it has an
+ * f32_gemm_sliced and their weights are finite;
  * the 8-bit steps' requantisation prepared (rq.prepared) where it has a
  * q8_requant_prepare. */
 mn_status mn_plan_build (const mn_graph *g, mn_plan *p, const mn_kernel_table *kt,

@@ -433,20 +433,21 @@ run_parallel_step (const mn_session *s, const mn_step *st, int part, int parts)
        * where m >= n: V2 float 3 % faster (the 14x14 expansions).  Cutting
        * rows at multiples of 16 instead, so that no AMX tile tail is cut
        * in two (alone, 98 + 98 rows cost 3.5 us more than one call, 96 +
-       * 100 only 1.3), left V2 8-bit unchanged; the float steps on split
-       * weights (AMX) by channel panels made V2 float 7 % slower (each
-       * thread splits every activation row into bfloat16 parts), their
+       * 100 only 1.3), left V2 8-bit unchanged.  Measured with the float
+       * AMX kernel of the time (bfloat16 parts, now int8 slices, whose
+       * cut of the rows costs alike): its steps by channel panels made
+       * V2 float 7 % slower (each thread cuts every activation row), their
        * rows at multiples of 16 changed nothing.  The 7x7 projections on
-       * split weights (n < k) go by rows whatever the weights weigh: by
-       * panels each thread split all 49 rows of a k-wide input and took 5
-       * panels of 16 (two 2x2 tile blocks and a 2x1), 1.3x the work of
-       * half a step; by rows V2 float ran 2 % faster at 2 threads, V1
-       * the same (the 8-bit AMX projections by rows: 1-2 % slower).  Each
-       * output element is computed by the same code either way. */
+       * sliced weights (n < k) go by rows whatever the weights weigh: by
+       * panels each thread cut all 49 rows of a k-wide input and took 5
+       * panels of 16, 1.3x the work of half a step; by rows V2 float ran
+       * 2 % faster at 2 threads, V1 the same (the 8-bit AMX projections
+       * by rows: 1-2 % slower).  Each output element is computed by the
+       * same code either way. */
       const bool by_rows =
           st->m >= parts && (2 * (uint64_t) st->m * (uint64_t) (st->k + st->n) >=
                                  (uint64_t) st->n * (uint64_t) st->k ||
-                             panels < parts || (st->split && st->n < st->k));
+                             panels < parts || (st->sliced && st->n < st->k));
       if (by_rows) {
         split (s, st->m, parts, part, &m0, &m1);
       } else {

@@ -399,8 +399,8 @@ test_model_facts (void)
 /* The planner lays the weights out for the kernel table it got: the 8-bit
  * steps' requantisation prepared where the table can (the SIMD twins'
  * shortcut past the per-call scan), the float 1x1 layers
- * mn_f32_gemm_split_suits () on split weights exactly where the table has
- * the split kernel, and none below AMX. */
+ * mn_f32_gemm_sliced_suits () on sliced weights exactly where the table has
+ * the sliced kernel, and none below AMX. */
 static void
 test_kernel_layouts (void)
 {
@@ -415,25 +415,25 @@ test_kernel_layouts (void)
       if (!s)
         continue;
       const mn_kernel_table *kt = &m->kernels;
-      int unprepared = 0, wrong_layout = 0, split = 0;
+      int unprepared = 0, wrong_layout = 0, sliced = 0;
       for (int i = 0; i < m->plan.num_steps; i++) {
         const mn_step *st = &m->plan.steps[i];
         const bool q8 = st->kind == MN_STEP_Q8_CONV || st->kind == MN_STEP_Q8_DWCONV
                         || st->kind == MN_STEP_Q8_GEMM || st->kind == MN_STEP_Q8_GEMV;
         unprepared += q8 && (st->rq.prepared > 0) != (kt->q8_requant_prepare != NULL);
-        const bool suits = st->kind == MN_STEP_F32_GEMM && kt->f32_gemm_split
-                           && mn_f32_gemm_split_suits (st->m, st->n, st->k);
-        wrong_layout += st->split != suits;
-        split += st->split;
+        const bool suits = st->kind == MN_STEP_F32_GEMM && kt->f32_gemm_sliced
+                           && mn_f32_gemm_sliced_suits (st->m, st->n, st->k);
+        wrong_layout += st->sliced != suits;
+        sliced += st->sliced;
       }
       CHECK (unprepared == 0 && wrong_layout == 0,
              "%s on %s kernels: %d 8-bit steps prepared otherwise than the table can, %d float "
              "steps on the wrong weight layout", files[fi], kt->isa, unprepared, wrong_layout);
       /* V2 float's 1x1 layers of 64 channels or more and 64 k or more:
        * 14 at 14x14, 8 at 7x7 */
-      const int expected = fi == 1 && kt->f32_gemm_split ? 22 : 0;
-      CHECK (split == expected, "%s on %s kernels: %d layers on split weights, expected %d",
-             files[fi], kt->isa, split, expected);
+      const int expected = fi == 1 && kt->f32_gemm_sliced ? 22 : 0;
+      CHECK (sliced == expected, "%s on %s kernels: %d layers on sliced weights, expected %d",
+             files[fi], kt->isa, sliced, expected);
       mn_session_destroy (&s);
       mn_model_unref (&m);
     }

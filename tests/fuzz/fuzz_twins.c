@@ -7,7 +7,7 @@
  * the quantised kernels follow TFLite's integer arithmetic exactly, and
  * the thread count never changes a result.  A described float model (see
  * below) must give every output within a tolerance of the C twins' (the
- * fast kernels sum in other orders, AMX in bfloat16 parts; see
+ * fast kernels sum in other orders, AMX in int8 slices; see
  * float_mismatch ()), and the same bytes on 1 thread as on several.  A difference
  * aborts, which the fuzzer and the replay test report as a crash.
  *

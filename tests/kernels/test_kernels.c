@@ -968,11 +968,11 @@ test_f32_convs (void)
   test_f32_conv_case (&g, false, "f32_conv");
 }
 
-/* A float GEMM under test: on the plain layout (fn) or the split one. */
+/* A float GEMM under test: on the plain layout (fn) or the sliced one. */
 typedef struct {
   const char *name;
   mn_f32_gemm_fn fn;
-  mn_f32_gemm_split_fn split_fn;
+  mn_f32_gemm_sliced_fn sliced_fn;
 } f32_gemm_kernel;
 
 static void
@@ -983,37 +983,48 @@ call_f32_gemm (const f32_gemm_kernel *kn, const void *packed, int m, int n, int 
   if (kn->fn)
     kn->fn (m, n, k, n_begin, n_end, a, a_stride, packed, c, c_stride, res, lo, hi);
   else
-    kn->split_fn (m, n, k, n_begin, n_end, a, a_stride, packed, c, c_stride, res, lo, hi);
+    kn->sliced_fn (m, n, k, n_begin, n_end, a, a_stride, packed, c, c_stride, res, lo, hi);
 }
 
-#ifndef SPLIT_TOLERANCE
-#define SPLIT_TOLERANCE 1e-6
-#endif
+/* The sliced GEMM's error bound for one output (kernels.h): each slice
+ * within 2^-15 of its scaled value (127 at the largest magnitude) and the
+ * scaling's own rounding, so each a and w within about 2^-21.9 of their
+ * row's and channel's largest magnitudes; 2^-20 of each is a margin of
+ * about 3.7.  Plus the float steps' roundings: 2^-21 of the magnitude
+ * (the products' and bias's absolute sum). */
+static double
+sliced_bound (double a_largest, double a_abs_sum, double w_largest, double w_abs_sum, double mag)
+{
+  return 0x1p-20 * (a_largest * w_abs_sum + w_largest * a_abs_sum) + 0x1p-21 * mag + 1e-30;
+}
 
 /* with_res: a residual (C's shape and stride) added after the clamp.
- * split: the split-weight layout, its C twin (which must give the plain C
- * twin's bits) and the table's kernel for it, where it has one. */
+ * sliced: the int8-sliced layout, its C twin and the table's kernel for
+ * it, where it has one: each within sliced_bound () of the exact sum, and
+ * the table's kernel the C twin's bits. */
 static void
-test_f32_gemm_case (int m, int n, int k, size_t extra_a, size_t extra_c, bool with_res, bool split)
+test_f32_gemm_case (int m, int n, int k, size_t extra_a, size_t extra_c, bool with_res, bool sliced)
 {
   const size_t a_stride = (size_t) k + extra_a, c_stride = (size_t) n + extra_c;
   float *a = xmalloc (m * a_stride * 4), *w = xmalloc ((size_t) n * k * 4);
   float *res = NULL;
   float *bias = xmalloc (n * 4), *packed = xmalloc (mn_f32_gemm_packed_size (n, k) * 4), lo, hi;
-  void *split_packed = split ? xmalloc (mn_f32_gemm_split_packed_size (n, k)) : NULL;
+  void *sliced_packed = sliced ? xmalloc (mn_f32_gemm_sliced_packed_size (n, k)) : NULL;
   double *ref = xmalloc ((size_t) m * n * 8), *mag = xmalloc ((size_t) m * n * 8);
+  double *bound = xmalloc ((size_t) m * n * 8);
   gbuf gout;
   const size_t out_n = (m - 1) * c_stride + n;
-  float *c = galloc (&gout, out_n * 4), *plain = split ? xmalloc (out_n * 4) : NULL;
+  float *c = galloc (&gout, out_n * 4), *twin = sliced ? xmalloc (out_n * 4) : NULL;
   f32_gemm_kernel kernels[2];
   int num = 0;
-  if (!split) {
+  if (!sliced) {
     kernels[num++] = (f32_gemm_kernel) { ktab->isa, ktab->f32_gemm, NULL };
     kernels[num++] = (f32_gemm_kernel) { "c", mn_f32_gemm_c, NULL };
   } else {
-    if (ktab->f32_gemm_split)
-      kernels[num++] = (f32_gemm_kernel) { ktab->isa, NULL, ktab->f32_gemm_split };
-    kernels[num++] = (f32_gemm_kernel) { "c", NULL, mn_f32_gemm_split_c };
+    /* the C twin first: the table's kernel must give its bits */
+    kernels[num++] = (f32_gemm_kernel) { "c", NULL, mn_f32_gemm_sliced_c };
+    if (ktab->f32_gemm_sliced)
+      kernels[num++] = (f32_gemm_kernel) { ktab->isa, NULL, ktab->f32_gemm_sliced };
   }
 
   fill_f32 (a, m * a_stride, 1.0f);
@@ -1025,17 +1036,18 @@ test_f32_gemm_case (int m, int n, int k, size_t extra_a, size_t extra_c, bool wi
     fill_f32 (res, out_n, 4.0f);
   }
   mn_f32_gemm_pack (n, k, w, bias, packed);
-  if (split) {
-    mn_f32_gemm_split_pack (n, k, w, bias, split_packed);
-    memset (plain, 0, out_n * 4);
-    mn_f32_gemm_c (m, n, k, 0, n, a, a_stride, packed, plain, c_stride, res, lo, hi);
-  }
+  if (sliced)
+    check (mn_f32_gemm_sliced_pack (n, k, w, bias, sliced_packed), "f32_gemm_sliced_pack m %d n %d k %d refused finite weights", m, n, k);
   for (int i = 0; i < m; i++)
     for (int j = 0; j < n; j++) {
       double acc = bias[j], mg = fabs (bias[j]);
+      double a_largest = 0, a_abs = 0, w_largest = 0, w_abs = 0;
       for (int kk = 0; kk < k; kk++) {
-        const double t = (double) a[i * a_stride + kk] * w[(size_t) j * k + kk];
+        const double av = a[i * a_stride + kk], wv = w[(size_t) j * k + kk];
+        const double t = av * wv;
         acc += t, mg += fabs (t);
+        a_largest = fmax (a_largest, fabs (av)), a_abs += fabs (av);
+        w_largest = fmax (w_largest, fabs (wv)), w_abs += fabs (wv);
       }
       acc = acc < lo ? lo : acc > hi ? hi : acc;
       if (res) {
@@ -1044,11 +1056,12 @@ test_f32_gemm_case (int m, int n, int k, size_t extra_a, size_t extra_c, bool wi
       }
       ref[(size_t) i * n + j] = acc;
       mag[(size_t) i * n + j] = mg;
+      bound[(size_t) i * n + j] = sliced_bound (a_largest, a_abs, w_largest, w_abs, mg);
     }
 
   for (int f = 0; f < num; f++) {
     const f32_gemm_kernel *kn = &kernels[f];
-    const void *pk = split ? split_packed : packed;
+    const void *pk = sliced ? sliced_packed : packed;
     const int panels = (n + MN_F32_GEMM_NR - 1) / MN_F32_GEMM_NR;
     const int nb0 = rnd_range (0, panels) * MN_F32_GEMM_NR, nb = nb0 < n ? nb0 : n;
     for (int pass = 0; pass < 2; pass++) {
@@ -1064,32 +1077,35 @@ test_f32_gemm_case (int m, int n, int k, size_t extra_a, size_t extra_c, bool wi
         call_f32_gemm (kn, pk, m, n, k, 0, nb, a, a_stride, c, c_stride, res, lo, hi);
       }
       for (int i = 0; i < m && bi < 0; i++) {
-        for (int j = 0; j < n; j++)
-          if (!f32_close (c[i * c_stride + j], ref[(size_t) i * n + j], mag[(size_t) i * n + j])
-              || (split && fabs (c[i * c_stride + j] - ref[(size_t) i * n + j])
-                               > SPLIT_TOLERANCE * mag[(size_t) i * n + j])) {
+        for (int j = 0; j < n; j++) {
+          const size_t at = (size_t) i * n + j;
+          const float got = c[i * c_stride + j];
+          if (sliced ? !(fabs (got - ref[at]) <= bound[at]) : !f32_close (got, ref[at], mag[at])) {
             bi = i, bj = j;
             break;
           }
+        }
         if (i + 1 < m && !gbody_untouched (&gout, (i * c_stride + n) * 4, (i + 1) * c_stride * 4))
           ok = false;
       }
-      /* the split C twin adds the parts back into the weights exactly */
-      if (split && kn->split_fn == mn_f32_gemm_split_c)
+      if (sliced && kn->sliced_fn == mn_f32_gemm_sliced_c)
         for (int i = 0; i < m; i++)
-          same &= memcmp (c + i * c_stride, plain + i * c_stride, (size_t) n * 4) == 0;
+          memcpy (twin + i * c_stride, c + i * c_stride, (size_t) n * 4);
+      else if (sliced)
+        for (int i = 0; i < m; i++)
+          same &= memcmp (c + i * c_stride, twin + i * c_stride, (size_t) n * 4) == 0;
       check (ok && same && bi < 0 && gguards_ok (&gout),
              "f32_gemm%s_%s m %d n %d k %d%s pass %d split %d: %s%s%s%s [%d][%d]",
-             split ? "_split" : "", kn->name, m, n, k, res ? " residual" : "", pass, nb,
+             sliced ? "_sliced" : "", kn->name, m, n, k, res ? " residual" : "", pass, nb,
              bi >= 0 ? "outside tolerance " : "", ok ? "" : "wrote outside ",
-             same ? "" : "not the plain C twin's bits ",
+             same ? "" : "not the C twin's bits ",
              gguards_ok (&gout) ? "" : "guard bytes written", bi, bj);
     }
   }
 
   gfree (&gout);
   free (a), free (w), free (bias), free (packed), free (ref), free (mag), free (res);
-  free (split_packed), free (plain);
+  free (sliced_packed), free (twin), free (bound);
 }
 
 static void
@@ -1112,30 +1128,73 @@ test_f32_gemm (void)
   test_f32_gemm_case (3136, 24, 144, 0, 0, true, false);   /* V2's first residual block */
 }
 
-/* The split-weight layout: rows around the 16-row tiles and 32-row blocks,
- * channels around the 16-channel panels and 32-channel pairs, k around the
- * 32-k steps up to the kernel's limit. */
+/* The int8-sliced layout: rows around the 16-row tiles, 32-row blocks and
+ * the groups the kernel's planes hold (64 rows at k 1024), channels around
+ * the 16-channel panels, k around the 64-k steps up to the limit. */
 static void
-test_f32_gemm_split (void)
+test_f32_gemm_sliced (void)
 {
-  static const int ms[] = { 1, 2, 15, 16, 17, 31, 32, 33, 47, 49, 64, 98 };
+  static const int ms[] = { 1, 2, 15, 16, 17, 31, 32, 33, 47, 49, 64, 65, 98 };
   static const int ns[] = { 1, 5, 16, 17, 31, 32, 33, 48, 96, 100 };
-  static const int ks[] = { 1, 2, 17, 31, 32, 33, 63, 64, 65, 96, 160, 1023, 1024 };
+  static const int ks[] = { 1, 2, 17, 63, 64, 65, 96, 127, 128, 160, 1000, 1023, 1024 };
   for (int t = 0; t < 120; t++) {
     const size_t extra_a = rnd () % 3 == 0 ? rnd_range (1, 5) : 0;
     const size_t extra_c = rnd () % 3 == 0 ? rnd_range (1, 5) : 0;
-    test_f32_gemm_case (pick (ms, 12), pick (ns, 10), pick (ks, 13), extra_a, extra_c,
+    test_f32_gemm_case (pick (ms, 13), pick (ns, 10), pick (ks, 13), extra_a, extra_c,
                         rnd () % 2 == 0, true);
   }
   test_f32_gemm_case (196, 576, 96, 0, 0, true, true);   /* V2's 14x14 expansion */
   test_f32_gemm_case (49, 320, 960, 0, 0, false, true);  /* and a 7x7 projection */
-  /* weights past the kernel's L2 share, rows in groups of blocks: V2's
-   * last 1x1 layer (a group of 2 blocks, the second of 17 rows), two
-   * groups of 96 rows and a last of 8, and a group of 5 blocks with 2
-   * rows in the last */
-  test_f32_gemm_case (49, 1280, 320, 0, 0, false, true);
-  test_f32_gemm_case (200, 700, 320, 3, 2, true, true);
-  test_f32_gemm_case (130, 1000, 160, 0, 1, false, true);
+  test_f32_gemm_case (49, 1280, 320, 0, 0, false, true); /* V2's last 1x1 layer */
+  /* groups of rows: 64, 64, 64 and 8 at k 1000; 192 and 8 at k 320 */
+  test_f32_gemm_case (200, 70, 1000, 3, 2, true, true);
+  test_f32_gemm_case (200, 40, 320, 0, 1, false, true);
+}
+
+/* Rows the slicing treats apart (kernels.h): one with a NaN and one with
+ * an infinity give NaN in every channel, one below MN_F32_SLICE_TINY and
+ * one of zeros give the bias (clamped), the others their sums as usual;
+ * the table's kernel gives the C twin's bits, NaN included.  Weights with
+ * an infinity or NaN are refused by the packing. */
+static void
+test_f32_gemm_sliced_edges (void)
+{
+  const int m = 40, n = 20, k = 70;
+  float *a = xmalloc ((size_t) m * k * 4), *w = xmalloc ((size_t) n * k * 4);
+  float *bias = xmalloc (n * 4), *c = xmalloc ((size_t) m * n * 4), *twin = xmalloc ((size_t) m * n * 4);
+  void *packed = xmalloc (mn_f32_gemm_sliced_packed_size (n, k));
+  fill_f32 (a, (size_t) m * k, 1.0f);
+  fill_f32 (w, (size_t) n * k, 1.0f);
+  fill_f32 (bias, n, 1.0f);
+  a[3 * k + 5] = NAN;
+  a[17 * k + 69] = INFINITY;
+  a[20 * k] = -INFINITY;
+  for (int kk = 0; kk < k; kk++)
+    a[30 * k + kk] = kk % 2 ? 1e-31f : -1e-31f, a[31 * k + kk] = 0.0f;
+  check (mn_f32_gemm_sliced_pack (n, k, w, bias, packed), "f32_gemm_sliced_pack refused finite weights");
+  mn_f32_gemm_sliced_c (m, n, k, 0, n, a, k, packed, twin, n, NULL, -INFINITY, INFINITY);
+  bool rows_ok = true;
+  for (int i = 0; i < m; i++)
+    for (int j = 0; j < n; j++) {
+      const float v = twin[i * n + j];
+      if (i == 3 || i == 17 || i == 20)
+        rows_ok &= isnan (v);
+      else if (i == 30 || i == 31)
+        rows_ok &= v == bias[j];
+      else
+        rows_ok &= isfinite (v);
+    }
+  check (rows_ok, "f32_gemm_sliced_c: NaN rows, infinite rows or rows below the tiny bound wrong");
+  if (ktab->f32_gemm_sliced) {
+    ktab->f32_gemm_sliced (m, n, k, 0, n, a, k, packed, c, n, NULL, -INFINITY, INFINITY);
+    check (memcmp (c, twin, (size_t) m * n * 4) == 0,
+           "f32_gemm_sliced_%s: not the C twin's bits on NaN, infinite or tiny rows", ktab->isa);
+  }
+  w[7 * k + 3] = INFINITY;
+  check (!mn_f32_gemm_sliced_pack (n, k, w, bias, packed), "f32_gemm_sliced_pack took an infinite weight");
+  w[7 * k + 3] = NAN;
+  check (!mn_f32_gemm_sliced_pack (n, k, w, bias, packed), "f32_gemm_sliced_pack took a NaN weight");
+  free (a), free (w), free (bias), free (c), free (twin), free (packed);
 }
 
 /* ---- requantisation helpers ----------------------------------------------------------- */
@@ -1834,16 +1893,16 @@ test_dispatch (void)
          "MOBILENET_FORCE_C=1 keeps the C twins");
   unsetenv ("MOBILENET_FORCE_C");
   mn_kernels_init (&t, 0);
-  check (strcmp (t.isa, "c") == 0 && t.q8_gemm4 == NULL && t.f32_gemm_split == NULL,
+  check (strcmp (t.isa, "c") == 0 && t.q8_gemm4 == NULL && t.f32_gemm_sliced == NULL,
          "cpu_mask 0 keeps the C twins");
   mn_kernels_init (&t, MN_KERNEL_CPU_AVX2);
   check (strcmp (t.isa, "avx512") != 0 && strcmp (t.isa, "amx") != 0 && t.q8_gemm4 == NULL,
          "cpu_mask AVX2 stops below AVX-512 (isa %s)", t.isa);
   mn_kernels_init (&t, MN_KERNEL_CPU_AVX2 | MN_KERNEL_CPU_AVX512);
-  check (strcmp (t.isa, "amx") != 0 && t.f32_gemm_split == NULL,
+  check (strcmp (t.isa, "amx") != 0 && t.f32_gemm_sliced == NULL,
          "cpu_mask AVX2 | AVX-512 stops below AMX (isa %s)", t.isa);
   mn_kernels_init_c (&t);
-  check (t.f32_gemm == mn_f32_gemm_c && t.f32_gemm_split == NULL && t.f32_dwconv == mn_f32_dwconv_c
+  check (t.f32_gemm == mn_f32_gemm_c && t.f32_gemm_sliced == NULL && t.f32_dwconv == mn_f32_dwconv_c
              && t.q8_conv == mn_q8_conv_c && t.q8_dwconv == mn_q8_dwconv_c
              && t.q8_add == mn_q8_add,
          "mn_kernels_init_c fills the C twins");
@@ -1945,7 +2004,8 @@ main (int argc, char **argv)
   test_q8_dwconv ();
   test_q8_conv ();
   test_f32_gemm ();
-  test_f32_gemm_split ();
+  test_f32_gemm_sliced ();
+  test_f32_gemm_sliced_edges ();
   test_f32_convs ();
   test_q8_add ();
   test_q8_add_rescale_ties ();
