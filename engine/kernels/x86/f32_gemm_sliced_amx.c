@@ -78,18 +78,21 @@ live_mask (int k, int j)
 }
 
 /* Largest |v| of the row's k values, NaN where one is NaN (as the C
- * twin's). */
+ * twin's): the largest of the magnitudes' bits as unsigned integers,
+ * which order as the floats do, with NaN's above infinity's. */
 static float
 row_largest (const float *src, int k)
 {
-  __m512 mx = _mm512_setzero_ps ();
-  __mmask16 nan = 0;
+  const __m512i magnitude = _mm512_set1_epi32 (0x7fffffff);
+  __m512i mx = _mm512_setzero_si512 ();
   for (int j = 0; j < k; j += 16) {
-    const __m512 v = _mm512_maskz_loadu_ps (live_mask (k, j), src + j);
-    nan |= _mm512_cmp_ps_mask (v, v, _CMP_UNORD_Q);
-    mx = _mm512_max_ps (mx, _mm512_abs_ps (v));
+    const __m512i v = _mm512_maskz_loadu_epi32 (live_mask (k, j), src + j);
+    mx = _mm512_max_epu32 (mx, _mm512_and_si512 (v, magnitude));
   }
-  return nan ? __builtin_nanf ("") : _mm512_reduce_max_ps (mx);
+  const uint32_t bits = _mm512_reduce_max_epu32 (mx);
+  float largest;
+  memcpy (&largest, &bits, sizeof largest);
+  return largest;
 }
 
 /* Rows [0, rows) of a as three planes of kp int8 a row (plane apart) and
