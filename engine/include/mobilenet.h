@@ -56,7 +56,7 @@ typedef void (*mn_log_fn) (void *user_data, mn_log_level level, const char *mess
 /* CPU feature bits for mn_config.cpu_mask. */
 #define MN_CPU_AVX2 (1u << 0)   /* AVX2 + FMA */
 #define MN_CPU_AVX512 (1u << 1) /* AVX-512 F, DQ, BW, VL and VNNI (with AVX2) */
-#define MN_CPU_AMX  (1u << 2)   /* AMX-TILE and AMX-INT8 (with AVX-512) */
+#define MN_CPU_AMX  (1u << 2)   /* AMX-TILE, AMX-INT8 (with AVX-512 and VBMI) */
 #define MN_CPU_ALL  (~0u)
 
 typedef struct {

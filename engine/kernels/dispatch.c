@@ -31,7 +31,7 @@ void mn_kernels_upgrade_avx2 (mn_kernel_table *t);
 void mn_kernels_upgrade_avx512 (mn_kernel_table *t);
 #endif
 #ifdef MN_HAVE_X86_AMX
-void mn_kernels_upgrade_amx (mn_kernel_table *t, bool vbmi);
+void mn_kernels_upgrade_amx (mn_kernel_table *t);
 #endif
 
 void
@@ -115,8 +115,8 @@ cpu_has_amx_int8 (void)
 #endif
 }
 
-/* AVX-512 VBMI (the sliced float GEMM's byte permutes; every AMX CPU so
- * far has it). */
+/* AVX-512 VBMI, which the AMX level is built with (the sliced float
+ * GEMM's byte permutes; every AMX CPU so far has it). */
 static bool
 cpu_has_avx512_vbmi (void)
 {
@@ -149,8 +149,8 @@ mn_kernels_init (mn_kernel_table *t, unsigned cpu_mask)
     if ((cpu_mask & MN_KERNEL_CPU_AVX512) && cpu_has_avx512_vnni ()) {
       mn_kernels_upgrade_avx512 (t);
 #ifdef MN_HAVE_X86_AMX
-      if ((cpu_mask & MN_KERNEL_CPU_AMX) && cpu_has_amx_int8 ())
-        mn_kernels_upgrade_amx (t, cpu_has_avx512_vbmi ());
+      if ((cpu_mask & MN_KERNEL_CPU_AMX) && cpu_has_avx512_vbmi () && cpu_has_amx_int8 ())
+        mn_kernels_upgrade_amx (t);
 #endif
     }
 #endif

@@ -205,7 +205,7 @@ typedef void (*mn_q8_add_fn) (size_t n, const uint8_t *a, const uint8_t *b, uint
  * mobilenet.h (kernels/ does not include the public header). */
 #define MN_KERNEL_CPU_AVX2 (1u << 0)   /* AVX2 + FMA */
 #define MN_KERNEL_CPU_AVX512 (1u << 1) /* AVX-512 F, DQ, BW, VL and VNNI */
-#define MN_KERNEL_CPU_AMX (1u << 2)    /* AMX-TILE, AMX-INT8 (and AVX-512 VBMI) */
+#define MN_KERNEL_CPU_AMX (1u << 2)    /* AMX-TILE, AMX-INT8 and AVX-512 VBMI */
 
 typedef struct {
   mn_f32_gemm_fn f32_gemm;
