@@ -396,6 +396,64 @@ test_model_facts (void)
   mn_model_unref (&m);
 }
 
+/* A float 1x1 layer the sliced layout suits goes on it where the table
+ * has the kernel, unless a weight is infinite or NaN: then the plain
+ * layout, which keeps float's rules (an infinite weight gives infinite
+ * sums, clamped by ReLU6 to 6, where the sliced scheme would give NaN). */
+static void
+test_sliced_layout_refuses_nonfinite (void)
+{
+  tb_quant q = tb_quant_default (TFL_TYPE_FLOAT32);
+  const int h = 8, w = 8, c = 64;
+  for (int bad = 0; bad < 2; bad++) {
+    tb_model *tm = tb_conv2d (&q, h, w, c, c, 1, 1, 1, TFL_PADDING_VALID, TFL_ACT_RELU6);
+    float *weights = malloc ((size_t) c * c * sizeof (float));
+    for (int i = 0; i < c * c; i++)
+      weights[i] = (float) ((i * 37) % 101 - 50) / 256.0f;
+    if (bad)
+      weights[5 * c + 7] = INFINITY;   /* channel 5, input channel 7 */
+    tb_tensor_data (tm, 1, weights, (size_t) c * c * sizeof (float));
+    size_t size = 0;
+    uint8_t *file = tb_model_finish (tm, &size);
+    mn_config cfg;
+    mn_config_default (&cfg);
+    cfg.threads = 1;
+    mn_model *m = NULL;
+    mn_session *s = NULL;
+    CHECK (file && mn_model_load_memory (file, size, &cfg, &m) == MN_OK
+               && mn_session_create (m, &cfg, &s) == MN_OK,
+           "1x1 float model (%s) loads", bad ? "an infinite weight" : "finite weights");
+    if (s) {
+      const mn_kernel_table *kt = &m->kernels;
+      const mn_step *st = &m->plan.steps[0];
+      CHECK (st->kind == MN_STEP_F32_GEMM && st->sliced == (kt->f32_gemm_sliced && !bad),
+             "%s on %s kernels: %s layout", bad ? "an infinite weight" : "finite weights",
+             kt->isa, st->sliced ? "sliced" : "plain");
+      float *in = malloc ((size_t) h * w * c * sizeof (float));
+      for (int i = 0; i < h * w * c; i++)
+        in[i] = (float) (i % 13) / 13.0f + 0.01f;
+      mn_result r;
+      const bool ran = mn_session_run_tensor (s, in, (size_t) h * w * c * sizeof (float), &r) == MN_OK
+                       && r.raw_type == MN_DTYPE_FLOAT32 && r.num_classes == h * w * c;
+      CHECK (ran, "the 1x1 float model runs");
+      const float *out = ran ? r.raw : in;
+      int finite = 0;
+      for (int i = 0; i < h * w * c && ran; i++)
+        finite += isfinite (out[i]) && out[i] >= 0.0f && out[i] <= 6.0f;
+      free (in);
+      /* channel 5 of every pixel: the infinite weight times a positive
+       * input, clamped to 6 */
+      CHECK (ran && finite == h * w * c && (!bad || out[5] == 6.0f),
+             "outputs within ReLU6 (%d of %d), channel 5 %g", finite, h * w * c,
+             ran ? out[5] : 0.0f);
+    }
+    mn_session_destroy (&s);
+    mn_model_unref (&m);
+    free (file), free (weights);
+    tb_model_free (tm);
+  }
+}
+
 /* The planner lays the weights out for the kernel table it got: the 8-bit
  * steps' requantisation prepared where the table can (the SIMD twins'
  * shortcut past the per-call scan), the float 1x1 layers
@@ -672,6 +730,7 @@ main (void)
     return tu_finish ();
   test_model_facts ();
   test_kernel_layouts ();
+  test_sliced_layout_refuses_nonfinite ();
   test_raw_goldens ();
   test_photo_goldens ();
   test_float_matches_quant ();
