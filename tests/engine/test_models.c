@@ -433,7 +433,8 @@ test_sliced_layout_refuses_nonfinite (void)
       for (int i = 0; i < h * w * c; i++)
         in[i] = (float) (i % 13) / 13.0f + 0.01f;
       mn_result r;
-      const bool ran = mn_session_run_tensor (s, in, (size_t) h * w * c * sizeof (float), &r) == MN_OK
+      const size_t bytes = (size_t) h * w * c * sizeof (float);
+      const bool ran = mn_session_run_tensor (s, in, bytes, &r) == MN_OK
                        && r.raw_type == MN_DTYPE_FLOAT32 && r.num_classes == h * w * c;
       CHECK (ran, "the 1x1 float model runs");
       const float *out = ran ? r.raw : in;

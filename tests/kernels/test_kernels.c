@@ -1037,7 +1037,8 @@ test_f32_gemm_case (int m, int n, int k, size_t extra_a, size_t extra_c, bool wi
   }
   mn_f32_gemm_pack (n, k, w, bias, packed);
   if (sliced)
-    check (mn_f32_gemm_sliced_pack (n, k, w, bias, sliced_packed), "f32_gemm_sliced_pack m %d n %d k %d refused finite weights", m, n, k);
+    check (mn_f32_gemm_sliced_pack (n, k, w, bias, sliced_packed),
+           "f32_gemm_sliced_pack m %d n %d k %d refused finite weights", m, n, k);
   for (int i = 0; i < m; i++)
     for (int j = 0; j < n; j++) {
       double acc = bias[j], mg = fabs (bias[j]);
@@ -1161,7 +1162,8 @@ test_f32_gemm_sliced_edges (void)
 {
   const int m = 40, n = 20, k = 70;
   float *a = xmalloc ((size_t) m * k * 4), *w = xmalloc ((size_t) n * k * 4);
-  float *bias = xmalloc (n * 4), *c = xmalloc ((size_t) m * n * 4), *twin = xmalloc ((size_t) m * n * 4);
+  float *bias = xmalloc (n * 4), *c = xmalloc ((size_t) m * n * 4);
+  float *twin = xmalloc ((size_t) m * n * 4);
   void *packed = xmalloc (mn_f32_gemm_sliced_packed_size (n, k));
   fill_f32 (a, (size_t) m * k, 1.0f);
   fill_f32 (w, (size_t) n * k, 1.0f);
@@ -1171,7 +1173,8 @@ test_f32_gemm_sliced_edges (void)
   a[20 * k] = -INFINITY;
   for (int kk = 0; kk < k; kk++)
     a[30 * k + kk] = kk % 2 ? 1e-31f : -1e-31f, a[31 * k + kk] = 0.0f;
-  check (mn_f32_gemm_sliced_pack (n, k, w, bias, packed), "f32_gemm_sliced_pack refused finite weights");
+  check (mn_f32_gemm_sliced_pack (n, k, w, bias, packed),
+         "f32_gemm_sliced_pack refused finite weights");
   mn_f32_gemm_sliced_c (m, n, k, 0, n, a, k, packed, twin, n, NULL, -INFINITY, INFINITY);
   bool rows_ok = true;
   for (int i = 0; i < m; i++)
@@ -1191,9 +1194,11 @@ test_f32_gemm_sliced_edges (void)
            "f32_gemm_sliced_%s: not the C twin's bits on NaN, infinite or tiny rows", ktab->isa);
   }
   w[7 * k + 3] = INFINITY;
-  check (!mn_f32_gemm_sliced_pack (n, k, w, bias, packed), "f32_gemm_sliced_pack took an infinite weight");
+  check (!mn_f32_gemm_sliced_pack (n, k, w, bias, packed),
+         "f32_gemm_sliced_pack took an infinite weight");
   w[7 * k + 3] = NAN;
-  check (!mn_f32_gemm_sliced_pack (n, k, w, bias, packed), "f32_gemm_sliced_pack took a NaN weight");
+  check (!mn_f32_gemm_sliced_pack (n, k, w, bias, packed),
+         "f32_gemm_sliced_pack took a NaN weight");
   free (a), free (w), free (bias), free (c), free (twin), free (packed);
 }
 

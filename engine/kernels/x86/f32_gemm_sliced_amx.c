@@ -14,7 +14,9 @@
  * V2 and the three levels' epilogue 11 %.
  *
  * A group of rows is cut into three int8 planes on the stack (as many
- * rows as 192 KiB hold: all of V2's at 1024 k or less), then taken in
+ * whole tiles of rows as 192 KiB hold: 64 at 1024 k, 160 at 384, so V2's
+ * 14x14 layers with k of 384 and 576 take two groups at 1 thread and one
+ * at 2, the others one), then taken in
  * 32-row blocks x 16-channel panels: six C tiles (three levels x two row
  * tiles), one A and one B tile register.  A step of 64 k loads each weight
  * slice once and the activation slices it meets (12 A tiles, 3 B for 12
@@ -101,7 +103,8 @@ row_largest (const float *src, int k)
  * low bytes are the slices (the constants' own low bytes are 0).  Two
  * vectors' low bytes go to one 32-byte store by a byte permute.  Rows up
  * to tile_rows are zero.  A row whose scale is NaN (inv 0) has NaN in x
- * and slices of no meaning: its outputs are NaN whatever they are. */
+ * where it has an infinity or NaN, and slices of no meaning there: its
+ * outputs are NaN whatever they are. */
 static void
 slice_rows (int rows, int tile_rows, int k, int kp, const float *a, size_t a_stride,
             int8_t *planes, size_t plane, float *scales)
@@ -158,14 +161,14 @@ block (const int rt, int kp, const int8_t *a, size_t plane, const uint8_t *w, in
     _tile_zero (L1R1);
     _tile_zero (L2R1);
   }
-#define PRODUCT(c0, c1, slice)                   \
-  do {                                           \
-    _tile_loadd (TA, a + (slice) * plane + s, a_bytes); \
-    _tile_dpbssd (c0, TA, TB);                   \
-    if (rt > 1) {                                \
+#define PRODUCT(c0, c1, slice)                             \
+  do {                                                     \
+    _tile_loadd (TA, a + (slice) * plane + s, a_bytes);    \
+    _tile_dpbssd (c0, TA, TB);                             \
+    if (rt > 1) {                                          \
       _tile_loadd (TA, a1 + (slice) * plane + s, a_bytes); \
-      _tile_dpbssd (c1, TA, TB);                 \
-    }                                            \
+      _tile_dpbssd (c1, TA, TB);                           \
+    }                                                      \
   } while (0)
   for (int s = 0; s < kp; s += KB) {
     const uint8_t *b = w + (size_t) (s / KB) * 3 * TILE_BYTES;
@@ -246,7 +249,8 @@ mn_f32_gemm_sliced_amx (int m, int n, int k, int n_begin, int n_end, const float
     /* a block's planes that stay in L1 serve every panel in turn;
      * otherwise a panel's weights serve every block */
     const bool blocks_outer = 3 * BLOCK_ROWS * (size_t) kp <= L1_PLANES_BYTES;
-    const int n_panels = (n_end - n_begin + NR - 1) / NR, n_blocks = (g_rows + BLOCK_ROWS - 1) / BLOCK_ROWS;
+    const int n_panels = (n_end - n_begin + NR - 1) / NR;
+    const int n_blocks = (g_rows + BLOCK_ROWS - 1) / BLOCK_ROWS;
     for (int outer = 0; outer < (blocks_outer ? n_blocks : n_panels); outer++)
       for (int inner = 0; inner < (blocks_outer ? n_panels : n_blocks); inner++) {
         const int n0 = n_begin + (blocks_outer ? inner : outer) * NR;
