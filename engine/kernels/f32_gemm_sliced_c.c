@@ -86,27 +86,36 @@ largest_magnitude (const float *v, int count)
   return m;
 }
 
+/* Where weight k of channel j (of its panel) lies from the panel's first
+ * slice: step kk / KB, tile row kk % KB / 4, byte 4 j + kk % 4 (slices 1
+ * and 2 TILE_BYTES and twice that further). */
+static size_t
+slice_offset (int kk, int j)
+{
+  return (size_t) (kk / KB) * 3 * TILE_BYTES + (size_t) (kk % KB / 4) * NR * 4
+         + (size_t) j * 4 + (size_t) (kk % 4);
+}
+
 bool
 mn_f32_gemm_sliced_pack (int n, int k, const float *w, const float *bias, void *packed)
 {
   const size_t pb = panel_bytes (k);
-  for (int j = 0; j < n; j++)
-    if (!(largest_magnitude (w + (size_t) j * k, k) <= FLT_MAX))
-      return false;
   memset (packed, 0, mn_f32_gemm_sliced_packed_size (n, k));
   for (int n0 = 0; n0 < n; n0 += NR) {
     uint8_t *panel = (uint8_t *) packed + (size_t) (n0 / NR) * pb;
     const int nr = n - n0 < NR ? n - n0 : NR;
     float head[2 * NR] = { 0 };   /* biases, then scales */
+    int8_t *slices = (int8_t *) (panel + sizeof head);
     for (int j = 0; j < nr; j++) {
       const float *wj = w + (size_t) (n0 + j) * k;
+      const float largest = largest_magnitude (wj, k);
+      if (!(largest <= FLT_MAX))
+        return false;
       float inv;
       head[j] = bias ? bias[n0 + j] : 0.0f;
-      mn_f32_slice_scales (largest_magnitude (wj, k), &inv, &head[NR + j]);
+      mn_f32_slice_scales (largest, &inv, &head[NR + j]);
       for (int kk = 0; kk < k; kk++) {
-        /* tile row kk % KB / 4, bytes 4 j + kk % 4 */
-        int8_t *t = (int8_t *) (panel + sizeof head + (size_t) (kk / KB) * 3 * TILE_BYTES)
-                    + (kk % KB / 4) * NR * 4 + j * 4 + kk % 4;
+        int8_t *t = slices + slice_offset (kk, j);
         slice3 (wj[kk], inv, t, t + TILE_BYTES, t + 2 * TILE_BYTES);
       }
     }
@@ -143,22 +152,24 @@ mn_f32_gemm_sliced_c (int m, int n, int k, int n_begin, int n_end, const float *
     const float row_scale = slice_row (a + (size_t) i * a_stride, k, planes, kp);
     for (int j = n_begin; j < n_end; j++) {
       const uint8_t *panel = (const uint8_t *) packed + (size_t) (j / NR) * pb;
-      const int8_t *wt = (const int8_t *) (panel + 2 * NR * sizeof (float)) + (j % NR) * 4;
+      const int8_t *slices = (const int8_t *) (panel + 2 * NR * sizeof (float));
       int32_t level[3] = { 0, 0, 0 };   /* slice products i + j = 0, 1, 2 */
-      for (size_t kk = 0; kk < kp; kk++) {
-        const int8_t *w0 = wt + kk / KB * 3 * TILE_BYTES + kk % KB / 4 * NR * 4 + kk % 4;
+      for (int kk = 0; kk < k; kk++) {   /* both zero past k */
+        const int8_t *w0 = slices + slice_offset (kk, j % NR);
         const int32_t a0 = planes[kk], a1 = planes[kp + kk], a2 = planes[2 * kp + kk];
         const int32_t b0 = w0[0], b1 = w0[TILE_BYTES], b2 = w0[2 * TILE_BYTES];
         level[0] += a0 * b0;
         level[1] += a0 * b1 + a1 * b0;
         level[2] += a0 * b2 + a1 * b1 + a2 * b0;
       }
-      float head[2 * NR];
-      memcpy (head, panel, sizeof head);
+      float bias, channel_scale;
+      memcpy (&bias, panel + (size_t) (j % NR) * sizeof (float), sizeof bias);
+      memcpy (&channel_scale, panel + (size_t) (NR + j % NR) * sizeof (float),
+              sizeof channel_scale);
       float sum = fmaf ((float) level[1], 0x1p-7f, (float) level[0]);
       sum = fmaf ((float) level[2], 0x1p-14f, sum);
       const float scaled = sum * row_scale;
-      float v = fmaf (scaled, head[NR + j % NR], head[j % NR]);
+      float v = fmaf (scaled, channel_scale, bias);
       v = v < out_min ? out_min : v;
       v = v > out_max ? out_max : v;
       if (residual)

@@ -99,8 +99,8 @@ typedef void (*mn_f32_gemm_fn) (int m, int n, int k, int n_begin, int n_end,
 #define MN_F32_SLICE_K_MAX 1024
 #define MN_F32_SLICE_TINY 0x1p-100f
 size_t mn_f32_gemm_sliced_packed_size (int n, int k);   /* in bytes */
-/* false (nothing packed) where a weight is infinite or NaN: the caller
- * packs for mn_f32_gemm_fn instead */
+/* false where a weight is infinite or NaN (packed then holds no usable
+ * layout): the caller packs for mn_f32_gemm_fn instead */
 bool mn_f32_gemm_sliced_pack (int n, int k, const float *w, const float *bias, void *packed);
 typedef void (*mn_f32_gemm_sliced_fn) (int m, int n, int k, int n_begin, int n_end,
                                        const float *a, size_t a_stride, const void *packed,
