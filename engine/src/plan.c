@@ -309,7 +309,7 @@ bias_f32 (const mn_graph *g, const mn_node *nd, int channels, float **owned)
  * requantisation classified by its q8_requant_prepare where it has one. */
 static mn_status
 plan_conv_like (const mn_graph *g, const mn_node *nd, mn_step *s, const mn_kernel_table *kt,
-                const mn_logger *log)
+                mn_huge_region *weights, const mn_logger *log)
 {
   const mn_tensor *in = &g->tensors[nd->inputs[0]];
   const mn_tensor *w = &g->tensors[nd->inputs[1]];
@@ -368,9 +368,9 @@ plan_conv_like (const mn_graph *g, const mn_node *nd, mn_step *s, const mn_kerne
      * weight is infinite or NaN (the plain layout keeps float's rules) */
     s->sliced = gemm && kt->f32_gemm_sliced && mn_f32_gemm_sliced_suits (s->m, s->n, s->k);
     if (s->sliced) {
-      s->packed = mn_aligned_alloc (mn_f32_gemm_sliced_packed_size (s->n, s->k));
+      s->packed = mn_huge_alloc (weights, mn_f32_gemm_sliced_packed_size (s->n, s->k));
       if (s->packed && !mn_f32_gemm_sliced_pack (s->n, s->k, wf, bias, s->packed)) {
-        mn_aligned_free (s->packed);
+        mn_huge_free (weights, s->packed);
         s->packed = NULL;
         s->sliced = false;
       }
@@ -379,7 +379,7 @@ plan_conv_like (const mn_graph *g, const mn_node *nd, mn_step *s, const mn_kerne
       size_t bytes = gemm ? mn_f32_gemm_packed_size (s->n, s->k) * sizeof (float)
                      : dw ? mn_f32_dwconv_packed_size (&s->geom) * sizeof (float)
                           : mn_f32_conv_packed_size (&s->geom) * sizeof (float);
-      s->packed = mn_aligned_alloc (bytes);
+      s->packed = mn_huge_alloc (weights, bytes);
       if (s->packed) {
         if (gemm)
           mn_f32_gemm_pack (s->n, s->k, wf, bias, s->packed);
@@ -422,7 +422,7 @@ plan_conv_like (const mn_graph *g, const mn_node *nd, mn_step *s, const mn_kerne
                  : gemm     ? mn_q8_gemm_packed_size (s->n, s->k)
                  : dw       ? mn_q8_dwconv_packed_size (&s->geom)
                             : mn_q8_conv_packed_size (&s->geom);
-  s->packed = mn_aligned_alloc (bytes);
+  s->packed = mn_huge_alloc (weights, bytes);
   if (s->packed) {
     if (gemv)
       mn_q8_gemv_pack (s->n, s->k, wq, wzp, bias, s->in_zero_point, s->packed);
@@ -752,13 +752,13 @@ step_macs (const mn_step *s)
 
 static mn_status
 plan_node (const mn_graph *g, const mn_node *nd, mn_step *s, const mn_kernel_table *kt,
-           const mn_logger *log)
+           mn_huge_region *weights, const mn_logger *log)
 {
   switch (nd->op) {
     case MN_OP_CONV_2D:
     case MN_OP_DEPTHWISE_CONV_2D:
     case MN_OP_FULLY_CONNECTED:
-      return plan_conv_like (g, nd, s, kt, log);
+      return plan_conv_like (g, nd, s, kt, weights, log);
     case MN_OP_ADD:
       return plan_add (g, nd, s, log);
     case MN_OP_AVERAGE_POOL_2D:
@@ -831,13 +831,22 @@ mn_plan_build (const mn_graph *g, mn_plan *p, const mn_kernel_table *kt, const m
   if (!p->tensors || !p->steps || !p->node_macs || !p->node_params)
     goto no_memory;
 
+  size_t constant_bytes = 0;
   for (int i = 0; i < g->num_tensors; i++) {
     const mn_tensor *t = &g->tensors[i];
+    if (t->data)
+      constant_bytes += t->nbytes;
     p->tensors[i].storage = i;
     p->tensors[i].bytes = mn_tensor_elements (t) * mn_dtype_size (t->type);
     p->tensors[i].is_activation = t->data == NULL;
     p->tensors[i].is_int8 = t->type == MN_DTYPE_INT8;
   }
+  /* Packed weights are 0.9-1.05 times the constants in the shared models
+   * (padding can make a small layer's more); what passes the region comes
+   * from the heap.  Small models (under 1 MiB of constants) use the heap:
+   * their pages fit the TLB, and a huge page would be mostly empty. */
+  if (constant_bytes >= MN_HUGE_PAGE / 2)
+    mn_huge_region_reserve (&p->weights, 2 * constant_bytes + 4 * MN_HUGE_PAGE);
 
   /* Any shape loads (op tests feed raw tensors); mn_session_run checks
    * that an image input is [1,height,width,3]. */
@@ -870,7 +879,7 @@ mn_plan_build (const mn_graph *g, mn_plan *p, const mn_kernel_table *kt, const m
     s->in0 = nd->inputs[0];
     s->in1 = -1;
     s->out = nd->output;
-    st = plan_node (g, nd, s, kt, log);
+    st = plan_node (g, nd, s, kt, &p->weights, log);
     p->num_steps++; /* counted even on failure so mn_plan_clear frees it */
     if (st == MN_ERR_NO_MEMORY)
       goto no_memory;
@@ -884,6 +893,7 @@ mn_plan_build (const mn_graph *g, mn_plan *p, const mn_kernel_table *kt, const m
     p->total_macs += p->node_macs[i];
   }
   fuse_residual_adds (g, p);
+  mn_huge_region_trim (&p->weights);
   return MN_OK;
 
 no_memory:
@@ -894,7 +904,7 @@ void
 mn_plan_clear (mn_plan *p)
 {
   for (int i = 0; p->steps && i < p->num_steps; i++) {
-    mn_aligned_free (p->steps[i].packed);
+    mn_huge_free (&p->weights, p->steps[i].packed);
     free (p->steps[i].multiplier);
     free (p->steps[i].shift);
   }
@@ -902,5 +912,6 @@ mn_plan_clear (mn_plan *p)
   free (p->tensors);
   free (p->node_macs);
   free (p->node_params);
+  mn_huge_region_release (&p->weights);
   memset (p, 0, sizeof *p);
 }

@@ -12,6 +12,7 @@
 #define MN_PLAN_H
 
 #include "graph.h"
+#include "huge_pages.h"
 #include "kernels.h"
 #include "ops.h"
 
@@ -100,6 +101,7 @@ typedef struct {
 typedef struct {
   mn_step *steps;
   int num_steps;
+  mn_huge_region weights;   /* the steps' packed weights (huge_pages.h) */
   mn_tensor_plan *tensors;  /* one per graph tensor */
   uint64_t *node_macs;      /* per graph node */
   uint64_t *node_params;

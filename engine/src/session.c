@@ -38,6 +38,7 @@ struct mn_session {
   int threads;
   uint8_t *arena;
   size_t arena_size;
+  mn_huge_region memory;    /* the arena and the band buffers (huge_pages.h) */
   size_t *offsets;          /* per storage tensor; SIZE_MAX if none */
   float *scores;
   uint8_t input_lut[256];   /* pixel -> the 8-bit tensor an image is written to */
@@ -161,8 +162,12 @@ plan_arena (mn_session *s)
   free (lr);
   free (order);
   s->arena_size = total;
-  s->arena = mn_aligned_alloc (total);
-  return s->arena ? MN_OK : MN_ERR_NO_MEMORY;
+  const size_t scratch = s->scratch_stride * (size_t) s->threads;
+  mn_huge_region_reserve (&s->memory, total + 64 + scratch);
+  s->arena = mn_huge_alloc (&s->memory, total);
+  if (scratch > 0)
+    s->scratch = mn_huge_alloc (&s->memory, scratch);
+  return s->arena && (scratch == 0 || s->scratch) ? MN_OK : MN_ERR_NO_MEMORY;
 }
 
 /* A pixel's normalised float value (float models' input), for each image
@@ -260,9 +265,7 @@ find_blocks (mn_session *s, const mn_fusing *f)
     for (int i = s->blocks[b].expand + 1; i <= s->blocks[b].last; i++)
       s->block_at[i] = IN_BLOCK;
   }
-  s->scratch_stride = scratch;
-  if (n > 0 && !(s->scratch = mn_aligned_alloc (scratch * (size_t) s->threads)))
-    return MN_ERR_NO_MEMORY;
+  s->scratch_stride = n > 0 ? scratch : 0;   /* allocated with the arena */
   return MN_OK;
 }
 
@@ -343,7 +346,9 @@ mn_session_destroy (mn_session **sp)
   if (!sp || !*sp)
     return;
   mn_session *s = *sp;
-  mn_aligned_free (s->arena);
+  mn_huge_free (&s->memory, s->scratch);
+  mn_huge_free (&s->memory, s->arena);
+  mn_huge_region_release (&s->memory);
   free (s->offsets);
   free (s->scores);
   mn_aligned_free (s->progress);
@@ -351,7 +356,6 @@ mn_session_destroy (mn_session **sp)
   mn_thread_shares_clear (&s->shares);
   free (s->blocks);
   free (s->block_at);
-  mn_aligned_free (s->scratch);
   mn_model_unref (&s->model);
   free (s);
   *sp = NULL;

@@ -1,0 +1,128 @@
+/* huge_pages.c: see huge_pages.h. */
+#include "huge_pages.h"
+
+#include <string.h>
+
+#include "model.h"   /* mn_aligned_alloc */
+
+#if defined(__SANITIZE_ADDRESS__)
+#define NO_REGIONS 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define NO_REGIONS 1
+#endif
+#endif
+#if defined(MN_ALLOC_FAIL) || !defined(__linux__)
+#define NO_REGIONS 1
+#endif
+
+#ifndef NO_REGIONS
+#include <sys/mman.h>
+#endif
+
+#define PIECE_ALIGN ((size_t) 64)
+
+static size_t
+round_up (size_t n, size_t to)
+{
+  return (n + to - 1) / to * to;
+}
+
+bool
+mn_huge_regions_built (void)
+{
+#ifndef NO_REGIONS
+  return true;
+#else
+  return false;
+#endif
+}
+
+void
+mn_huge_region_reserve (mn_huge_region *r, size_t bytes)
+{
+  memset (r, 0, sizeof *r);
+#ifndef NO_REGIONS
+  /* under half a page, a huge page would be mostly empty memory */
+  if (bytes < MN_HUGE_PAGE / 2 || bytes > SIZE_MAX / 2)
+    return;
+  const size_t size = round_up (bytes, MN_HUGE_PAGE);
+  /* a page more, to cut a 2 MiB aligned start out of it */
+  uint8_t *map = mmap (NULL, size + MN_HUGE_PAGE, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (map == MAP_FAILED)
+    return;
+  uint8_t *base = (uint8_t *) round_up ((uintptr_t) map, MN_HUGE_PAGE);
+  if (base > map)
+    munmap (map, (size_t) (base - map));
+  if (base + size < map + size + MN_HUGE_PAGE)
+    munmap (base + size, (size_t) (map + size + MN_HUGE_PAGE - (base + size)));
+  /* a refusal (huge pages disabled) leaves small pages: still correct */
+  (void) madvise (base, size, MADV_HUGEPAGE);
+  r->base = base;
+  r->reserved = size;
+#else
+  (void) bytes;
+#endif
+}
+
+bool
+mn_huge_region_owns (const mn_huge_region *r, const void *p)
+{
+  const uintptr_t at = (uintptr_t) p, base = (uintptr_t) r->base;
+  return r->base && at >= base && at - base < r->reserved;
+}
+
+void *
+mn_huge_alloc (mn_huge_region *r, size_t bytes)
+{
+  if (r->base && bytes > 0) {
+    const size_t at = round_up (r->used, PIECE_ALIGN);
+    if (at <= r->reserved && bytes <= r->reserved - at) {
+      r->last = at;
+      r->used = at + bytes;
+      return r->base + at;
+    }
+  }
+  return mn_aligned_alloc (bytes);
+}
+
+void
+mn_huge_free (mn_huge_region *r, void *p)
+{
+  if (!p)
+    return;
+  if (!mn_huge_region_owns (r, p)) {
+    mn_aligned_free (p);
+    return;
+  }
+  if ((uint8_t *) p == r->base + r->last && r->used > r->last)
+    r->used = r->last;
+}
+
+void
+mn_huge_region_trim (mn_huge_region *r)
+{
+#ifndef NO_REGIONS
+  if (!r->base)
+    return;
+  const size_t keep = round_up (r->used, MN_HUGE_PAGE);
+  if (keep < r->reserved)
+    munmap (r->base + keep, r->reserved - keep);
+  r->reserved = keep;
+  if (keep == 0)
+    r->base = NULL;
+#else
+  (void) r;
+#endif
+}
+
+void
+mn_huge_region_release (mn_huge_region *r)
+{
+#ifndef NO_REGIONS
+  if (r->base)
+    munmap (r->base, r->reserved);
+#endif
+  memset (r, 0, sizeof *r);
+}
