@@ -6,10 +6,10 @@
  * that is thousands of pages, more than the second-level TLB holds, so
  * every run walks page tables again, and at 2 threads a step split by rows
  * has each core walk all of its weights' pages.  On the Xeon of the
- * performance log, V2 float took 0.95 of the time at 1 and at 2 threads
- * with both in huge pages (weights alone 0.98, arena alone 0.98-0.99),
- * V2 uint8 and TF2 int8 0.98-0.99 at 1 thread and 0.96-0.98 at 2 (one
- * process, alternating).  Linux gives them to anonymous memory advised
+ * performance log, with both in huge pages V2 float took 0.93 of the time
+ * at 1 and at 2 threads, V2 uint8 0.97 and 0.95, TF2 int8 0.98 and 0.96
+ * (separate processes alternating); the weights and the arena each gave
+ * about half of it.  Linux gives them to anonymous memory advised
  * MADV_HUGEPAGE when transparent huge pages are "always" or "madvise",
  * Debian's default; otherwise the same memory comes in small pages.
  *
