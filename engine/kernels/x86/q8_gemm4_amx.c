@@ -12,13 +12,17 @@
  * A block is 32 rows x 32 channels (four C tiles), k in steps of 64 and a
  * last step of k % 64 (tiles of their own shape: one configuration a
  * call).  The AVX-512 twin's epilogue adds the biases and row sums,
- * requantises and stores (q8_gemm4_avx512.h).  Rows past the last whole
- * 16, any k that is not a multiple of 4 (an A tile row would read past
- * the activations), and k below 64 go to the AVX-512 twin: with one short
- * step of k the tiles' trip through memory costs more than the products
- * (alone, 12544 x 16 -> 96: 318 us against VNNI's 265; 3136 x 24 -> 144:
- * 120 against 111; 3136 x 144 -> 24: 36 against 58; 196 x 576 -> 96: 11
- * against 32). */
+ * requantises and stores (q8_gemm4_avx512.h).  Any k that is not a
+ * multiple of 4 (an A tile row would read past the activations) and k
+ * below 64 go to the AVX-512 twin: with one short step of k the tiles'
+ * trip through memory costs more than the products (alone, 12544 x 16 ->
+ * 96: 318 us against VNNI's 265; 3136 x 24 -> 144: 120 against 111; 3136
+ * x 144 -> 24: 36 against 58; 196 x 576 -> 96: 11 against 32).  Rows past
+ * the last whole 16 are copied into a tile of zeros on the stack (k up to
+ * TAIL_K_MAX; past it they go to the AVX-512 twin): warm, 25 x 960 -> 160
+ * took 4.6 us against 7.1-9.9 when its last 9 rows went to VNNI, 14 x
+ * 160 -> 960 5.0 against 8.1, 8 x 960 -> 160 2.0 against 3.6-4.9; m = 49
+ * the same either way. */
 #include <immintrin.h>
 #include <stdint.h>
 #include <string.h>
@@ -31,6 +35,7 @@
 #define TILE_ROWS 16
 #define KB 64              /* bytes of k an A tile row holds */
 #define BLOCK_ROWS 256     /* rows whose sums are kept at once */
+#define TAIL_K_MAX 2048    /* the last rows go through one stack tile up to this k */
 
 #define ALWAYS_INLINE inline __attribute__ ((always_inline))
 
@@ -132,9 +137,10 @@ block (const int rt, const int np, int k, const uint8_t *a, size_t a_stride, con
 }
 #undef MN_K_STEP
 
-/* Rows [0, rows) (a multiple of 16) of channels [n_begin, n_end). */
+/* Rows [0, rows) (a multiple of 16) of channels [n_begin, n_end); only
+ * the first `valid` rows are stored. */
 static void
-tiles (int rows, int k, int n_begin, int n_end, const uint8_t *a, size_t a_stride,
+tiles (int rows, int valid, int k, int n_begin, int n_end, const uint8_t *a, size_t a_stride,
        const int32_t *sums, const uint8_t *packed, size_t pb, const mn_requant *rq, uint8_t *c,
        size_t c_stride)
 {
@@ -158,7 +164,8 @@ tiles (int rows, int k, int n_begin, int n_end, const uint8_t *a, size_t a_strid
         block (1, 2, k, ai, a_stride, w0, pb, acc);
       else
         block (1, 1, k, ai, a_stride, w0, pb, acc);
-      mn_q8_gemm4_avx512_finish (rt * TILE_ROWS, np, acc, sums ? sums + i : NULL, p0, pb, &e, rq,
+      const int store = valid - i < rt * TILE_ROWS ? valid - i : rt * TILE_ROWS;
+      mn_q8_gemm4_avx512_finish (store, np, acc, sums ? sums + i : NULL, p0, pb, &e, rq,
                                  c + (size_t) i * c_stride + n0, c_stride);
     }
   }
@@ -170,13 +177,19 @@ mn_q8_gemm4_amx (int m, int n, int k, int n_begin, int n_end, const uint8_t *a, 
 {
   if (n_end > n)
     n_end = n;
-  const int whole = m - m % TILE_ROWS;
-  if (k < KB || k % 4 != 0 || whole == 0) {
+  if (k < KB || k % 4 != 0) {
     mn_q8_gemm4_avx512 (m, n, k, n_begin, n_end, a, a_stride, packed, c, c_stride, rq);
     return;
   }
-  if (n_begin >= n_end || k <= 0)
+  if (m <= 0 || n_begin >= n_end)
     return;
+  const int whole = m - m % TILE_ROWS, tail = m - whole;
+  if (tail > 0 && k > TAIL_K_MAX) { /* rows past the last whole 16 */
+    mn_q8_gemm4_avx512 (tail, n, k, n_begin, n_end, a + (size_t) whole * a_stride, a_stride,
+                        packed, c + (size_t) whole * c_stride, c_stride, rq);
+    if (whole == 0)
+      return;
+  }
   const size_t pb = mn_q8_gemm4_panel_bytes (k);
   const bool with_sums = mn_q8_gemm4_needs_row_sums (k, n_begin, n_end, packed);
   int32_t sums[BLOCK_ROWS];
@@ -186,11 +199,19 @@ mn_q8_gemm4_amx (int m, int n, int k, int n_begin, int n_end, const uint8_t *a, 
     const uint8_t *ab = a + (size_t) m0 * a_stride;
     if (with_sums)
       mn_q8_gemm4_avx512_row_sums (rows, k, ab, a_stride, sums);
-    tiles (rows, k, n_begin, n_end, ab, a_stride, with_sums ? sums : NULL, packed, pb, rq,
+    tiles (rows, rows, k, n_begin, n_end, ab, a_stride, with_sums ? sums : NULL, packed, pb, rq,
            c + (size_t) m0 * c_stride, c_stride);
   }
+  if (tail > 0 && k <= TAIL_K_MAX) {
+    /* the last rows over a tile of zeros, stored as far as they go */
+    uint8_t rows16[TILE_ROWS * TAIL_K_MAX] __attribute__ ((aligned (64)));
+    memset (rows16 + (size_t) tail * (size_t) k, 0, (size_t) (TILE_ROWS - tail) * (size_t) k);
+    for (int i = 0; i < tail; i++)
+      memcpy (rows16 + (size_t) i * (size_t) k, a + (size_t) (whole + i) * a_stride, (size_t) k);
+    if (with_sums)
+      mn_q8_gemm4_avx512_row_sums (TILE_ROWS, k, rows16, (size_t) k, sums);
+    tiles (TILE_ROWS, tail, k, n_begin, n_end, rows16, (size_t) k, with_sums ? sums : NULL,
+           packed, pb, rq, c + (size_t) whole * c_stride, c_stride);
+  }
   _tile_release ();
-  if (whole < m) /* the last rows, fewer than a tile */
-    mn_q8_gemm4_avx512 (m - whole, n, k, n_begin, n_end, a + (size_t) whole * a_stride, a_stride,
-                        packed, c + (size_t) whole * c_stride, c_stride, rq);
 }
