@@ -55,8 +55,8 @@ mn_huge_region_reserve (mn_huge_region *r, size_t bytes)
   uint8_t *base = (uint8_t *) round_up ((uintptr_t) map, MN_HUGE_PAGE);
   if (base > map)
     munmap (map, (size_t) (base - map));
-  if (base + size < map + size + MN_HUGE_PAGE)
-    munmap (base + size, (size_t) (map + size + MN_HUGE_PAGE - (base + size)));
+  /* mmap's start is 4 KiB aligned, so some of the extra page is left */
+  munmap (base + size, (size_t) (map + MN_HUGE_PAGE - base));
   /* a refusal (huge pages disabled) leaves small pages: still correct */
   (void) madvise (base, size, MADV_HUGEPAGE);
   r->base = base;

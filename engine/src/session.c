@@ -78,7 +78,9 @@ tensor_ptr (const mn_session *s, int t)
   return s->arena + s->offsets[storage];
 }
 
-/* Greedy first-fit by decreasing size, over storage tensors only. */
+/* Greedy first-fit by decreasing size, over storage tensors only; then
+ * the arena and the band buffers (find_blocks ()'s scratch_stride a
+ * thread) from one huge-page region. */
 static mn_status
 plan_arena (mn_session *s)
 {

@@ -137,13 +137,18 @@ block (const int rt, const int np, int k, const uint8_t *a, size_t a_stride, con
 }
 #undef MN_K_STEP
 
-/* Rows [0, rows) (a multiple of 16) of channels [n_begin, n_end); only
- * the first `valid` rows are stored. */
+/* Rows [0, rows) (a multiple of 16, at most BLOCK_ROWS) of channels
+ * [n_begin, n_end); only the first `valid` rows are stored.  with_sums:
+ * the epilogue needs the rows' byte sums. */
 static void
 tiles (int rows, int valid, int k, int n_begin, int n_end, const uint8_t *a, size_t a_stride,
-       const int32_t *sums, const uint8_t *packed, size_t pb, const mn_requant *rq, uint8_t *c,
+       bool with_sums, const uint8_t *packed, size_t pb, const mn_requant *rq, uint8_t *c,
        size_t c_stride)
 {
+  int32_t row_sums[BLOCK_ROWS];
+  const int32_t *sums = with_sums ? row_sums : NULL;
+  if (with_sums)
+    mn_q8_gemm4_avx512_row_sums (rows, k, a, a_stride, row_sums);
   __m512i acc[2 * TILE_ROWS * 2];
   const size_t weights = 2 * NR * sizeof (int32_t); /* after the biases and coefficients */
   for (int n0 = n_begin; n0 < n_end; n0 += 2 * NR) {
@@ -192,15 +197,11 @@ mn_q8_gemm4_amx (int m, int n, int k, int n_begin, int n_end, const uint8_t *a, 
   }
   const size_t pb = mn_q8_gemm4_panel_bytes (k);
   const bool with_sums = mn_q8_gemm4_needs_row_sums (k, n_begin, n_end, packed);
-  int32_t sums[BLOCK_ROWS];
   configure (k % KB);
   for (int m0 = 0; m0 < whole; m0 += BLOCK_ROWS) {
     const int rows = whole - m0 < BLOCK_ROWS ? whole - m0 : BLOCK_ROWS;
-    const uint8_t *ab = a + (size_t) m0 * a_stride;
-    if (with_sums)
-      mn_q8_gemm4_avx512_row_sums (rows, k, ab, a_stride, sums);
-    tiles (rows, rows, k, n_begin, n_end, ab, a_stride, with_sums ? sums : NULL, packed, pb, rq,
-           c + (size_t) m0 * c_stride, c_stride);
+    tiles (rows, rows, k, n_begin, n_end, a + (size_t) m0 * a_stride, a_stride, with_sums,
+           packed, pb, rq, c + (size_t) m0 * c_stride, c_stride);
   }
   if (tail > 0 && k <= TAIL_K_MAX) {
     /* the last rows over a tile of zeros, stored as far as they go */
@@ -208,10 +209,8 @@ mn_q8_gemm4_amx (int m, int n, int k, int n_begin, int n_end, const uint8_t *a, 
     memset (rows16 + (size_t) tail * (size_t) k, 0, (size_t) (TILE_ROWS - tail) * (size_t) k);
     for (int i = 0; i < tail; i++)
       memcpy (rows16 + (size_t) i * (size_t) k, a + (size_t) (whole + i) * a_stride, (size_t) k);
-    if (with_sums)
-      mn_q8_gemm4_avx512_row_sums (TILE_ROWS, k, rows16, (size_t) k, sums);
-    tiles (TILE_ROWS, tail, k, n_begin, n_end, rows16, (size_t) k, with_sums ? sums : NULL,
-           packed, pb, rq, c + (size_t) whole * c_stride, c_stride);
+    tiles (TILE_ROWS, tail, k, n_begin, n_end, rows16, (size_t) k, with_sums, packed, pb, rq,
+           c + (size_t) whole * c_stride, c_stride);
   }
   _tile_release ();
 }
