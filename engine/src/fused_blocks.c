@@ -88,9 +88,9 @@ is_block (const mn_plan *p, int i, int graph_output)
 }
 
 /* The expansion buffer holds the rows of SLIDE_BANDS bands: each band
- * expands its new rows after the last band's, and only when they would
- * pass the end are the rows it shares with the band before moved to the
- * front.  Moving them every band (a 43 KB row of V2's 112x112x96 float
+ * expands its new rows after the last band's (before them, upward), and
+ * only when they would pass the end (the front) are the rows it shares
+ * with the band before moved to the front (the end).  Moving them every band (a 43 KB row of V2's 112x112x96 float
  * tensor for each 56-wide output row) took 1.8 % of V2 float's time at 1
  * thread (perf); every fourth band, V2 float ran 1-1.5 % faster at 1 and
  * 2 threads, alternating in one process.  A window of 16 bands was no
@@ -249,8 +249,73 @@ project (const mn_step *pr, const mn_kernel_table *k, const mn_fused_block_io *i
 }
 
 void
+mn_fused_block_input_rows (const mn_fused_block *b, const mn_plan *p, int y0, int y1, int *first,
+                           int *end)
+{
+  const mn_step *ex = &p->steps[b->expand];
+  input_rows (&ex[1].geom, y0, y1, first, end);
+  if (ex->kind == MN_STEP_F32_CONV || ex->kind == MN_STEP_Q8_CONV) {
+    int r0 = *first, r1 = *end;
+    input_rows (&ex->geom, r0, r1, first, end);
+  }
+  /* a residual reads the block input's rows [y0, y1) too */
+  const mn_step *pr = ex + 2;
+  const bool residual = pr->in1 >= 0 || b->last > b->expand + 2;
+  if (residual && y0 < *first)
+    *first = y0;
+  if (residual && y1 > *end)
+    *end = y1;
+}
+
+/* Makes room in ebuf for the expansion rows [need0, need1) that a band
+ * reads, keeping the rows it shares with the band before (w: the rows
+ * [have0, have1) at image row base's slot); returns the rows still to
+ * expand, [*todo0, *todo1).  Downward bands add rows below the kept ones
+ * and move them to the buffer's front when full; upward bands add rows
+ * above and move them to its back. */
+static void
+slide_window (mn_band_window *w, uint8_t *ebuf, size_t e_row, int capacity, bool upward,
+              int need0, int need1, int *todo0, int *todo1)
+{
+  if (!upward) {
+    if (need0 >= w->have0 && need0 < w->have1) {
+      if (need1 - w->base > capacity) {
+        memmove (ebuf, ebuf + (size_t) (need0 - w->base) * e_row,
+                 (size_t) (w->have1 - need0) * e_row);
+        w->base = need0;
+      }
+      w->have0 = need0;
+    } else {
+      w->base = w->have0 = w->have1 = need0;
+    }
+    *todo0 = w->have1 > need0 ? w->have1 : need0;
+    *todo1 = need1;
+    if (need1 > w->have1)
+      w->have1 = need1;
+    return;
+  }
+  if (need1 > w->have0 && need1 <= w->have1) {
+    if (need0 < w->base) {
+      const int base = need1 - capacity;
+      memmove (ebuf + (size_t) (w->have0 - base) * e_row, ebuf + (size_t) (w->have0 - w->base) * e_row,
+               (size_t) (need1 - w->have0) * e_row);
+      w->base = base;
+    }
+    w->have1 = need1;
+  } else {
+    w->base = need1 - capacity;
+    w->have0 = w->have1 = need1;
+  }
+  *todo0 = need0;
+  *todo1 = w->have0 < need1 ? w->have0 : need1;
+  if (need0 < w->have0)
+    w->have0 = need0;
+}
+
+void
 mn_fused_block_run (const mn_fused_block *b, const mn_plan *p, const mn_kernel_table *k,
-                    const mn_fused_block_io *io, int oy_begin, int oy_end, void *scratch)
+                    const mn_fused_block_io *io, int oy_begin, int oy_end, bool upward,
+                    const mn_band_hooks *hooks, void *scratch)
 {
   const mn_step *ex = &p->steps[b->expand];
   const mn_conv_geom *g = &ex[1].geom;
@@ -258,28 +323,27 @@ mn_fused_block_run (const mn_fused_block *b, const mn_plan *p, const mn_kernel_t
   const size_t e_row = (size_t) g->in_w * (size_t) g->in_c * esz;
   uint8_t *ebuf = scratch, *dbuf = (uint8_t *) scratch + b->expand_bytes;
   const int capacity = (int) (b->expand_bytes / e_row);   /* rows */
-  /* the expansion rows [have0, have1) are in ebuf, image row base at its
-   * front */
-  int base = 0, have0 = 0, have1 = 0;
-  for (int y0 = oy_begin; y0 < oy_end; y0 += b->band) {
-    const int y1 = y0 + b->band < oy_end ? y0 + b->band : oy_end;
-    int need0, need1;
+  mn_band_window w = { 0, 0, 0 };
+  for (int done = 0; done < oy_end - oy_begin;) {
+    /* the band's rows, the shorter band last either way */
+    const int rows = oy_end - oy_begin - done < b->band ? oy_end - oy_begin - done : b->band;
+    const int y0 = upward ? oy_end - done - rows : oy_begin + done;
+    const int y1 = y0 + rows;
+    done += rows;
+    if (hooks && hooks->before) {
+      int first, end;
+      mn_fused_block_input_rows (b, p, y0, y1, &first, &end);
+      hooks->before (hooks->ctx, first, end);
+    }
+    int need0, need1, todo0, todo1;
     input_rows (g, y0, y1, &need0, &need1);
-    if (need0 >= have0 && need0 < have1) { /* keep the rows this band shares */
-      if (need1 - base > capacity) {
-        memmove (ebuf, ebuf + (size_t) (need0 - base) * e_row, (size_t) (have1 - need0) * e_row);
-        base = need0;
-      }
-      have0 = need0;
-    } else {
-      base = have0 = have1 = need0;
-    }
-    if (need1 > have1) {
-      expand (ex, k, io->in, g->in_w, have1, need1, ebuf + (size_t) (have1 - base) * e_row);
-      have1 = need1;
-    }
-    depthwise (ex + 1, k, ebuf + (size_t) (need0 - base) * e_row, need0, need1 - need0, y0, y1,
+    slide_window (&w, ebuf, e_row, capacity, upward, need0, need1, &todo0, &todo1);
+    if (todo1 > todo0)
+      expand (ex, k, io->in, g->in_w, todo0, todo1, ebuf + (size_t) (todo0 - w.base) * e_row);
+    depthwise (ex + 1, k, ebuf + (size_t) (need0 - w.base) * e_row, need0, need1 - need0, y0, y1,
                dbuf);
     project (ex + 2, k, io, g->out_w, y0, y1, dbuf);
+    if (hooks && hooks->after)
+      hooks->after (hooks->ctx, done);
   }
 }

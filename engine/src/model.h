@@ -27,10 +27,12 @@ void mn_aligned_free (void *p);
 mn_status mn_session_run_tensor (mn_session *s, const void *input, size_t size, mn_result *out);
 
 /* For tests and benchmarks: mn_session_create () with the blocks and bands
- * of f (fused_blocks.h; config's fuse_blocks is not read), and how many
- * blocks a session runs band by band. */
+ * of f (fused_blocks.h; config's fuse_blocks is not read), how many
+ * blocks a session runs band by band, and how many of those read the
+ * block before row by row (session.c's execute ()). */
 mn_status mn_session_create_fusing (mn_model *m, const mn_config *c, const mn_fusing *f,
                                     mn_session **out);
 int mn_session_fused_blocks (const mn_session *s);
+int mn_session_row_reading_blocks (const mn_session *s);
 
 #endif /* MN_MODEL_H */

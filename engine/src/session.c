@@ -3,12 +3,13 @@
  * Session creation plans one arena by liveness (tensors whose lifetimes do
  * not overlap share bytes) and allocates everything a run needs, so a run
  * never allocates.  A run is one OpenMP parallel region: the threads write
- * the input image's rows, then walk the steps, each step cut into chunks
- * (output rows, pixels, channel panels, channels or elements; softmax and
- * pad are one chunk).  Once the step before is finished, a thread takes
- * its own chunk, then any left (step_chunks.h): no barrier, so a thread
- * that loses its core before it takes its chunk does not hold the others.
- * Each output element is computed by the same code whatever the split, so
+ * the input image's rows, then walk
+ * the steps, each step cut into chunks (output rows, pixels, channel
+ * panels, channels or elements; softmax and pad are one chunk).  Once the
+ * step before is finished (or, for a block after a block, the rows it
+ * reads: execute ()), a thread takes its own chunk, then any left
+ * (step_chunks.h): no barrier, so a thread that loses its core before it
+ * takes its chunk does not hold the others.  Each output element is computed by the same code whatever the split, so
  * results are bitwise identical for any thread count.
  *
  * A thread's own chunks are one chunk a thread, split by the threads'
@@ -60,6 +61,11 @@ struct mn_session {
    * chunks: the first step's chunks do their work), -1 for the rest. */
   mn_fused_block *blocks;
   int *block_at;
+  /* Per block: the block before it whose output it reads, row by row, as
+   * those rows are finished (see execute ()); -1 when it waits for the
+   * whole step before. */
+  int *reads_rows_of;
+  mn_step_progress *rows;   /* (steps + 1) x threads: block chunks' finished rows */
   uint8_t *scratch;         /* band buffers, scratch_stride bytes a chunk */
   size_t scratch_stride;
 };
@@ -125,6 +131,18 @@ plan_arena (mn_session *s)
   }
   TOUCH (g->output, p->num_steps);
 #undef TOUCH
+  /* With threads, a block's chunks start while the block before is
+   * still running (execute ()): the bytes of every tensor live one unit
+   * (a step, or a block) longer, so that no block writes what the one
+   * before still reads or writes. */
+  if (s->threads > 1)
+    for (int i = 0; i < nt; i++)
+      if (lr[i].last >= 0 && lr[i].last < p->num_steps) {
+        int next = lr[i].last + 1;
+        while (next < p->num_steps && s->block_at[next] == IN_BLOCK)
+          next++;
+        lr[i].last = next;
+      }
   int n = 0;
   for (int i = 0; i < nt; i++) {
     if (lr[i].last < 0 || !p->tensors[i].is_activation)
@@ -247,6 +265,25 @@ fuse_input_quantize (mn_session *s)
   s->quantize_fused = true;
 }
 
+/* Whether block b can start while block a, the step before it, runs: it
+ * reads nothing a writes but a's output, whose rows are its input rows
+ * (and its residual's, at the same size), through a 1x1 expansion. */
+static bool
+reads_rows (const mn_plan *p, const mn_fused_block *a, const mn_fused_block *b)
+{
+  const mn_step *ex = &p->steps[b->expand], *pr = ex + 2;
+  const mn_conv_geom *ag = &p->steps[a->expand + 1].geom, *bg = &ex[1].geom;
+  const int a_out = p->tensors[p->steps[a->last].out].storage;
+  if (a->last + 1 != b->expand || (ex->kind != MN_STEP_F32_GEMM && ex->kind != MN_STEP_Q8_GEMM)
+      || p->tensors[ex->in0].storage != a_out || ag->out_h != bg->in_h || ag->out_w != bg->in_w)
+    return false;
+  int residual = pr->in1;
+  if (b->last > b->expand + 2) /* the ADD's input that is not the projection */
+    residual = pr[1].in0 == pr->out ? pr[1].in1 : pr[1].in0;
+  return residual < 0 || p->tensors[residual].storage != a_out
+         || (bg->in_h == bg->out_h && bg->in_w == bg->out_w);
+}
+
 /* The blocks to run band by band, their steps marked in block_at, and the
  * band buffers for each thread. */
 static mn_status
@@ -268,6 +305,12 @@ find_blocks (mn_session *s, const mn_fusing *f)
       s->block_at[i] = IN_BLOCK;
   }
   s->scratch_stride = n > 0 ? scratch : 0;   /* allocated with the arena */
+  s->reads_rows_of = malloc (sizeof (int) * (size_t) (n > 0 ? n : 1));
+  if (!s->reads_rows_of)
+    return MN_ERR_NO_MEMORY;
+  for (int b = 0; b < n; b++)
+    s->reads_rows_of[b] =
+        s->threads > 1 && b > 0 && reads_rows (p, &s->blocks[b - 1], &s->blocks[b]) ? b - 1 : -1;
   return MN_OK;
 }
 
@@ -285,6 +328,15 @@ mn_session_fused_blocks (const mn_session *s)
   int n = 0;
   for (int i = 0; s && i < s->model->plan.num_steps; i++)
     n += s->block_at[i] >= 0;
+  return n;
+}
+
+int
+mn_session_row_reading_blocks (const mn_session *s)
+{
+  int n = 0;
+  for (int b = 0; s && b < mn_session_fused_blocks (s); b++)
+    n += s->reads_rows_of[b] >= 0;
   return n;
 }
 
@@ -333,7 +385,8 @@ mn_session_create_fusing (mn_model *m, const mn_config *c, const mn_fusing *fusi
   s->scores = malloc (sizeof (float) * (size_t) info.num_classes);
   s->progress = mn_aligned_alloc (sizeof (mn_step_progress) * steps);
   s->taken = malloc (sizeof (atomic_uchar) * steps * (size_t) s->threads);
-  if (!s->scores || !s->progress || !s->taken
+  s->rows = mn_aligned_alloc (sizeof (mn_step_progress) * steps * (size_t) s->threads);
+  if (!s->scores || !s->progress || !s->taken || !s->rows
       || !mn_thread_shares_init (&s->shares, s->threads, (int) steps) || plan_arena (s) != MN_OK) {
     mn_session_destroy (&s);
     return mn_log_error (&log, MN_ERR_NO_MEMORY, "mn_session_create: out of memory");
@@ -355,9 +408,11 @@ mn_session_destroy (mn_session **sp)
   free (s->scores);
   mn_aligned_free (s->progress);
   free (s->taken);
+  mn_aligned_free (s->rows);
   mn_thread_shares_clear (&s->shares);
   free (s->blocks);
   free (s->block_at);
+  free (s->reads_rows_of);
   mn_model_unref (&s->model);
   free (s);
   *sp = NULL;
@@ -654,10 +709,63 @@ read_output (mn_session *s, mn_result *r)
   r->num_classes = n;
 }
 
-/* Chunk part of parts of a block: its depthwise output rows, band by band. */
-static double
-run_block_chunk (const mn_session *s, const mn_fused_block *b, int part, int parts)
+/* Whether chunk part of parts of a block runs its bands from the bottom:
+ * the first chunk does, the others from the top, so that the rows next
+ * to the first cut are each side's first (see execute ()). */
+static bool
+runs_upward (int part, int parts)
 {
+  return part == 0 && parts > 1;
+}
+
+/* A block chunk's band hooks: it waits for the rows it reads of the block
+ * before (from, -1 for none: that block is finished), and publishes its
+ * own (rows). */
+typedef struct {
+  const mn_session *s;
+  int from, parts;          /* the block before: its first step, its chunks */
+  mn_step_progress *rows;
+  double waited;            /* seconds */
+} band_flow;
+
+static void
+wait_for_rows (void *ctx, int first, int end)
+{
+  band_flow *f = ctx;
+  if (f->from < 0)
+    return;
+  const int h = f->s->model->plan.steps[f->from + 1].geom.out_h;
+  for (int q = 0; q < f->parts; q++) {
+    int qb, qe;
+    split (f->s, h, f->parts, q, &qb, &qe);
+    const int lo = first > qb ? first : qb, hi = end < qe ? end : qe;
+    if (lo >= hi)
+      continue;
+    /* rows chunk q has finished, counted from where it began */
+    const int need = runs_upward (q, f->parts) ? qe - lo : hi - qb;
+    mn_step_progress *r = &f->s->rows[(size_t) (f->from + 1) * (size_t) f->s->threads + (size_t) q];
+    if (atomic_load_explicit (&r->done, memory_order_acquire) < need) {
+      const double t0 = omp_get_wtime ();
+      mn_step_wait_done (r, need);
+      f->waited += omp_get_wtime () - t0;
+    }
+  }
+}
+
+static void
+publish_rows (void *ctx, int rows)
+{
+  band_flow *f = ctx;
+  mn_step_rows_done (f->rows, rows);
+}
+
+/* Chunk part of parts of a block: its depthwise output rows, band by band,
+ * in thread tid's band buffers.  *waited: the seconds it waited for the
+ * block before's rows. */
+static double
+run_block_chunk (const mn_session *s, int bi, int part, int parts, int tid, double *waited)
+{
+  const mn_fused_block *b = &s->blocks[bi];
   const mn_step *ex = &s->model->plan.steps[b->expand], *pr = ex + 2;
   const int out_h = ex[1].geom.out_h;
   int y0, y1;
@@ -674,8 +782,18 @@ run_block_chunk (const mn_session *s, const mn_fused_block *b, int part, int par
     io.add_in1 = tensor_ptr (s, pr[1].in1);
     io.add_out = tensor_ptr (s, pr[1].out);
   }
+  const int from = s->reads_rows_of[bi];
+  band_flow flow = {
+    .s = s,
+    .from = from >= 0 ? s->blocks[from].expand : -1,
+    .parts = parts,
+    .rows = &s->rows[(size_t) (b->expand + 1) * (size_t) s->threads + (size_t) part],
+  };
+  const mn_band_hooks hooks = { wait_for_rows, publish_rows, &flow };
   mn_fused_block_run (b, &s->model->plan, &s->model->kernels, &io, y0, y1,
-                      s->scratch + (size_t) part * s->scratch_stride);
+                      runs_upward (part, parts), &hooks,
+                      s->scratch + (size_t) tid * s->scratch_stride);
+  *waited = flow.waited;
   return (double) (y1 - y0) / out_h;
 }
 
@@ -692,11 +810,14 @@ chunks_of (const mn_session *s, int i, int nth, bool has_input)
   return is_parallel (s->model->plan.steps[i].kind) ? nth : 1;
 }
 
-/* Chunk j of plan step i; i = -1: rows of the image rgb into the input.
- * The fraction of the step's work it was (0 for a serial step). */
+/* Chunk j of plan step i, run by thread tid; i = -1: rows of the image
+ * rgb into the input.  The fraction of the step's work it was (0 for a serial step); *waited:
+ * seconds it waited inside. */
 static double
-run_chunk (const mn_session *s, int i, const uint8_t *rgb, size_t stride, int j, int chunks)
+run_chunk (const mn_session *s, int i, const uint8_t *rgb, size_t stride, int j, int chunks,
+           int tid, double *waited)
 {
+  *waited = 0;
   if (i < 0) {
     const int h = s->model->graph.tensors[s->model->graph.input].dims[1];
     int y0, y1;
@@ -705,7 +826,7 @@ run_chunk (const mn_session *s, int i, const uint8_t *rgb, size_t stride, int j,
     return (double) (y1 - y0) / h;
   }
   if (s->block_at[i] >= 0)
-    return run_block_chunk (s, &s->blocks[s->block_at[i]], j, chunks);
+    return run_block_chunk (s, s->block_at[i], j, chunks, tid, waited);
   const mn_step *st = &s->model->plan.steps[i];
   if (is_parallel (st->kind))
     return run_parallel_step (s, st, j, chunks);
@@ -713,31 +834,61 @@ run_chunk (const mn_session *s, int i, const uint8_t *rgb, size_t stride, int j,
   return 0;
 }
 
+/* Until unit u (a step with chunks, -1 the image, -2 none) is finished. */
+static void
+wait_unit (mn_session *s, int u, int nth, bool has_input)
+{
+  if (u >= -1)
+    mn_step_wait_done (&s->progress[u + 1], chunks_of (s, u, nth, has_input));
+}
+
 /* One run; rgb (stride bytes a row) is written to the input first, in the
- * same parallel region, unless it is NULL (the input already holds it). */
+ * same parallel region, unless it is NULL (the input already holds it).
+ *
+ * A thread starts a step's chunks when the step before is finished; a
+ * block that reads the block before it row by row (reads_rows ()) starts
+ * as soon as the one before the two is, and waits band by band for the
+ * rows it reads.  At 2 threads the first chunk runs its bands from the
+ * bottom and the second from the top, so each starts with the rows next
+ * to the cut, which are the rows the other thread's next block reads
+ * first: a thread that was given less work, or got its core back sooner,
+ * goes on into the next block instead of waiting at every block's end.
+ * The arena keeps every tensor's bytes one unit longer (plan_arena ()),
+ * and a unit waits for the one before the unit before it, so no block
+ * overwrites what the block before still reads. */
 static void
 execute (mn_session *s, const uint8_t *rgb, size_t stride, mn_result *out)
 {
   const int steps = s->model->plan.num_steps;
   const bool has_input = rgb != NULL;
   mn_step_chunks_reset (s->progress, s->taken, steps + 1, s->threads);
+  for (size_t i = 0; i < (size_t) (steps + 1) * (size_t) s->threads; i++) {
+    atomic_store_explicit (&s->rows[i].done, 0, memory_order_relaxed);
+    atomic_store_explicit (&s->rows[i].sleepers, 0, memory_order_relaxed);
+  }
   mn_thread_shares_start (&s->shares);
 #pragma omp parallel num_threads (s->threads)
   {
     const int tid = omp_get_thread_num ();
     const int nth = omp_get_num_threads ();
-    for (int i = -1, before = 0; i < steps; i++) {
+    for (int i = -1, unit = -2, before_unit = -2; i < steps; i++) {
       const int chunks = chunks_of (s, i, nth, has_input);
-      if (i >= 0) /* the image depends on nothing */
-        mn_step_wait_done (&s->progress[i], before);
-      before = chunks;
+      if (chunks == 0)
+        continue;
+      const int from = i >= 0 && s->block_at[i] >= 0 ? s->reads_rows_of[s->block_at[i]] : -1;
+      if (from < 0 || s->blocks[from].expand != unit)
+        wait_unit (s, unit, nth, has_input);
+      wait_unit (s, before_unit, nth, has_input);
+      before_unit = unit;
+      unit = i;
       atomic_uchar *taken = s->taken + (size_t) (i + 1) * (size_t) s->threads;
-      for (int j; chunks > 0 && (j = mn_step_chunk_take (taken, chunks, tid % chunks)) >= 0;) {
+      for (int j; (j = mn_step_chunk_take (taken, chunks, tid % chunks)) >= 0;) {
         const double t0 = nth > 1 ? omp_get_wtime () : 0;
-        const double fraction = run_chunk (s, i, rgb, stride, j, chunks);
+        double waited;
+        const double fraction = run_chunk (s, i, rgb, stride, j, chunks, tid, &waited);
         if (nth > 1)
-          mn_thread_shares_record (&s->shares, j, i + 1, j == tid, omp_get_wtime () - t0,
-                                   fraction);
+          mn_thread_shares_record (&s->shares, j, i + 1, j == tid,
+                                   omp_get_wtime () - t0 - waited, fraction);
         mn_step_chunk_done (&s->progress[i + 1], chunks);
       }
     }

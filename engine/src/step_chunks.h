@@ -105,7 +105,18 @@ mn_step_chunk_done (mn_step_progress *p, int chunks)
     mn_step_wake_all (&p->done);
 }
 
-/* Until all of a step's chunks are finished (their writes visible). */
+/* A block chunk's finished rows (done counts rows there): publishes
+ * their writes and wakes the threads waiting for them. */
+static inline void
+mn_step_rows_done (mn_step_progress *p, int rows)
+{
+  atomic_store (&p->done, rows);
+  if (atomic_load (&p->sleepers) > 0)
+    mn_step_wake_all (&p->done);
+}
+
+/* Until p's count reaches chunks: all of a step's chunks finished, or a
+ * block chunk's rows (their writes visible). */
 static inline void
 mn_step_wait_done (mn_step_progress *p, int chunks)
 {

@@ -1349,41 +1349,72 @@ tb_residual (const tb_quant *q, int h, int w, int c, int conv_activation, int ad
   return m;
 }
 
+/* One inverted residual block from tensor x ([1,*h,*w,cin]) on; *h, *w
+ * become the output's. */
+static int
+add_inverted_residual (tb_model *m, const tb_quant *q, uint32_t *s, int x, int *h, int *w,
+                       int cin, const tb_block *b, int expand_k, int expand_stride)
+{
+  const int eh = tb_conv_out_size (*h, expand_k, expand_stride, TFL_PADDING_SAME);
+  const int ew = tb_conv_out_size (*w, expand_k, expand_stride, TFL_PADDING_SAME);
+  const int oh = tb_conv_out_size (eh, 3, b->stride, b->padding);
+  const int ow = tb_conv_out_size (ew, 3, b->stride, b->padding);
+  int32_t mid_dims[4] = { 1, eh, ew, b->mid };
+  int32_t dw_dims[4] = { 1, oh, ow, b->mid }, out_dims[4] = { 1, oh, ow, b->cout };
+  int32_t expand_w[4] = { b->mid, expand_k, expand_k, cin }, dw_w[4] = { 1, 3, 3, b->mid };
+  int32_t project_w[4] = { b->cout, 1, 1, b->mid };
+  int e, d, p, wt, bt, op;
+
+  make_weights (m, q, s, 4, expand_w, 0, &wt, &bt);
+  e = act_tensor (m, q, "expanded", 4, mid_dims, q->out_scale, q->out_zero_point);
+  op = tb_op3 (m, TFL_OP_CONV_2D, x, wt, bt, e);
+  conv_options (m, op, expand_stride, TFL_PADDING_SAME, TFL_ACT_RELU6);
+  make_weights (m, q, s, 4, dw_w, 3, &wt, &bt);
+  d = act_tensor (m, q, "depthwise", 4, dw_dims, q->out_scale, q->out_zero_point);
+  op = tb_op3 (m, TFL_OP_DEPTHWISE_CONV_2D, e, wt, bt, d);
+  conv_options (m, op, b->stride, b->padding, TFL_ACT_RELU6);
+  make_weights (m, q, s, 4, project_w, 0, &wt, &bt);
+  p = b->residual ? branch_tensor (m, q, out_dims)
+                  : act_tensor (m, q, "output", 4, out_dims, q->out_scale, q->out_zero_point);
+  tb_op3 (m, TFL_OP_CONV_2D, d, wt, bt, p);
+  if (b->residual) {
+    const int y = act_tensor (m, q, "output", 4, out_dims, q->out_scale, q->out_zero_point);
+    tb_op2 (m, TFL_OP_ADD, p, x, y);
+    p = y;
+  }
+  *h = oh;
+  *w = ow;
+  return p;
+}
+
 tb_model *
 tb_inverted_residual (const tb_quant *q, int h, int w, int cin, int mid, int cout, int stride,
                       int padding, bool residual, int expand_k, int expand_stride)
 {
   tb_model *m = tb_model_new ();
   uint32_t s = q->seed;
-  const int eh = tb_conv_out_size (h, expand_k, expand_stride, TFL_PADDING_SAME);
-  const int ew = tb_conv_out_size (w, expand_k, expand_stride, TFL_PADDING_SAME);
-  const int oh = tb_conv_out_size (eh, 3, stride, padding);
-  const int ow = tb_conv_out_size (ew, 3, stride, padding);
-  int32_t in_dims[4] = { 1, h, w, cin }, mid_dims[4] = { 1, eh, ew, mid };
-  int32_t dw_dims[4] = { 1, oh, ow, mid }, out_dims[4] = { 1, oh, ow, cout };
-  int32_t expand_w[4] = { mid, expand_k, expand_k, cin }, dw_w[4] = { 1, 3, 3, mid };
-  int32_t project_w[4] = { cout, 1, 1, mid };
-  int x, e, d, p, wt, bt, op;
+  int32_t in_dims[4] = { 1, h, w, cin };
+  const tb_block b = { mid, cout, stride, padding, residual };
+  const int x = act_tensor (m, q, "input", 4, in_dims, q->in_scale, q->in_zero_point);
+  const int y = add_inverted_residual (m, q, &s, x, &h, &w, cin, &b, expand_k, expand_stride);
+  tb_io (m, x, y);
+  return m;
+}
 
-  x = act_tensor (m, q, "input", 4, in_dims, q->in_scale, q->in_zero_point);
-  make_weights (m, q, &s, 4, expand_w, 0, &wt, &bt);
-  e = act_tensor (m, q, "expanded", 4, mid_dims, q->out_scale, q->out_zero_point);
-  op = tb_op3 (m, TFL_OP_CONV_2D, x, wt, bt, e);
-  conv_options (m, op, expand_stride, TFL_PADDING_SAME, TFL_ACT_RELU6);
-  make_weights (m, q, &s, 4, dw_w, 3, &wt, &bt);
-  d = act_tensor (m, q, "depthwise", 4, dw_dims, q->out_scale, q->out_zero_point);
-  op = tb_op3 (m, TFL_OP_DEPTHWISE_CONV_2D, e, wt, bt, d);
-  conv_options (m, op, stride, padding, TFL_ACT_RELU6);
-  make_weights (m, q, &s, 4, project_w, 0, &wt, &bt);
-  p = residual ? branch_tensor (m, q, out_dims)
-               : act_tensor (m, q, "output", 4, out_dims, q->out_scale, q->out_zero_point);
-  tb_op3 (m, TFL_OP_CONV_2D, d, wt, bt, p);
-  if (residual) {
-    const int y = act_tensor (m, q, "output", 4, out_dims, q->out_scale, q->out_zero_point);
-    tb_op2 (m, TFL_OP_ADD, p, x, y);
-    p = y;
+tb_model *
+tb_inverted_residual_chain (const tb_quant *q, int h, int w, int cin, int n,
+                            const tb_block *blocks)
+{
+  tb_model *m = tb_model_new ();
+  uint32_t s = q->seed;
+  int32_t in_dims[4] = { 1, h, w, cin };
+  const int x = act_tensor (m, q, "input", 4, in_dims, q->in_scale, q->in_zero_point);
+  int y = x;
+  for (int i = 0; i < n; i++) {
+    y = add_inverted_residual (m, q, &s, y, &h, &w, cin, &blocks[i], 1, 1);
+    cin = blocks[i].cout;
   }
-  tb_io (m, x, p);
+  tb_io (m, x, y);
   return m;
 }
 

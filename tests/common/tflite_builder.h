@@ -158,6 +158,16 @@ tb_model *tb_residual (const tb_quant *q, int h, int w, int c, int conv_activati
 tb_model *tb_inverted_residual (const tb_quant *q, int h, int w, int cin, int mid, int cout,
                                 int stride, int padding, bool residual, int expand_k,
                                 int expand_stride);
+/* One block of a chain: 1x1 expansion to mid, 3x3 depthwise (stride,
+ * padding), projection to cout; residual: the block's input ADDed (stride
+ * 1, SAME, cout equal to the block's input channels). */
+typedef struct {
+  int mid, cout, stride, padding;
+  bool residual;
+} tb_block;
+/* input [1,h,w,cin] -> n such blocks, one after another -> output */
+tb_model *tb_inverted_residual_chain (const tb_quant *q, int h, int w, int cin, int n,
+                                      const tb_block *blocks);
 /* input [1,h,w,c] -> MEAN over axes 1,2 -> [1,c] or [1,1,1,c] */
 tb_model *tb_mean (const tb_quant *q, int h, int w, int c, bool keep_dims);
 /* input [1,h,w,c] -> AVERAGE_POOL_2D (filter fh x fw) -> output */

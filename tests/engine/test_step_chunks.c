@@ -194,6 +194,56 @@ test_long_wait_sleeps (void)
   CHECK (cpu < 0.05, "a %.3f s wait sleeps: %.3f s of CPU (under 0.05)", wall, cpu);
 }
 
+/* A block chunk publishing its rows one by one, with delays. */
+typedef struct {
+  mn_step_progress *rows;
+  int count, delay_us;
+  int *written;
+} row_writer;
+
+static void *
+write_rows (void *arg)
+{
+  row_writer *w = arg;
+  for (int r = 0; r < w->count; r++) {
+    sleep_us (w->delay_us);
+    w->written[r] = 2000 + r;   /* plain write: the row's output */
+    mn_step_rows_done (w->rows, r + 1);
+  }
+  return NULL;
+}
+
+/* A wait for n rows returns once row n - 1 is published and sees every
+ * row before it written; spinning (no delays) or sleeping (2 ms). */
+static void
+test_wait_for_rows (void)
+{
+  enum { ROWS = 12 };
+  static const int delays[] = { 0, 2000 };
+  for (size_t d = 0; d < sizeof delays / sizeof *delays; d++) {
+    int wrong = 0;
+    for (int need = 1; need <= ROWS; need++) {
+      mn_step_progress rows[1];
+      atomic_uchar taken[1];
+      int written[ROWS] = { 0 };
+      mn_step_chunks_reset (rows, taken, 1, 1);
+      row_writer w = { rows, ROWS, delays[d], written };
+      pthread_t id;
+      pthread_create (&id, NULL, write_rows, &w);
+      mn_step_wait_done (rows, need);
+      const int seen = atomic_load (&rows->done);
+      bool good = seen >= need;
+      for (int r = 0; r < need; r++)
+        good = good && written[r] == 2000 + r;
+      pthread_join (id, NULL);
+      wrong += !good;
+    }
+    CHECK (wrong == 0,
+           "rows published one by one %d us apart: each of %d waits returns once its rows are "
+           "done and sees them written (%d wrong)", delays[d], ROWS, wrong);
+  }
+}
+
 int
 main (void)
 {
@@ -201,5 +251,6 @@ main (void)
   test_own_chunk_first ();
   test_wait_sees_every_chunk ();
   test_long_wait_sleeps ();
+  test_wait_for_rows ();
   return tu_finish ();
 }
