@@ -724,6 +724,67 @@ test_fused_input_quantize (void)
   mn_model_unref (&m);
 }
 
+/* The raw output bytes of one run of image rgb (stride bytes a row), or
+ * NULL. */
+static uint8_t *
+run_raw (mn_session *s, const uint8_t *rgb, size_t stride, size_t *size)
+{
+  mn_result r;
+  if (mn_session_run (s, rgb, stride, &r) != MN_OK)
+    return NULL;
+  *size = (size_t) r.num_classes * (r.raw_type == MN_DTYPE_FLOAT32 ? sizeof (float) : 1);
+  uint8_t *out = malloc (*size);
+  if (out)
+    memcpy (out, r.raw, *size);
+  return out;
+}
+
+/* Packed rows (which 8-bit models whose input takes the bytes unchanged
+ * read in place) and padded rows (copied) give the same output, in either
+ * order, and the image is left as it was. */
+static void
+test_image_strides (void)
+{
+  for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
+    mn_model *m = NULL;
+    mn_session *s = open_session (models[i].file, 2, &m);
+    mn_model_info info;
+    test_image img = { 0 };
+    if (!CHECK (s && (mn_model_get_info (m, &info), 1)
+                    && input_for ("bird.bmp", info.input_width, info.input_height, &img) == 0,
+                "%s and bird.bmp load", models[i].file)) {
+      mn_session_destroy (&s);
+      mn_model_unref (&m);
+      continue;
+    }
+    const size_t row = (size_t) img.width * 3, padded = row + 7;
+    const size_t bytes = row * (size_t) img.height;
+    uint8_t *copy = malloc (bytes), *wide = malloc (padded * (size_t) img.height);
+    for (int y = 0; copy && wide && y < img.height; y++) {
+      memcpy (wide + (size_t) y * padded, img.rgb + (size_t) y * row, row);
+      memset (wide + (size_t) y * padded + row, 0xA5, padded - row);
+    }
+    if (copy)
+      memcpy (copy, img.rgb, bytes);
+    size_t n0 = 0, n1 = 0, n2 = 0;
+    uint8_t *packed = copy && wide ? run_raw (s, img.rgb, row, &n0) : NULL;
+    uint8_t *spaced = packed ? run_raw (s, wide, padded, &n1) : NULL;
+    uint8_t *again = spaced ? run_raw (s, img.rgb, row, &n2) : NULL;
+    CHECK (again && n0 == n1 && n1 == n2 && memcmp (packed, spaced, n0) == 0
+               && memcmp (packed, again, n0) == 0 && memcmp (copy, img.rgb, bytes) == 0,
+           "%s: packed and padded rows give the same output bytes, the image unchanged",
+           models[i].file);
+    free (packed);
+    free (spaced);
+    free (again);
+    free (copy);
+    free (wide);
+    test_image_free (&img);
+    mn_session_destroy (&s);
+    mn_model_unref (&m);
+  }
+}
+
 int
 main (void)
 {
@@ -743,5 +804,6 @@ main (void)
   test_normalization_override ();
   test_load_memory_alignment ();
   test_fused_input_quantize ();
+  test_image_strides ();
   return tu_finish ();
 }
