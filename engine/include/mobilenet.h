@@ -135,8 +135,10 @@ typedef struct {
 } mn_result;
 
 /* Classify one RGB (3 bytes a pixel) image of exactly the model's input size.
- * stride is bytes per row (>= width * 3).  The result points into the
- * session and stays valid until the next run or destroy. */
+ * stride is bytes per row (>= width * 3).  The image is only read (in
+ * place, for 8-bit models that take its bytes unchanged, when the rows are
+ * packed), and must not change until the call returns.  The result points
+ * into the session and stays valid until the next run or destroy. */
 mn_status mn_session_run (mn_session *s, const uint8_t *rgb, size_t stride, mn_result *out);
 
 typedef struct {
