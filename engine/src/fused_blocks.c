@@ -90,11 +90,12 @@ is_block (const mn_plan *p, int i, int graph_output)
 /* The expansion buffer holds the rows of SLIDE_BANDS bands: each band
  * expands its new rows after the last band's (before them, upward), and
  * only when they would pass the end (the front) are the rows it shares
- * with the band before moved to the front (the end).  Moving them every band (a 43 KB row of V2's 112x112x96 float
- * tensor for each 56-wide output row) took 1.8 % of V2 float's time at 1
- * thread (perf); every fourth band, V2 float ran 1-1.5 % faster at 1 and
- * 2 threads, alternating in one process.  A window of 16 bands was no
- * faster than none. */
+ * with the band before moved to the front (the end).  Moving them every
+ * band (a 43 KB row of V2's 112x112x96 float tensor for each 56-wide
+ * output row) took 1.8 % of V2 float's time at 1 thread (perf); every
+ * fourth band, V2 float ran 1-1.5 % faster at 1 and 2 threads,
+ * alternating in one process.  A window of 16 bands was no faster than
+ * none. */
 #define SLIDE_BANDS 4
 
 /* Expansion rows a band of `band` depthwise rows reads, at most. */
@@ -267,6 +268,12 @@ mn_fused_block_input_rows (const mn_fused_block *b, const mn_plan *p, int y0, in
     *end = y1;
 }
 
+/* Expansion rows [have0, have1) in the band buffer, image row base at
+ * its first row's slot. */
+typedef struct {
+  int base, have0, have1;
+} band_window;
+
 /* Makes room in ebuf for the expansion rows [need0, need1) that a band
  * reads, keeping the rows it shares with the band before (w: the rows
  * [have0, have1) at image row base's slot); returns the rows still to
@@ -274,7 +281,7 @@ mn_fused_block_input_rows (const mn_fused_block *b, const mn_plan *p, int y0, in
  * and move them to the buffer's front when full; upward bands add rows
  * above and move them to its back. */
 static void
-slide_window (mn_band_window *w, uint8_t *ebuf, size_t e_row, int capacity, bool upward,
+slide_window (band_window *w, uint8_t *ebuf, size_t e_row, int capacity, bool upward,
               int need0, int need1, int *todo0, int *todo1)
 {
   if (!upward) {
@@ -297,8 +304,8 @@ slide_window (mn_band_window *w, uint8_t *ebuf, size_t e_row, int capacity, bool
   if (need1 > w->have0 && need1 <= w->have1) {
     if (need0 < w->base) {
       const int base = need1 - capacity;
-      memmove (ebuf + (size_t) (w->have0 - base) * e_row, ebuf + (size_t) (w->have0 - w->base) * e_row,
-               (size_t) (need1 - w->have0) * e_row);
+      memmove (ebuf + (size_t) (w->have0 - base) * e_row,
+               ebuf + (size_t) (w->have0 - w->base) * e_row, (size_t) (need1 - w->have0) * e_row);
       w->base = base;
     }
     w->have1 = need1;
@@ -323,7 +330,7 @@ mn_fused_block_run (const mn_fused_block *b, const mn_plan *p, const mn_kernel_t
   const size_t e_row = (size_t) g->in_w * (size_t) g->in_c * esz;
   uint8_t *ebuf = scratch, *dbuf = (uint8_t *) scratch + b->expand_bytes;
   const int capacity = (int) (b->expand_bytes / e_row);   /* rows */
-  mn_band_window w = { 0, 0, 0 };
+  band_window w = { 0, 0, 0 };
   for (int done = 0; done < oy_end - oy_begin;) {
     /* the band's rows, the shorter band last either way */
     const int rows = oy_end - oy_begin - done < b->band ? oy_end - oy_begin - done : b->band;

@@ -84,12 +84,6 @@ typedef struct {
 void mn_fused_block_input_rows (const mn_fused_block *b, const mn_plan *p, int y0, int y1,
                                 int *first, int *end);
 
-/* Expansion rows [have0, have1) in the band buffer, image row base at
- * its first row's slot. */
-typedef struct {
-  int base, have0, have1;
-} mn_band_window;
-
 /* Called around each band (either may be NULL): before, with the block
  * input rows the band reads (mn_fused_block_input_rows ()); after, with
  * how many output rows are finished, counted from where the run began. */

@@ -9,8 +9,9 @@
  * step before is finished (or, for a block after a block, the rows it
  * reads: execute ()), a thread takes its own chunk, then any left
  * (step_chunks.h): no barrier, so a thread that loses its core before it
- * takes its chunk does not hold the others.  Each output element is computed by the same code whatever the split, so
- * results are bitwise identical for any thread count.
+ * takes its chunk does not hold the others.  Each output element is
+ * computed by the same code whatever the split, so results are bitwise
+ * identical for any thread count.
  *
  * A thread's own chunks are one chunk a thread, split by the threads'
  * shares (thread_shares.h): equal at first, then following how fast each
@@ -75,7 +76,7 @@ struct mn_session {
    * whole step before. */
   int *reads_rows_of;
   mn_step_progress *rows;   /* (steps + 1) x threads: block chunks' finished rows */
-  uint8_t *scratch;         /* band buffers, scratch_stride bytes a chunk */
+  uint8_t *scratch;         /* band buffers, scratch_stride bytes a thread */
   size_t scratch_stride;
 };
 
@@ -843,8 +844,8 @@ chunks_of (const mn_session *s, int i, int nth, bool has_input)
 }
 
 /* Chunk j of plan step i, run by thread tid; i = -1: rows of the image
- * rgb into the input.  The fraction of the step's work it was (0 for a serial step); *waited:
- * seconds it waited inside. */
+ * rgb into the input.  The fraction of the step's work it was (0 for a
+ * serial step); *waited: the seconds it waited inside. */
 static double
 run_chunk (const mn_session *s, int i, const uint8_t *rgb, size_t stride, int j, int chunks,
            int tid, double *waited)

@@ -1,7 +1,7 @@
 /* fuzz_tflite.c: the TFLite reader, validator and planner
- * (mn_model_load_memory); a model that loads must also create a session
- * and run one inference on a fixed input without touching memory it does
- * not own.
+ * (mn_model_load_memory); a model that loads must also create sessions
+ * (1 and 2 threads) and run inferences on a fixed input without touching
+ * memory it does not own.
  *
  * Seeds: tests/fuzz/corpus/tflite (small generated models, see
  * gen_seeds.c) plus the real models in the shared folder, passed by path:
@@ -15,12 +15,33 @@
 #include "fuzz_model_input.h"
 #include "model.h"
 
+/* The image path, when the input is an RGB image: rows padded (copied
+ * into the arena) and packed (8-bit models may read them in place), each
+ * in a buffer of exactly its size. */
+static void
+run_images (mn_session *s, const mn_tensor *t, size_t bytes)
+{
+  if (t->rank != 4 || t->dims[0] != 1 || t->dims[3] != 3
+      || (size_t) t->dims[1] * t->dims[2] * 3 > bytes * 4 + 3)
+    return;
+  for (size_t pad = 0; pad < 2; pad++) {
+    size_t stride = (size_t) t->dims[2] * 3 + 1 - pad;
+    size_t rgb_size = stride * (size_t) t->dims[1];
+    uint8_t *rgb = malloc (rgb_size ? rgb_size : 1);
+    if (rgb) {
+      mn_result res;
+      fz_fill_bytes (rgb, rgb_size);
+      mn_session_run (s, rgb, stride, &res);
+      free (rgb);
+    }
+  }
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   mn_config cfg;
   mn_model *m = NULL;
-  mn_session *s = NULL;
 
   mn_config_default (&cfg);
   cfg.threads = 1;
@@ -41,28 +62,22 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     mn_labels_free (&labels);
   }
 
-  if (!fz_input_too_large (m) && mn_session_create (m, &cfg, &s) == MN_OK) {
-    const mn_tensor *t = &m->graph.tensors[m->graph.input];
+  /* 2 threads too: blocks then start before the block before them ends
+   * (session.c's execute ()) and the arena keeps tensors longer */
+  for (int threads = 1; threads <= 2 && !fz_input_too_large (m); threads++) {
+    mn_session *s = NULL;
+    cfg.threads = threads;
+    if (mn_session_create (m, &cfg, &s) != MN_OK)
+      break;
     size_t bytes;
     uint8_t *in = fz_model_input (m, &bytes);
-    mn_result res;
     if (in) {
+      mn_result res;
       if (mn_session_run_tensor (s, in, bytes, &res) == MN_OK) {
         mn_class_score top[5];
         mn_result_top_k (&res, 5, top);
       }
-      /* The image path too, when the input is an RGB image. */
-      if (t->rank == 4 && t->dims[0] == 1 && t->dims[3] == 3
-          && (size_t) t->dims[1] * t->dims[2] * 3 <= bytes * 4 + 3) {
-        size_t stride = (size_t) t->dims[2] * 3 + 1;
-        size_t rgb_size = stride * (size_t) t->dims[1];
-        uint8_t *rgb = malloc (rgb_size ? rgb_size : 1);
-        if (rgb) {
-          fz_fill_bytes (rgb, rgb_size);
-          mn_session_run (s, rgb, stride, &res);
-          free (rgb);
-        }
-      }
+      run_images (s, &m->graph.tensors[m->graph.input], bytes);
       free (in);
     }
     mn_session_destroy (&s);
