@@ -249,9 +249,12 @@ project (const mn_step *pr, const mn_kernel_table *k, const mn_fused_block_io *i
                (uint8_t *) io->add_out + off, &add->add);
 }
 
-void
-mn_fused_block_input_rows (const mn_fused_block *b, const mn_plan *p, int y0, int y1, int *first,
-                           int *end)
+/* The block input rows [*first, *end) that depthwise output rows [y0, y1)
+ * of block b read: through the expansion (or first convolution), and the
+ * residual's. */
+static void
+block_input_rows (const mn_fused_block *b, const mn_plan *p, int y0, int y1, int *first,
+                  int *end)
 {
   const mn_step *ex = &p->steps[b->expand];
   input_rows (&ex[1].geom, y0, y1, first, end);
@@ -337,9 +340,9 @@ mn_fused_block_run (const mn_fused_block *b, const mn_plan *p, const mn_kernel_t
     const int y0 = upward ? oy_end - done - rows : oy_begin + done;
     const int y1 = y0 + rows;
     done += rows;
-    if (hooks && hooks->before) {
+    if (hooks->before) {
       int first, end;
-      mn_fused_block_input_rows (b, p, y0, y1, &first, &end);
+      block_input_rows (b, p, y0, y1, &first, &end);
       hooks->before (hooks->ctx, first, end);
     }
     int need0, need1, todo0, todo1;
@@ -350,7 +353,7 @@ mn_fused_block_run (const mn_fused_block *b, const mn_plan *p, const mn_kernel_t
     depthwise (ex + 1, k, ebuf + (size_t) (need0 - w.base) * e_row, need0, need1 - need0, y0, y1,
                dbuf);
     project (ex + 2, k, io, g->out_w, y0, y1, dbuf);
-    if (hooks && hooks->after)
+    if (hooks->after)
       hooks->after (hooks->ctx, done);
   }
 }

@@ -78,15 +78,10 @@ typedef struct {
   void *add_out;
 } mn_fused_block_io;
 
-/* The block input rows [*first, *end) that depthwise output rows [y0, y1)
- * of block b read: through the expansion (or first convolution), and the
- * residual's. */
-void mn_fused_block_input_rows (const mn_fused_block *b, const mn_plan *p, int y0, int y1,
-                                int *first, int *end);
-
 /* Called around each band (either may be NULL): before, with the block
- * input rows the band reads (mn_fused_block_input_rows ()); after, with
- * how many output rows are finished, counted from where the run began. */
+ * input rows the band reads (through the expansion, and the residual's);
+ * after, with how many output rows are finished, counted from where the
+ * run began. */
 typedef struct {
   void (*before) (void *ctx, int in_first, int in_end);
   void (*after) (void *ctx, int rows_done);
@@ -95,7 +90,8 @@ typedef struct {
 
 /* Depthwise output rows [oy_begin, oy_end) of block b and everything that
  * depends on them, through scratch (64-byte aligned, *scratch_bytes),
- * band by band from the top, or from the bottom when upward. */
+ * band by band from the top, or from the bottom when upward, calling
+ * hooks around each band. */
 void mn_fused_block_run (const mn_fused_block *b, const mn_plan *p, const mn_kernel_table *k,
                          const mn_fused_block_io *io, int oy_begin, int oy_end, bool upward,
                          const mn_band_hooks *hooks, void *scratch);

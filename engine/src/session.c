@@ -366,8 +366,9 @@ mn_session_fused_blocks (const mn_session *s)
 int
 mn_session_row_reading_blocks (const mn_session *s)
 {
+  const int blocks = mn_session_fused_blocks (s);
   int n = 0;
-  for (int b = 0; s && b < mn_session_fused_blocks (s); b++)
+  for (int b = 0; b < blocks; b++)
     n += s->reads_rows_of[b] >= 0;
   return n;
 }
@@ -752,8 +753,8 @@ runs_upward (int part, int parts)
 }
 
 /* A block chunk's band hooks: it waits for the rows it reads of the block
- * before (from, -1 for none: that block is finished), and publishes its
- * own (rows). */
+ * before (from: its first step; no wait_for_rows () when the chunk waited
+ * for that block to finish), and publishes its own (rows). */
 typedef struct {
   const mn_session *s;
   int from, parts;          /* the block before: its first step, its chunks */
@@ -765,8 +766,6 @@ static void
 wait_for_rows (void *ctx, int first, int end)
 {
   band_flow *f = ctx;
-  if (f->from < 0)
-    return;
   const int h = f->s->model->plan.steps[f->from + 1].geom.out_h;
   for (int q = 0; q < f->parts; q++) {
     int qb, qe;
@@ -776,7 +775,8 @@ wait_for_rows (void *ctx, int first, int end)
       continue;
     /* rows chunk q has finished, counted from where it began */
     const int need = runs_upward (q, f->parts) ? qe - lo : hi - qb;
-    mn_step_progress *r = &f->s->rows[(size_t) (f->from + 1) * (size_t) f->s->threads + (size_t) q];
+    mn_step_progress *r =
+        &f->s->rows[(size_t) (f->from + 1) * (size_t) f->s->threads + (size_t) q];
     if (atomic_load_explicit (&r->done, memory_order_acquire) < need) {
       const double t0 = omp_get_wtime ();
       mn_step_wait_done (r, need);
@@ -822,7 +822,7 @@ run_block_chunk (const mn_session *s, int bi, int part, int parts, int tid, doub
     .parts = parts,
     .rows = &s->rows[(size_t) (b->expand + 1) * (size_t) s->threads + (size_t) part],
   };
-  const mn_band_hooks hooks = { wait_for_rows, publish_rows, &flow };
+  const mn_band_hooks hooks = { from >= 0 ? wait_for_rows : NULL, publish_rows, &flow };
   mn_fused_block_run (b, &s->model->plan, &s->model->kernels, &io, y0, y1,
                       runs_upward (part, parts), &hooks,
                       s->scratch + (size_t) tid * s->scratch_stride);
@@ -895,10 +895,7 @@ execute (mn_session *s, const uint8_t *rgb, size_t stride, mn_result *out)
   const int steps = s->model->plan.num_steps;
   const bool has_input = rgb != NULL;
   mn_step_chunks_reset (s->progress, s->taken, steps + 1, s->threads);
-  for (size_t i = 0; i < (size_t) (steps + 1) * (size_t) s->threads; i++) {
-    atomic_store_explicit (&s->rows[i].done, 0, memory_order_relaxed);
-    atomic_store_explicit (&s->rows[i].sleepers, 0, memory_order_relaxed);
-  }
+  mn_step_progress_reset (s->rows, (size_t) (steps + 1) * (size_t) s->threads);
   mn_thread_shares_start (&s->shares);
 #pragma omp parallel num_threads (s->threads)
   {

@@ -24,6 +24,7 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #ifdef __linux__
 #include <linux/futex.h>
 #include <sys/syscall.h>
@@ -45,15 +46,23 @@ typedef struct {
   atomic_int sleepers;             /* threads asleep until the step is done */
 } mn_step_progress;
 
-/* Before a run (by one thread, before the others start): nothing taken,
- * nothing done.  taken: steps x max_chunks flags. */
+/* Before a run (by one thread, before the others start): n counters at
+ * zero, no sleepers. */
 static inline void
-mn_step_chunks_reset (mn_step_progress *progress, atomic_uchar *taken, int steps, int max_chunks)
+mn_step_progress_reset (mn_step_progress *progress, size_t n)
 {
-  for (int i = 0; i < steps; i++) {
+  for (size_t i = 0; i < n; i++) {
     atomic_store_explicit (&progress[i].done, 0, memory_order_relaxed);
     atomic_store_explicit (&progress[i].sleepers, 0, memory_order_relaxed);
   }
+}
+
+/* Before a run: nothing taken, nothing done.  taken: steps x max_chunks
+ * flags. */
+static inline void
+mn_step_chunks_reset (mn_step_progress *progress, atomic_uchar *taken, int steps, int max_chunks)
+{
+  mn_step_progress_reset (progress, (size_t) steps);
   for (int i = 0; i < steps * max_chunks; i++)
     atomic_store_explicit (&taken[i], 0, memory_order_relaxed);
 }
