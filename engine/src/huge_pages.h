@@ -34,7 +34,15 @@ typedef struct {
   size_t reserved;        /* bytes of address space from base */
   size_t used;            /* bytes handed out */
   size_t last;            /* offset of the last piece handed out */
+  size_t made;            /* bytes of pages made so far (whole pages) */
+  uint64_t slow_ns;       /* a page slower than this to make ... */
+  bool small_pages;       /* ... sent the rest of the region to small pages */
 } mn_huge_region;
+
+/* A huge page slower than this to make (a virtual machine's host backing
+ * it again) sends the rest of its region to small pages; a recycled page
+ * takes 30-100 us, one the host backs again 4.5-5 ms. */
+#define MN_HUGE_FAULT_SLOW_NS ((uint64_t) 1000000)
 
 /* Whether this build makes regions at all (Linux, not AddressSanitizer,
  * not the allocation-failure build). */
@@ -43,11 +51,17 @@ bool mn_huge_regions_built (void);
 /* An empty region with room for bytes (rounded up to 2 MiB); for under 1
  * MiB (most of a huge page would be empty memory), on failure, or where
  * regions are unavailable, an unavailable one, which is not an error:
- * everything then comes from the heap. */
+ * everything then comes from the heap.  Once a page of it takes
+ * MN_HUGE_FAULT_SLOW_NS or more to make, the rest takes small pages
+ * (huge_pages.c says why). */
 void mn_huge_region_reserve (mn_huge_region *r, size_t bytes);
 
+/* The same with the slowness threshold given (the tests: 0 takes every
+ * first page as slow, UINT64_MAX none). */
+void mn_huge_region_reserve_probed (mn_huge_region *r, size_t bytes, uint64_t slow_ns);
+
 /* bytes (> 0) from r, 64-byte aligned, else from the heap; NULL when both
- * fail. */
+ * fail.  Makes the region's pages the piece reaches first. */
 void *mn_huge_alloc (mn_huge_region *r, size_t bytes);
 
 /* p from mn_huge_alloc (r, ...) or NULL.  A heap piece is freed; a region

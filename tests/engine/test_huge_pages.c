@@ -11,6 +11,9 @@
  * - A trim keeps every piece readable and writable, and the rest of the
  *   last piece's page still serves.
  * - A region that cannot be reserved serves everything from the heap.
+ * - A region whose first page came slowly advises the rest against huge
+ *   pages (the kernel's VMA flags say so) and still serves; one whose
+ *   first page came quickly keeps the advice for huge pages throughout.
  * - A loaded model's packed weights lie in its plan's region (in builds
  *   that make regions), and a session's results do not depend on where
  *   its memory came from (the models test checks every model's classes).
@@ -148,6 +151,87 @@ test_unavailable (void)
   CHECK (r.base == NULL, "trim and release of an unavailable region do nothing");
 }
 
+/* The VmFlags line of the mapping that holds p in /proc/self/smaps, into
+ * flags; false if not found. */
+static bool
+vm_flags_of (const void *p, char *flags, size_t size)
+{
+  FILE *f = fopen ("/proc/self/smaps", "r");
+  if (!f)
+    return false;
+  char line[512];
+  bool inside = false, found = false;
+  while (!found && fgets (line, sizeof line, f)) {
+    unsigned long lo, hi;
+    if (sscanf (line, "%lx-%lx ", &lo, &hi) == 2)
+      inside = (uintptr_t) p >= lo && (uintptr_t) p < hi;
+    else if (inside && strncmp (line, "VmFlags:", 8) == 0) {
+      line[strcspn (line, "\n")] = '\0';
+      snprintf (flags, size, "%s ", line + 8);
+      found = true;
+    }
+  }
+  fclose (f);
+  return found;
+}
+
+static bool
+has_flag (const char *flags, const char *flag)
+{
+  const size_t n = strlen (flag);
+  for (const char *at = strstr (flags, flag); at; at = strstr (at + 1, flag))
+    if ((at == flags || at[-1] == ' ') && at[n] == ' ')
+      return true;
+  return false;
+}
+
+static void
+check_probed (uint64_t slow_ns, bool want_small, const char *what)
+{
+  mn_huge_region r;
+  mn_huge_region_reserve_probed (&r, 5 * MIB, slow_ns);
+  if (!r.base) {
+    CHECK (!mn_huge_regions_built (), "%s: no region only where the build makes none", what);
+    return;
+  }
+  CHECK (r.made == 0, "%s: a new region has made no pages", what);
+  uint8_t *p = mn_huge_alloc (&r, 2 * MIB + 123);
+  CHECK (p && mn_huge_region_owns (&r, p), "%s: a piece across two pages comes from the region",
+         what);
+  CHECK (r.small_pages == want_small, "%s: the rest of the region takes %s pages", what,
+         r.small_pages ? "small" : "huge");
+  CHECK (r.made == (want_small ? MN_HUGE_PAGE : 2 * MN_HUGE_PAGE),
+         "%s: pages made until the first slow one (%zu bytes)", what, r.made);
+  char first[256] = "", rest[256] = "";
+  const bool read = vm_flags_of (r.base, first, sizeof first)
+                    && vm_flags_of (r.base + r.reserved - 1, rest, sizeof rest);
+  if (CHECK (read, "%s: /proc/self/smaps has the region's flags", what)) {
+    CHECK (has_flag (first, "hg"), "%s: the first page is advised for huge pages (%s)", what,
+           first);
+    CHECK (has_flag (rest, want_small ? "nh" : "hg") && !has_flag (rest, want_small ? "hg" : "nh"),
+           "%s: the last page is advised %s huge pages (%s)", what,
+           want_small ? "against" : "for", rest);
+  }
+  uint8_t *q = mn_huge_alloc (&r, 2 * MIB);
+  CHECK (q && mn_huge_region_owns (&r, q), "%s: the next piece comes from the region too", what);
+  if (p && q) {
+    fill (p, 2 * MIB + 123, 5);
+    fill (q, 2 * MIB, 6);
+    CHECK (holds (p, 2 * MIB + 123, 5) && holds (q, 2 * MIB, 6),
+           "%s: both hold what was written to them", what);
+  }
+  mn_huge_free (&r, q);
+  mn_huge_free (&r, p);
+  mn_huge_region_release (&r);
+}
+
+static void
+test_first_page_probe (void)
+{
+  check_probed (0, true, "every page taken as slow");
+  check_probed (UINT64_MAX, false, "no page taken as slow");
+}
+
 static void
 test_model_weights (const char *rel)
 {
@@ -182,6 +266,7 @@ main (void)
 {
   test_pieces ();
   test_unavailable ();
+  test_first_page_probe ();
   test_model_weights ("models/mobilenet_v2_1.0_224_float.tflite");
   test_model_weights ("models/tf2_mobilenet_v2_1.0_224_ptq.tflite");
   return tu_finish ();
