@@ -91,52 +91,52 @@ dw3x3_strip (const int width, const int stride, const bool check, const bool all
   }
 }
 
-/* All channel groups of the strip of width pixels from ox; r, kys, nv:
- * the row's inputs (mn_f32_dw3x3_rows ()). */
+/* The strip of width pixels from ox for the channel group at c0 (16
+ * channels, or the last, fewer, masked); r, kys, nv: the row's inputs
+ * (mn_f32_dw3x3_rows ()). */
 static ALWAYS_INLINE void
-dw3x3_column (const mn_conv_geom *g, const int width, const int stride, const bool check,
-              const float *const r[3], const int kys[3], int nv, const float *packed, float *o,
-              int ox, __m512 vmin, __m512 vmax)
+dw3x3_group (const mn_conv_geom *g, const int width, const int stride, const bool check,
+             const float *const r[3], const int kys[3], int nv, const float *packed, float *o,
+             int ox, int c0, __m512 vmin, __m512 vmax)
 {
-  const int c = g->out_c, cfull = c - c % LANES;
+  const int c = g->out_c;
   const size_t cs = (size_t) g->in_c, panel_floats = NR * (1 + 9); /* bias, 3x3 taps */
   const int ix0 = ox * stride - g->pad_left;
+  const float *rc[3] = { r[0] + c0, r[1] + c0, r[2] + c0 };
+  const float *pa = packed + (size_t) (c0 / NR) * panel_floats;
 
-  int c0 = 0;
-  for (; c0 < cfull; c0 += LANES) {
-    const float *rc[3] = { r[0] + c0, r[1] + c0, r[2] + c0 };
-    const float *pa = packed + (size_t) (c0 / NR) * panel_floats;
-    if (nv == 3)
-      dw3x3_strip (width, stride, check, true, ix0, g->in_w, cs, rc, kys, nv, pa,
-                   pa + panel_floats, o + c0, (size_t) c, false, 0xffff, vmin, vmax);
-    else
-      dw3x3_strip (width, stride, check, false, ix0, g->in_w, cs, rc, kys, nv, pa,
-                   pa + panel_floats, o + c0, (size_t) c, false, 0xffff, vmin, vmax);
-  }
-  if (c0 < c) {
-    const float *rc[3] = { r[0] + c0, r[1] + c0, r[2] + c0 };
-    const float *pa = packed + (size_t) (c0 / NR) * panel_floats;
+  if (c - c0 < LANES) {
     const __mmask16 mask = (__mmask16) ((1u << (c - c0)) - 1u);
     dw3x3_strip (width, stride, check, false, ix0, g->in_w, cs, rc, kys, nv, pa,
                  c - c0 > NR ? pa + panel_floats : NULL, o + c0, (size_t) c, true, mask, vmin,
                  vmax);
-  }
+  } else if (nv == 3)
+    dw3x3_strip (width, stride, check, true, ix0, g->in_w, cs, rc, kys, nv, pa,
+                 pa + panel_floats, o + c0, (size_t) c, false, 0xffff, vmin, vmax);
+  else
+    dw3x3_strip (width, stride, check, false, ix0, g->in_w, cs, rc, kys, nv, pa,
+                 pa + panel_floats, o + c0, (size_t) c, false, 0xffff, vmin, vmax);
 }
 
-/* One output row, strip by strip (MN_F32_DW3X3_STRIPS). */
+/* One output row of the channel group at c0, strip by strip
+ * (MN_F32_DW3X3_STRIPS). */
 static ALWAYS_INLINE void
 dw3x3_row (const mn_conv_geom *g, const int stride, const float *const r[3], const int kys[3],
-           int nv, const float *packed, float *orow, int ox_lo, int ox_hi, __m512 vmin,
+           int nv, const float *packed, float *orow, int c0, int ox_lo, int ox_hi, __m512 vmin,
            __m512 vmax)
 {
   const size_t oc = (size_t) g->out_c;
 #define MN_COLUMN(WIDTH, CHECK, OX)                                                              \
-  dw3x3_column (g, WIDTH, stride, CHECK, r, kys, nv, packed, orow + (size_t) (OX) * oc, OX, vmin, \
-                vmax)
+  dw3x3_group (g, WIDTH, stride, CHECK, r, kys, nv, packed, orow + (size_t) (OX) * oc, OX, c0,   \
+               vmin, vmax)
   MN_F32_DW3X3_STRIPS (g->out_w, stride, ox_lo, ox_hi, MN_COLUMN);
 #undef MN_COLUMN
 }
 
+/* Channel group by channel group, each over all the rows: a group's input
+ * is a cache line a pixel, so its rows stay in L1 from one output row to
+ * the next, where all channels of three input rows (32-100 KB at V2's
+ * 14x14 and 7x7) would not, and every input vector would come from L2. */
 void
 mn_f32_dwconv_minmax_16c_avx512 (const mn_conv_geom *g, const float *in, const float *packed,
                                  float *out, int oy_begin, int oy_end, float out_min,
@@ -151,14 +151,15 @@ mn_f32_dwconv_minmax_16c_avx512 (const mn_conv_geom *g, const float *in, const f
   int ox_lo, ox_hi;
   mn_conv_inside_columns (g, &ox_lo, &ox_hi);
 
-  for (int oy = oy_begin; oy < oy_end; oy++) {
-    const float *rows[3];
-    int kys[3];
-    const int nv = mn_f32_dw3x3_rows (g, in, oy, rows, kys);
-    float *orow = out + (size_t) oy * g->out_w * g->out_c;
-    if (g->stride_w == 1)
-      dw3x3_row (g, 1, rows, kys, nv, packed, orow, ox_lo, ox_hi, vmin, vmax);
-    else
-      dw3x3_row (g, 2, rows, kys, nv, packed, orow, ox_lo, ox_hi, vmin, vmax);
-  }
+  for (int c0 = 0; c0 < g->out_c; c0 += LANES)
+    for (int oy = oy_begin; oy < oy_end; oy++) {
+      const float *rows[3];
+      int kys[3];
+      const int nv = mn_f32_dw3x3_rows (g, in, oy, rows, kys);
+      float *orow = out + (size_t) oy * g->out_w * g->out_c;
+      if (g->stride_w == 1)
+        dw3x3_row (g, 1, rows, kys, nv, packed, orow, c0, ox_lo, ox_hi, vmin, vmax);
+      else
+        dw3x3_row (g, 2, rows, kys, nv, packed, orow, c0, ox_lo, ox_hi, vmin, vmax);
+    }
 }
