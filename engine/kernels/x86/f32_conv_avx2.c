@@ -14,6 +14,7 @@
  * skipping taps outside the image, whatever the path or the row range. */
 #include "kernels.h"
 #include "x86/f32_avx2.h"
+#include "x86/unroll.h"
 
 #include <immintrin.h>
 #include <stdbool.h>
@@ -22,7 +23,7 @@
 #define MAX_PANELS 4
 #define PIXELS 6  /* most pixels of a tile */
 
-#define UNROLL _Pragma ("GCC unroll 8")
+#define UNROLL MN_UNROLL_ALL (8)
 
 void mn_f32_conv_minmax_3x32_avx2 (const mn_conv_geom *g, const float *in, const float *packed,
                                    float *out, int oy_begin, int oy_end, float out_min,

@@ -15,6 +15,7 @@
  * skipping taps outside the image, as in the C and AVX2 twins. */
 #include "kernels.h"
 #include "x86/f32_avx512.h"
+#include "x86/unroll.h"
 
 #include <immintrin.h>
 #include <stdbool.h>
@@ -24,7 +25,7 @@
 #define PIXELS 12           /* most pixels of a tile */
 
 #define ALWAYS_INLINE inline __attribute__ ((always_inline))
-#define UNROLL _Pragma ("GCC unroll 12")
+#define UNROLL MN_UNROLL_ALL (12)
 
 void mn_f32_conv_minmax_12x32_avx512 (const mn_conv_geom *g, const float *in, const float *packed,
                                       float *out, int oy_begin, int oy_end, float out_min,

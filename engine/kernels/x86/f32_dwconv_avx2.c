@@ -20,13 +20,14 @@
 #include "kernels.h"
 #include "x86/f32_avx2.h"
 #include "x86/f32_dw3x3.h"
+#include "x86/unroll.h"
 
 #include <immintrin.h>
 #include <stdbool.h>
 
 #define NR MN_F32_DW_NR
 
-#define UNROLL _Pragma ("GCC unroll 9")
+#define UNROLL MN_UNROLL_ALL (9)
 
 void mn_f32_dwconv_minmax_8c_avx2 (const mn_conv_geom *g, const float *in, const float *packed,
                                    float *out, int oy_begin, int oy_end, float out_min,

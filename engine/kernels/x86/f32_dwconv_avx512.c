@@ -17,6 +17,7 @@
 #include "kernels.h"
 #include "x86/f32_avx512.h"
 #include "x86/f32_dw3x3.h"
+#include "x86/unroll.h"
 
 #include <immintrin.h>
 #include <stdbool.h>
@@ -25,7 +26,7 @@
 #define LANES 16
 
 #define ALWAYS_INLINE inline __attribute__ ((always_inline))
-#define UNROLL _Pragma ("GCC unroll 9")
+#define UNROLL MN_UNROLL_ALL (9)
 
 void mn_f32_dwconv_minmax_16c_avx512 (const mn_conv_geom *g, const float *in, const float *packed,
                                       float *out, int oy_begin, int oy_end, float out_min,

@@ -23,6 +23,7 @@
  * how the caller splits rows or panels. */
 #include "kernels.h"
 #include "x86/f32_avx2.h"
+#include "x86/unroll.h"
 
 #include <immintrin.h>
 
@@ -33,7 +34,7 @@
 
 /* Loops over the rows of a tile unroll completely, so the accumulators
  * live in registers. */
-#define UNROLL_MR _Pragma ("GCC unroll 8")
+#define UNROLL_MR MN_UNROLL_ALL (8)
 
 void mn_f32_gemm_minmax_6x16_avx2 (int m, int n, int k, int n_begin, int n_end,
                                    const float *a, size_t a_stride, const float *packed,

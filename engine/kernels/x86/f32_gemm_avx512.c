@@ -18,6 +18,7 @@
 #include "kernels.h"
 #include "x86/avx512.h"
 #include "x86/row_tiles.h"
+#include "x86/unroll.h"
 
 #include <immintrin.h>
 #include <stdbool.h>
@@ -28,7 +29,7 @@
 #define A_BLOCK_FLOATS (48 * 1024)
 
 #define ALWAYS_INLINE inline __attribute__ ((always_inline))
-#define UNROLL _Pragma ("GCC unroll 12")
+#define UNROLL MN_UNROLL_ALL (12)
 
 void mn_f32_gemm_minmax_12x32_avx512 (int m, int n, int k, int n_begin, int n_end,
                                       const float *a, size_t a_stride, const float *packed,

@@ -15,6 +15,7 @@
 
 #include "x86/q8_add_forms.h"
 #include "x86/q8_avx2.h"
+#include "x86/unroll.h"
 
 #define ALWAYS_INLINE inline __attribute__ ((always_inline))
 
@@ -62,7 +63,7 @@ add32 (const int in_mode, const mn_q8_rq_mode mode, const uint8_t *a, const uint
        __m256i hi)
 {
   __m256i r[4];
-#pragma GCC unroll 4
+MN_UNROLL_ALL (4)
   for (int j = 0; j < 4; j++)
     r[j] = mn_q8_requant8 (mode,
                            _mm256_add_epi32 (rescaled8 (in_mode, a + 8 * j, ia),

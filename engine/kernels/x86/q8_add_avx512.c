@@ -13,6 +13,7 @@
 
 #include "x86/q8_add_forms.h"
 #include "x86/q8_requant_avx512.h"
+#include "x86/unroll.h"
 
 #define ALWAYS_INLINE inline __attribute__ ((always_inline))
 #define STEP 64
@@ -65,7 +66,7 @@ add64 (const int in_mode, const mn_q8_rq_mode mode, const uint8_t *a, const uint
        __m512i hi)
 {
   __m512i r[4];
-#pragma GCC unroll 4
+MN_UNROLL_ALL (4)
   for (int j = 0; j < 4; j++)
     r[j] = mn_q8_requant16 (mode,
                             _mm512_add_epi32 (rescaled16 (in_mode, a + 16 * j, ia),

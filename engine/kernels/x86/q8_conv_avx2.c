@@ -20,6 +20,7 @@
 #include "x86/q8_avx2.h"
 #include "x86/q8_conv_gather.h"
 #include "x86/q8_requant_avx2.h"
+#include "x86/unroll.h"
 
 #define NR MN_Q8_CONV_NR
 #define MAX_KK 1024             /* receptive field values gathered on the stack */
@@ -29,7 +30,7 @@
 
 #define ALWAYS_INLINE inline __attribute__ ((always_inline))
 /* loops over the panels of a pass unroll: the accumulators stay in registers */
-#define UNROLL_PB _Pragma ("GCC unroll 4")
+#define UNROLL_PB MN_UNROLL_ALL (4)
 
 static ALWAYS_INLINE __m256i
 bcast_pair (const int16_t *p)

@@ -23,6 +23,7 @@
 #include "x86/q8_avx2.h"
 #include "x86/q8_conv_gather.h"
 #include "x86/q8_requant_avx512.h"
+#include "x86/unroll.h"
 
 #define NR MN_Q8_CONV_NR        /* 8 channels a packed panel */
 #define LANES 16                /* channels a vector: two panels */
@@ -74,14 +75,14 @@ pass (const mn_q8_rq_mode mode, const int npx, const int nb, int groups,
       const mn_q8_rq16 q[NB], __m512i zp, __m128i lo, __m128i hi, uint8_t *const o[PX], int nc)
 {
   __m512i acc[PX][NB];
-#pragma GCC unroll 4
+MN_UNROLL_ALL (4)
   for (int px = 0; px < npx; px++)
-#pragma GCC unroll 2
+MN_UNROLL_ALL (2)
     for (int b = 0; b < nb; b++)
       acc[px][b] = bias[b];
   for (int gi = 0; gi < groups; gi++, w += nb) {
     const __m512i w0 = _mm512_load_si512 (w), w1 = nb > 1 ? _mm512_load_si512 (w + 1) : w0;
-#pragma GCC unroll 4
+MN_UNROLL_ALL (4)
     for (int px = 0; px < npx; px++) {
       const __m512i x = bcast_pair (a[px] + 2 * gi);
       acc[px][0] = _mm512_dpwssd_epi32 (acc[px][0], x, w0);
@@ -89,9 +90,9 @@ pass (const mn_q8_rq_mode mode, const int npx, const int nb, int groups,
         acc[px][1] = _mm512_dpwssd_epi32 (acc[px][1], x, w1);
     }
   }
-#pragma GCC unroll 4
+MN_UNROLL_ALL (4)
   for (int px = 0; px < npx; px++)
-#pragma GCC unroll 2
+MN_UNROLL_ALL (2)
     for (int b = 0; b < nb; b++) {
       const int live = nc - b * LANES;
       const __mmask16 mask = live >= LANES ? (__mmask16) 0xffff : (__mmask16) ((1u << live) - 1u);

@@ -30,6 +30,7 @@
 #include "kernels.h"
 #include "x86/q8_avx2.h"
 #include "x86/q8_requant_avx512.h"
+#include "x86/unroll.h"
 
 #define NR MN_Q8_DW_NR        /* 8 channels a packed panel */
 #define BW 32                 /* channels a block */
@@ -147,7 +148,7 @@ dw_pixel (const mn_q8_rq_mode mode, const bool full, __mmask32 m, const uint8_t 
           ptrdiff_t shift, const dw_block *b, uint8_t *o, __m512i zp, __m256i lo, __m256i hi)
 {
   __m512i acc0 = b->bias[0], acc1 = b->bias[1];
-#pragma GCC unroll 5
+MN_UNROLL_ALL (5)
   for (int p = 0; p < PAIRS; p++) {
     const __m512i xa = load_tap (full, m, tp[2 * p] + shift);
     const __m512i xb = 2 * p + 1 < 9 ? load_tap (full, m, tp[2 * p + 1] + shift)
@@ -192,9 +193,9 @@ dw_row (const mn_q8_rq_mode mode, const mn_conv_geom *g, const uint8_t *in, int 
     const int ix0 = ox * stride - pad;
     const uint8_t *tp[9];
     const bool inside = ox >= ox_lo && ox < ox_hi;
-#pragma GCC unroll 3
+MN_UNROLL_ALL (3)
     for (int ky = 0; ky < 3; ky++)
-#pragma GCC unroll 3
+MN_UNROLL_ALL (3)
       for (int kx = 0; kx < 3; kx++) {
         const int ix = ix0 + kx;
         tp[ky * 3 + kx] = rowp[ky] && (inside || (ix >= 0 && ix < in_w))

@@ -27,6 +27,7 @@
 #include "x86/q8_gemm4_avx512.h"
 #include "x86/q8_requant_avx512.h"
 #include "x86/row_tiles.h"
+#include "x86/unroll.h"
 
 #define NR MN_Q8_GEMM4_NR    /* 16 channels a panel, one zmm */
 #define NP_MAX 4             /* panels a tile */
@@ -88,33 +89,33 @@ ukernel (const int mr, const int np, int k, const uint8_t *a, size_t a_stride, c
   const int quads = k / 4, tail = k % 4;
   const int8_t *w = w0;
 
-#pragma GCC unroll 24
+MN_UNROLL_ALL (24)
   for (int i = 0; i < mr * np; i++)
     cc[i] = acc[i];
   for (int g = 0; g < quads; g++, w += 4 * NR) {
     __m512i wv[NP_MAX];
-#pragma GCC unroll 4
+MN_UNROLL_ALL (4)
     for (int j = 0; j < np; j++)
       wv[j] = _mm512_loadu_si512 (w + (size_t) j * pb);
-#pragma GCC unroll 12
+MN_UNROLL_ALL (12)
     for (int i = 0; i < mr; i++) {
       const __m512i x = bcast_quad (a + (size_t) i * a_stride + 4 * (size_t) g);
-#pragma GCC unroll 4
+MN_UNROLL_ALL (4)
       for (int j = 0; j < np; j++)
         cc[i * np + j] = _mm512_dpbusd_epi32 (cc[i * np + j], x, wv[j]);
     }
   }
   if (tail) {
-#pragma GCC unroll 12
+MN_UNROLL_ALL (12)
     for (int i = 0; i < mr; i++) {
       const __m512i x = bcast_tail (a + (size_t) i * a_stride + 4 * (size_t) quads, tail);
-#pragma GCC unroll 4
+MN_UNROLL_ALL (4)
       for (int j = 0; j < np; j++)
         cc[i * np + j] =
             _mm512_dpbusd_epi32 (cc[i * np + j], x, _mm512_loadu_si512 (w + (size_t) j * pb));
     }
   }
-#pragma GCC unroll 24
+MN_UNROLL_ALL (24)
   for (int i = 0; i < mr * np; i++)
     acc[i] = cc[i];
 }
@@ -169,25 +170,25 @@ tile (const mn_q8_rq_mode mode, const int mr, const int np, int k, const uint8_t
 {
   __m512i acc[ACC_MAX];
 
-#pragma GCC unroll 4
+MN_UNROLL_ALL (4)
   for (int j = 0; j < np; j++) {
     const int32_t *pj = (const int32_t *) (p0 + (size_t) j * pb);
     const __m512i bias = _mm512_loadu_si512 (pj);
     if (sums) {
       const __m512i coef = _mm512_loadu_si512 (pj + NR);
-#pragma GCC unroll 12
+MN_UNROLL_ALL (12)
       for (int i = 0; i < mr; i++)
         acc[i * np + j] =
             _mm512_add_epi32 (bias, _mm512_mullo_epi32 (coef, _mm512_set1_epi32 (sums[i])));
     } else {
-#pragma GCC unroll 12
+MN_UNROLL_ALL (12)
       for (int i = 0; i < mr; i++)
         acc[i * np + j] = bias;
     }
   }
   ukernel (mr, np, k, a, a_stride, (const int8_t *) (p0 + 2 * NR * sizeof (int32_t)), pb, acc);
   __m512i out[ACC_MAX];
-#pragma GCC unroll 24
+MN_UNROLL_ALL (24)
   for (int i = 0; i < mr * np; i++)
     _mm512_store_si512 (&out[i], acc[i]);
   (mode == MN_Q8_RQ_GENERAL ? store_GENERAL : mode == MN_Q8_RQ_CLAMPED ? store_CLAMPED

@@ -29,6 +29,7 @@
 
 #include "x86/q8_avx2.h"
 #include "x86/q8_requant_avx2.h"
+#include "x86/unroll.h"
 
 #define NR MN_Q8_GEMM_NR     /* 8 channels a panel */
 #define NP_MAX 4             /* panels a tile */
@@ -98,23 +99,23 @@ ukernel (const int mr, const int np, int groups, const int16_t *ab, size_t ab_st
 {
   /* the loop works on a local copy, values nothing else can reach */
   __m256i c[ACC_MAX];
-#pragma GCC unroll 12
+MN_UNROLL_ALL (12)
   for (int i = 0; i < mr * np; i++)
     c[i] = acc[i];
   for (const int16_t *ae = ab + 2 * (size_t) groups; ab < ae; ab += 2, w0 += 2 * NR) {
     __m256i w[NP_MAX];
-#pragma GCC unroll 4
+MN_UNROLL_ALL (4)
     for (int j = 0; j < np; j++)
       w[j] = _mm256_loadu_si256 ((const __m256i *) (w0 + j * panel_elems));
-#pragma GCC unroll 8
+MN_UNROLL_ALL (8)
     for (int i = 0; i < mr; i++) {
       const __m256i x = bcast_pair (ab + i * ab_stride);
-#pragma GCC unroll 4
+MN_UNROLL_ALL (4)
       for (int j = 0; j < np; j++)
         c[i * np + j] = _mm256_add_epi32 (c[i * np + j], _mm256_madd_epi16 (x, w[j]));
     }
   }
-#pragma GCC unroll 12
+MN_UNROLL_ALL (12)
   for (int i = 0; i < mr * np; i++)
     acc[i] = c[i];
 }
@@ -136,10 +137,10 @@ store_rows (const mn_q8_rq_mode mode, const int mr, const int np, __m256i acc[AC
   const __m256i hi = _mm256_set1_epi8 ((char) rq->out_max);
 
   if (np >= 3) {
-#pragma GCC unroll 4
+MN_UNROLL_ALL (4)
     for (int i = 0; i < mr; i++) {
       __m256i r[NP_MAX];
-#pragma GCC unroll 4
+MN_UNROLL_ALL (4)
       for (int j = 0; j < np; j++)
         r[j] = mn_q8_requant8 (mode, acc[i * np + j], &q[j], zp);
       /* "two rows" of 16: channels 0-15 and 16-31 */
@@ -148,7 +149,7 @@ store_rows (const mn_q8_rq_mode mode, const int mr, const int np, __m256i acc[AC
     }
     return;
   }
-#pragma GCC unroll 2
+MN_UNROLL_ALL (2)
   for (int i = 0; i < mr; i += 2) {
     const int i1 = i + 1 < mr ? i + 1 : i;
     const __m256i a0 = mn_q8_requant8 (mode, acc[i * np], &q[0], zp);
@@ -172,10 +173,10 @@ tile (const mn_q8_rq_mode mode, const int mr, const int np, int k, const int16_t
 {
   __m256i acc[ACC_MAX];
 
-#pragma GCC unroll 4
+MN_UNROLL_ALL (4)
   for (int j = 0; j < np; j++) {
     const __m256i bias = _mm256_loadu_si256 ((const __m256i *) (p0 + (size_t) j * pb));
-#pragma GCC unroll 8
+MN_UNROLL_ALL (8)
     for (int i = 0; i < mr; i++)
       acc[i * np + j] = bias;
   }

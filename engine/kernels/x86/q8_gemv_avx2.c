@@ -16,6 +16,7 @@
 
 #include "x86/q8_avx2.h"
 #include "x86/q8_requant_avx2.h"
+#include "x86/unroll.h"
 
 #define NR MN_Q8_GEMM_NR
 #define NP 4                 /* panels a pass over the row */
@@ -55,7 +56,7 @@ gemv_panels (const mn_q8_rq_mode mode, const int np, int groups, const int16_t *
 
   const __m256i acc[NP] = { c0a, c1a, c2a, c3a };
   __m256i r[NP];
-#pragma GCC unroll 4
+MN_UNROLL_ALL (4)
   for (int j = 0; j < NP; j++) {
     if (j >= np) {
       r[j] = r[0];
