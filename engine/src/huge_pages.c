@@ -46,7 +46,7 @@ monotonic_ns (void)
  * put V2 float's load at 19-34 ms instead of 5-6.  Small pages come from
  * memory the guest still holds, so after a slow page the rest of the
  * region takes small pages: runs up to 7 % slower on the Xeon of the log
- * (none on the EPYC), rather than a load several times as long. */
+ * (none on the Zen 5), rather than a load several times as long. */
 static void
 make_pages (mn_huge_region *r, size_t end)
 {

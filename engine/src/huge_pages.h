@@ -57,7 +57,7 @@ bool mn_huge_regions_built (void);
 void mn_huge_region_reserve (mn_huge_region *r, size_t bytes);
 
 /* The same with the slowness threshold given (the tests: 0 takes every
- * first page as slow, UINT64_MAX none). */
+ * page as slow, UINT64_MAX none). */
 void mn_huge_region_reserve_probed (mn_huge_region *r, size_t bytes, uint64_t slow_ns);
 
 /* bytes (> 0) from r, 64-byte aligned, else from the heap; NULL when both
