@@ -202,7 +202,7 @@ check_probed (uint64_t slow_ns, bool want_small, const char *what)
          r.small_pages ? "small" : "huge");
   CHECK (r.made == (want_small ? MN_HUGE_PAGE : 2 * MN_HUGE_PAGE),
          "%s: pages made until the first slow one (%zu bytes)", what, r.made);
-  char first[256] = "", rest[256] = "";
+  char first[512] = "", rest[512] = "";
   const bool read = vm_flags_of (r.base, first, sizeof first)
                     && vm_flags_of (r.base + r.reserved - 1, rest, sizeof rest);
   if (CHECK (read, "%s: /proc/self/smaps has the region's flags", what)) {

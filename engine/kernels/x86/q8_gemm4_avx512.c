@@ -80,7 +80,12 @@ mn_q8_gemm4_avx512_row_sums (int rows, int k, const uint8_t *a, size_t a_stride,
 }
 
 /* acc[i][j] += row i's quads x panel j's weight groups over k; mr, np are
- * compile-time constants at every call. */
+ * compile-time constants at every call.  The loops run to the largest
+ * counts, guarded: clang simplifies an inline function on its own before
+ * inlining it, and there unrolled the loops over a variable np by 2 or 4,
+ * which then stayed loops with the accumulators in memory where np is 4
+ * (built with clang, TF2 int8 took twice GCC's time); a loop of constant
+ * count unrolls completely either way. */
 static ALWAYS_INLINE void
 ukernel (const int mr, const int np, int k, const uint8_t *a, size_t a_stride, const int8_t *w0,
          size_t pb, __m512i acc[ACC_MAX])
@@ -90,34 +95,43 @@ ukernel (const int mr, const int np, int k, const uint8_t *a, size_t a_stride, c
   const int8_t *w = w0;
 
 MN_UNROLL_ALL (24)
-  for (int i = 0; i < mr * np; i++)
-    cc[i] = acc[i];
+  for (int i = 0; i < ACC_MAX; i++)
+    if (i < mr * np)
+      cc[i] = acc[i];
   for (int g = 0; g < quads; g++, w += 4 * NR) {
     __m512i wv[NP_MAX];
 MN_UNROLL_ALL (4)
-    for (int j = 0; j < np; j++)
-      wv[j] = _mm512_loadu_si512 (w + (size_t) j * pb);
+    for (int j = 0; j < NP_MAX; j++)
+      if (j < np)
+        wv[j] = _mm512_loadu_si512 (w + (size_t) j * pb);
 MN_UNROLL_ALL (12)
-    for (int i = 0; i < mr; i++) {
+    for (int i = 0; i < MR_MAX; i++) {
+      if (i >= mr)
+        break;
       const __m512i x = bcast_quad (a + (size_t) i * a_stride + 4 * (size_t) g);
 MN_UNROLL_ALL (4)
-      for (int j = 0; j < np; j++)
-        cc[i * np + j] = _mm512_dpbusd_epi32 (cc[i * np + j], x, wv[j]);
+      for (int j = 0; j < NP_MAX; j++)
+        if (j < np)
+          cc[i * np + j] = _mm512_dpbusd_epi32 (cc[i * np + j], x, wv[j]);
     }
   }
   if (tail) {
 MN_UNROLL_ALL (12)
-    for (int i = 0; i < mr; i++) {
+    for (int i = 0; i < MR_MAX; i++) {
+      if (i >= mr)
+        break;
       const __m512i x = bcast_tail (a + (size_t) i * a_stride + 4 * (size_t) quads, tail);
 MN_UNROLL_ALL (4)
-      for (int j = 0; j < np; j++)
-        cc[i * np + j] =
-            _mm512_dpbusd_epi32 (cc[i * np + j], x, _mm512_loadu_si512 (w + (size_t) j * pb));
+      for (int j = 0; j < NP_MAX; j++)
+        if (j < np)
+          cc[i * np + j] =
+              _mm512_dpbusd_epi32 (cc[i * np + j], x, _mm512_loadu_si512 (w + (size_t) j * pb));
     }
   }
 MN_UNROLL_ALL (24)
-  for (int i = 0; i < mr * np; i++)
-    acc[i] = cc[i];
+  for (int i = 0; i < ACC_MAX; i++)
+    if (i < mr * np)
+      acc[i] = cc[i];
 }
 
 /* Requantise, narrow, clamp and store rows x np accumulators from acc (row
@@ -171,26 +185,31 @@ tile (const mn_q8_rq_mode mode, const int mr, const int np, int k, const uint8_t
   __m512i acc[ACC_MAX];
 
 MN_UNROLL_ALL (4)
-  for (int j = 0; j < np; j++) {
+  for (int j = 0; j < NP_MAX; j++) {
+    if (j >= np)
+      break;
     const int32_t *pj = (const int32_t *) (p0 + (size_t) j * pb);
     const __m512i bias = _mm512_loadu_si512 (pj);
     if (sums) {
       const __m512i coef = _mm512_loadu_si512 (pj + NR);
 MN_UNROLL_ALL (12)
-      for (int i = 0; i < mr; i++)
-        acc[i * np + j] =
-            _mm512_add_epi32 (bias, _mm512_mullo_epi32 (coef, _mm512_set1_epi32 (sums[i])));
+      for (int i = 0; i < MR_MAX; i++)
+        if (i < mr)
+          acc[i * np + j] =
+              _mm512_add_epi32 (bias, _mm512_mullo_epi32 (coef, _mm512_set1_epi32 (sums[i])));
     } else {
 MN_UNROLL_ALL (12)
-      for (int i = 0; i < mr; i++)
-        acc[i * np + j] = bias;
+      for (int i = 0; i < MR_MAX; i++)
+        if (i < mr)
+          acc[i * np + j] = bias;
     }
   }
   ukernel (mr, np, k, a, a_stride, (const int8_t *) (p0 + 2 * NR * sizeof (int32_t)), pb, acc);
   __m512i out[ACC_MAX];
 MN_UNROLL_ALL (24)
-  for (int i = 0; i < mr * np; i++)
-    _mm512_store_si512 (&out[i], acc[i]);
+  for (int i = 0; i < ACC_MAX; i++)
+    if (i < mr * np)
+      _mm512_store_si512 (&out[i], acc[i]);
   (mode == MN_Q8_RQ_GENERAL ? store_GENERAL : mode == MN_Q8_RQ_CLAMPED ? store_CLAMPED
                                                                          : store_PLAIN) (
       mr, np, out, q, rq, c, c_stride, nc);
