@@ -41,7 +41,7 @@ monotonic_ns (void)
 /* Makes r's pages up to byte end, timing each page's first write, until
  * one is slow.  A virtual machine may hand free memory back to its host
  * (free page reporting): a huge page made from such memory has the host
- * back it again, 4.5-5 ms a page on the Firecracker machine of the
+ * back it again, 4.5-5 ms a page on the Zen 5 virtual machine of the
  * performance log against 30-100 us for one the system recycled, which
  * put V2 float's load at 19-34 ms instead of 5-6.  Small pages come from
  * memory the guest still holds, so after a slow page the rest of the

@@ -37,6 +37,21 @@ mn_f32_dw3x3_rows (const mn_conv_geom *g, const float *in, int oy, const float *
   return nv;
 }
 
+/* ROW (STRIDE, rows, kys, nv, orow) for each output row of g in
+ * [oy_begin, oy_end), STRIDE g's stride (1 or 2) as a constant: rows, kys,
+ * nv the row's inputs (mn_f32_dw3x3_rows ()), orow its first output. */
+#define MN_F32_DW3X3_EACH_ROW(g, in, out, oy_begin, oy_end, ROW)                               \
+  for (int oy_ = (oy_begin); oy_ < (oy_end); oy_++) {                                          \
+    const float *rows_[3];                                                                     \
+    int kys_[3];                                                                               \
+    const int nv_ = mn_f32_dw3x3_rows ((g), (in), oy_, rows_, kys_);                           \
+    float *orow_ = (out) + (size_t) oy_ * (g)->out_w * (g)->out_c;                             \
+    if ((g)->stride_w == 1)                                                                    \
+      ROW (1, rows_, kys_, nv_, orow_);                                                        \
+    else                                                                                       \
+      ROW (2, rows_, kys_, nv_, orow_);                                                        \
+  }
+
 /* COLUMN (WIDTH, CHECK, OX) for the strips of one output row of out_w
  * pixels, WIDTH and CHECK constants: at stride 1 the left padding column,
  * then wide strips inside the columns [ox_lo, ox_hi) whose taps are all in

@@ -159,16 +159,10 @@ dw3x3 (const mn_conv_geom *g, const float *in, const float *packed, float *out, 
   int ox_lo, ox_hi;
   mn_conv_inside_columns (g, &ox_lo, &ox_hi);
 
-  for (int oy = oy_begin; oy < oy_end; oy++) {
-    const float *rows[3];
-    int kys[3];
-    const int nv = mn_f32_dw3x3_rows (g, in, oy, rows, kys);
-    float *orow = out + (size_t) oy * g->out_w * g->out_c;
-    if (g->stride_w == 1)
-      dw3x3_row (g, 1, rows, kys, nv, packed, orow, ox_lo, ox_hi, tail_mask, vmin, vmax);
-    else
-      dw3x3_row (g, 2, rows, kys, nv, packed, orow, ox_lo, ox_hi, tail_mask, vmin, vmax);
-  }
+#define MN_ROW(STRIDE, ROWS, KYS, NV, OROW) \
+  dw3x3_row (g, STRIDE, ROWS, KYS, NV, packed, OROW, ox_lo, ox_hi, tail_mask, vmin, vmax)
+  MN_F32_DW3X3_EACH_ROW (g, in, out, oy_begin, oy_end, MN_ROW)
+#undef MN_ROW
 }
 
 /* Any kernel size, depth multiplier 1: weights from memory. */

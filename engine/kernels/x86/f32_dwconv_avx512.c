@@ -152,15 +152,9 @@ mn_f32_dwconv_minmax_16c_avx512 (const mn_conv_geom *g, const float *in, const f
   int ox_lo, ox_hi;
   mn_conv_inside_columns (g, &ox_lo, &ox_hi);
 
+#define MN_ROW(STRIDE, ROWS, KYS, NV, OROW) \
+  dw3x3_row (g, STRIDE, ROWS, KYS, NV, packed, OROW, c0, ox_lo, ox_hi, vmin, vmax)
   for (int c0 = 0; c0 < g->out_c; c0 += LANES)
-    for (int oy = oy_begin; oy < oy_end; oy++) {
-      const float *rows[3];
-      int kys[3];
-      const int nv = mn_f32_dw3x3_rows (g, in, oy, rows, kys);
-      float *orow = out + (size_t) oy * g->out_w * g->out_c;
-      if (g->stride_w == 1)
-        dw3x3_row (g, 1, rows, kys, nv, packed, orow, c0, ox_lo, ox_hi, vmin, vmax);
-      else
-        dw3x3_row (g, 2, rows, kys, nv, packed, orow, c0, ox_lo, ox_hi, vmin, vmax);
-    }
+    MN_F32_DW3X3_EACH_ROW (g, in, out, oy_begin, oy_end, MN_ROW)
+#undef MN_ROW
 }
