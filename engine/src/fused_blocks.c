@@ -249,6 +249,15 @@ project (const mn_step *pr, const mn_kernel_table *k, const mn_fused_block_io *i
                (uint8_t *) io->add_out + off, &add->add);
 }
 
+int
+mn_fused_block_residual (const mn_fused_block *b, const mn_plan *p)
+{
+  const mn_step *pr = &p->steps[b->expand + 2];
+  if (b->last > b->expand + 2) /* the ADD's input that is not the projection */
+    return pr[1].in0 == pr->out ? pr[1].in1 : pr[1].in0;
+  return pr->in1;
+}
+
 /* The block input rows [*first, *end) that depthwise output rows [y0, y1)
  * of block b read: through the expansion (or first convolution), and the
  * residual's. */
@@ -263,8 +272,7 @@ block_input_rows (const mn_fused_block *b, const mn_plan *p, int y0, int y1, int
     input_rows (&ex->geom, r0, r1, first, end);
   }
   /* a residual reads the block input's rows [y0, y1) too */
-  const mn_step *pr = ex + 2;
-  const bool residual = pr->in1 >= 0 || b->last > b->expand + 2;
+  const bool residual = mn_fused_block_residual (b, p) >= 0;
   if (residual && y0 < *first)
     *first = y0;
   if (residual && y1 > *end)

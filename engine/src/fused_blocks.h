@@ -67,6 +67,11 @@ typedef struct {
 int mn_fused_blocks_find (const mn_plan *p, int graph_output, const mn_fusing *f,
                           mn_fused_block **out, size_t *scratch_bytes);
 
+/* The tensor block b adds to its projection's output (the projection's
+ * own residual, or the other input of the ADD that ends the block), -1
+ * when it adds none. */
+int mn_fused_block_residual (const mn_fused_block *b, const mn_plan *p);
+
 /* The tensors a block reads and writes: in, the expansion's input; the
  * projection's output and residual (float: its in1, or NULL), and for a
  * block that ends with an ADD, that step's inputs and output. */

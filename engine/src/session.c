@@ -303,15 +303,13 @@ find_image_storage (mn_session *s)
 static bool
 reads_rows (const mn_plan *p, const mn_fused_block *a, const mn_fused_block *b)
 {
-  const mn_step *ex = &p->steps[b->expand], *pr = ex + 2;
+  const mn_step *ex = &p->steps[b->expand];
   const mn_conv_geom *ag = &p->steps[a->expand + 1].geom, *bg = &ex[1].geom;
   const int a_out = p->tensors[p->steps[a->last].out].storage;
   if (a->last + 1 != b->expand || (ex->kind != MN_STEP_F32_GEMM && ex->kind != MN_STEP_Q8_GEMM)
       || p->tensors[ex->in0].storage != a_out || ag->out_h != bg->in_h || ag->out_w != bg->in_w)
     return false;
-  int residual = pr->in1;
-  if (b->last > b->expand + 2) /* the ADD's input that is not the projection */
-    residual = pr[1].in0 == pr->out ? pr[1].in1 : pr[1].in0;
+  const int residual = mn_fused_block_residual (b, p);
   return residual < 0 || p->tensors[residual].storage != a_out
          || (bg->in_h == bg->out_h && bg->in_w == bg->out_w);
 }

@@ -224,9 +224,8 @@ test_wait_for_rows (void)
     int wrong = 0;
     for (int need = 1; need <= ROWS; need++) {
       mn_step_progress rows[1];
-      atomic_uchar taken[1];
       int written[ROWS] = { 0 };
-      mn_step_chunks_reset (rows, taken, 1, 1);
+      mn_step_progress_reset (rows, 1);
       row_writer w = { rows, ROWS, delays[d], written };
       pthread_t id;
       pthread_create (&id, NULL, write_rows, &w);
