@@ -471,10 +471,16 @@ rnd_f32_clamp (float *lo, float *hi)
 
 /* ---- q8 convolutions --------------------------------------------------------------- */
 
+/* Weights of a q8 case: any (w - w_zp in [-255, 255]), or all of them in
+ * int8 (zero point 128, as TF2's int8 weights in the uint8 domain: the
+ * AVX-512 depthwise twin's byte blocks), or all but one. */
+typedef enum { Q8_WEIGHTS_ANY, Q8_WEIGHTS_INT8, Q8_WEIGHTS_INT8_BUT_ONE } q8_weights;
+
 /* Run one q8 conv or dwconv case with the table kernel and the C twin, whole
  * and split into row ranges; compare with the naive reference. */
 static void
-test_q8_conv_case (const mn_conv_geom *g, bool depthwise, const char *what)
+test_q8_conv_case_weights (const mn_conv_geom *g, bool depthwise, q8_weights kind,
+                           const char *what)
 {
   const size_t in_n = (size_t) g->in_h * g->in_w * g->in_c;
   const size_t out_n = (size_t) g->out_h * g->out_w * g->out_c;
@@ -494,6 +500,18 @@ test_q8_conv_case (const mn_conv_geom *g, bool depthwise, const char *what)
 
   fill_u8 (in, in_n);
   fill_u8 (w, w_n);
+  if (kind != Q8_WEIGHTS_ANY)
+    for (int o = 0; o < g->out_c; o++)
+      w_zp[o] = 128;
+  if (kind == Q8_WEIGHTS_INT8_BUT_ONE) {   /* one weight at 255 - 0 */
+    const size_t i = (size_t) rnd () % w_n;
+    const int o = depthwise ? (int) (i % (size_t) g->out_c) : (int) (i / (w_n / g->out_c));
+    w_zp[o] = 0;
+    for (size_t j = 0; j < w_n; j++)
+      if ((depthwise ? (int) (j % (size_t) g->out_c) : (int) (j / (w_n / g->out_c))) == o)
+        w[j] = (uint8_t) (w[j] / 2);   /* the channel's others stay in int8 */
+    w[i] = 255;
+  }
   rq_init (&rp, g->out_c);
   if (depthwise)
     mn_q8_dwconv_pack (g, w, w_zp, bias, packed);
@@ -532,6 +550,12 @@ test_q8_conv_case (const mn_conv_geom *g, bool depthwise, const char *what)
   gfree (&gout);
   rq_free (&rp);
   free (in), free (w), free (ref), free (bias), free (w_zp), free (packed);
+}
+
+static void
+test_q8_conv_case (const mn_conv_geom *g, bool depthwise, const char *what)
+{
+  test_q8_conv_case_weights (g, depthwise, Q8_WEIGHTS_ANY, what);
 }
 
 static void
@@ -575,6 +599,25 @@ test_q8_dwconv (void)
     make_geom (&g, real[i].h, real[i].w, real[i].c, real[i].c * real[i].dm, real[i].k,
                real[i].s, true, real[i].dm);
     test_q8_conv_case (&g, true, "q8_dwconv");
+  }
+  /* int8 weights: the AVX-512 twin's 64-channel byte blocks, in chunks of
+   * up to 4; a tail of up to 32 channels in a word block, a longer one a
+   * partial byte block; a chunk with one weight outside int8 in word
+   * blocks, the others in byte blocks */
+  static const int bytes[] = { 33, 40, 63, 64, 65, 96, 97, 100, 144, 192, 255, 256,
+                               257, 288, 300, 320, 384, 576, 960 };
+  for (int t = 0; t < 120; t++) {
+    const int c = pick (bytes, 19), s = rnd_range (1, 2);
+    const int h = rnd () % 6 == 0 ? 1 : rnd_range (1, 12);
+    const int w = rnd () % 6 == 0 ? 1 : rnd_range (1, 12);
+    if (make_geom (&g, h, w, c, c, 3, s, rnd () % 4 != 0, 1))
+      test_q8_conv_case_weights (&g, true, t % 3 ? Q8_WEIGHTS_INT8 : Q8_WEIGHTS_INT8_BUT_ONE,
+                                 "q8_dwconv");
+  }
+  for (size_t i = 0; i < sizeof real / sizeof real[0]; i++) {
+    make_geom (&g, real[i].h, real[i].w, real[i].c, real[i].c * real[i].dm, real[i].k,
+               real[i].s, true, real[i].dm);
+    test_q8_conv_case_weights (&g, true, Q8_WEIGHTS_INT8, "q8_dwconv");
   }
   /* wide: the AVX2 twin's chunks of 4-16 whole 16-channel blocks go pixel
    * by pixel (3x3), the rest (chunks of 1-3 blocks or a partial one) block

@@ -2,25 +2,40 @@
  * AVX-512 VNNI twin of q8_dwconv_c.c, same packed layout (panels of 8
  * channels: 8 int32 biases, then 9 rows of 8 int16 (w - w_zp)).
  *
- * The AVX2 twin's method at twice the width: 32 channels a block, taps in
- * pairs, each tap's 32 bytes zero-extended to int16 straight from memory
- * and the two taps interleaved in-lane (vpunpcklwd / vpunpckhwd), so one
- * vpdpwssd against the pre-interleaved weight pairs adds two taps into 16
- * int32 lanes (vpmaddwd and vpaddd in one instruction).  The in-lane
- * interleave leaves channels 0-3, 8-11, 16-19 and 24-27 in one accumulator
- * and 4-7, 12-15, 20-23, 28-31 in the other; weights, biases and the
- * requantisation constants are permuted into that order once a call, and
- * the narrowing (vpackssdw) puts the channels back in order.  The input
- * zero point is folded into the bias, acc = bias - x_zp * sum (w) + sum (x
- * * w), and padding taps read a vector of x_zp bytes, adding x_zp * w -
- * x_zp * w = 0 as the C twin skips them (an identity in wrapping int32
- * arithmetic, hence bit-exact).  A last block of fewer than 32 channels
- * loads and stores under a mask.  Pixel by pixel, all blocks of a chunk
- * in turn (the tap pointers and border tests once for the chunk).  Other
- * kernel sizes and depth multipliers, and layers of fewer than 32
- * channels (V1 0.25's 8 and 16: a block three quarters empty ran V1
- * 0.25/128 uint8 6-9 % slower than the AVX2 twin's 8- and 16-channel
- * paths), go to the AVX2 twin. */
+ * Channels go in chunks of up to 256, each prepared once a call in the
+ * accumulators' order and then run pixel by pixel over the call's rows
+ * (the tap pointers and border tests once a pixel for the whole chunk), in
+ * one of two kinds of block:
+ *
+ * - Byte blocks, 64 channels, where every (w - w_zp) of the chunk fits in
+ *   int8 (always for TF2's int8 weights, whose zero point is 0; TF1's
+ *   uint8 layers have a few weights outside, 1-11 a layer, which send
+ *   their chunk to word blocks).  The taps go in groups of four, (0-3),
+ *   (4-7) and (8), each group's bytes interleaved in-lane (vpunpcklbw,
+ *   then vpunpcklwd) so that one vpdpbusd adds four taps of 16 channels
+ *   (uint8 inputs times int8 weights): no widening, 22 shuffles and 12
+ *   vpdpbusd a pixel for 64 channels where word blocks take 38 and 20
+ *   (alone, V2's 28x28 to 7x7 layers run in 0.8 of the time).
+ *   Accumulator k lane j holds channel 16 (j / 4) + 4 k + j % 4, which the
+ *   narrowing packs (vpackssdw, vpackuswb) put back in order; the biases
+ *   and requantisation constants are moved to that order (a 4x4 transpose
+ *   of 128-bit lanes) when the block is prepared.
+ * - Word blocks, 32 channels, the AVX2 twin's method at twice the width:
+ *   taps in pairs, each tap's 32 bytes zero-extended to int16 straight
+ *   from memory and the two taps interleaved in-lane (vpunpcklwd /
+ *   vpunpckhwd), so one vpdpwssd against the pre-interleaved weight pairs
+ *   adds two taps into 16 int32 lanes.  The interleave leaves channels 0-3,
+ *   8-11, 16-19 and 24-27 in one accumulator and 4-7, 12-15, 20-23, 28-31
+ *   in the other, and the narrowing (vpackssdw) puts them back in order.
+ *
+ * The input zero point is folded into the bias, acc = bias - x_zp * sum (w)
+ * + sum (x * w), and padding taps read a vector of x_zp bytes, adding x_zp
+ * * w - x_zp * w = 0 as the C twin skips them (an identity in wrapping
+ * int32 arithmetic, hence bit-exact).  A last block of fewer channels loads
+ * and stores under a mask.  Other kernel sizes and depth multipliers, and
+ * layers of fewer than 32 channels (V1 0.25's 8 and 16: a block three
+ * quarters empty ran V1 0.25/128 uint8 6-9 % slower than the AVX2 twin's
+ * 8- and 16-channel paths), go to the AVX2 twin. */
 #include <immintrin.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -33,9 +48,11 @@
 #include "x86/unroll.h"
 
 #define NR MN_Q8_DW_NR        /* 8 channels a packed panel */
-#define BW 32                 /* channels a block */
-#define PAIRS 5               /* the 9 taps in pairs, the last with zeros */
-#define CHUNK_BLOCKS 8        /* blocks prepared at once: 256 channels, 16 KiB */
+#define BW 32                 /* channels a word block */
+#define BW8 64                /* channels a byte block */
+#define PAIRS 5               /* word blocks: the 9 taps in pairs, the last with zeros */
+#define QUADS 3               /* byte blocks: the 9 taps in fours, the last alone */
+#define CHUNK 256             /* channels prepared at once: 16 KiB of word blocks */
 
 #define ALWAYS_INLINE inline __attribute__ ((always_inline))
 
@@ -43,8 +60,8 @@ void mn_q8_dwconv_32c_avx512 (const mn_conv_geom *g, const uint8_t *in, int32_t 
                               const void *packed, uint8_t *out, int oy_begin, int oy_end,
                               const mn_requant *rq);
 
-/* Everything one 32-channel block needs, prepared once a call, in the
- * accumulators' channel order. */
+/* Everything one 32-channel word block needs, prepared once a call, in
+ * the accumulators' channel order. */
 typedef struct {
   __m512i w[PAIRS][2];        /* pairs (w[2p][j], w[2p + 1][j]) */
   __m512i bias[2];            /* bias - x_zp * sum_t w[t] */
@@ -134,18 +151,155 @@ prepare_block (dw_block *b, const mn_conv_geom *g, const void *packed, int c0, i
   }
 }
 
-/* 32 bytes of a tap, under mask m unless full. */
-static ALWAYS_INLINE __m512i
-load_tap (const bool full, __mmask32 m, const uint8_t *p)
+/* Everything one 64-channel byte block needs, prepared once a call, in
+ * the accumulators' channel order (accumulator k lane j: channel 16 (j / 4)
+ * + 4 k + j % 4). */
+typedef struct {
+  __m512i w[QUADS][4];        /* per accumulator, a lane's 4 taps as int8 */
+  __m512i bias[4];            /* bias - x_zp * sum_t w[t] */
+  mn_q8_rq16 q[4];
+} dw_block8;
+
+/* Four taps' 64 bytes each (channels in order) as four vectors of 16
+ * dwords, each dword the four taps of one channel: vector k lane j holds
+ * channel 16 (j / 4) + 4 k + j % 4.  The same shuffles arrange the inputs
+ * and, once a call, the weights. */
+static ALWAYS_INLINE void
+interleave4 (__m512i a, __m512i b, __m512i c, __m512i d, __m512i q[4])
 {
-  return _mm512_cvtepu8_epi16 (full ? _mm256_loadu_si256 ((const __m256i *) p)
-                                    : _mm256_maskz_loadu_epi8 (m, p));
+  const __m512i ab_lo = _mm512_unpacklo_epi8 (a, b), ab_hi = _mm512_unpackhi_epi8 (a, b);
+  const __m512i cd_lo = _mm512_unpacklo_epi8 (c, d), cd_hi = _mm512_unpackhi_epi8 (c, d);
+  q[0] = _mm512_unpacklo_epi16 (ab_lo, cd_lo);
+  q[1] = _mm512_unpackhi_epi16 (ab_lo, cd_lo);
+  q[2] = _mm512_unpacklo_epi16 (ab_hi, cd_hi);
+  q[3] = _mm512_unpackhi_epi16 (ab_hi, cd_hi);
 }
 
-/* One output pixel of one block: tp[t] at tap t's first channel. */
+/* v[i] holds channels 16 i .. 16 i + 15 in order; t[k] gets them in
+ * accumulator k's order: 128-bit lane L of t[k] is lane k of v[L]. */
+static void
+transpose_lanes (const __m512i v[4], __m512i t[4])
+{
+  const __m512i a = _mm512_shuffle_i32x4 (v[0], v[1], 0x44);   /* v0 lanes 0 1, v1 lanes 0 1 */
+  const __m512i b = _mm512_shuffle_i32x4 (v[0], v[1], 0xee);   /* v0 lanes 2 3, v1 lanes 2 3 */
+  const __m512i c = _mm512_shuffle_i32x4 (v[2], v[3], 0x44);
+  const __m512i d = _mm512_shuffle_i32x4 (v[2], v[3], 0xee);
+  t[0] = _mm512_shuffle_i32x4 (a, c, 0x88);
+  t[1] = _mm512_shuffle_i32x4 (a, c, 0xdd);
+  t[2] = _mm512_shuffle_i32x4 (b, d, 0x88);
+  t[3] = _mm512_shuffle_i32x4 (b, d, 0xdd);
+}
+
+/* Tap t's (w - w_zp) of the 64 channels from panel p0, in order, as int8
+ * in *w8; false if one of them does not fit. */
+static bool
+tap_bytes (const uint8_t *packed, int p0, int panels, int t, __m512i *w8)
+{
+  __m512i h[2];
+  for (int half = 0; half < 2; half++) {
+    __m512i v = _mm512_castsi128_si512 (panel_row (packed, p0 + 4 * half, panels, t));
+    v = _mm512_inserti32x4 (v, panel_row (packed, p0 + 4 * half + 1, panels, t), 1);
+    v = _mm512_inserti32x4 (v, panel_row (packed, p0 + 4 * half + 2, panels, t), 2);
+    h[half] = _mm512_inserti32x4 (v, panel_row (packed, p0 + 4 * half + 3, panels, t), 3);
+    if (_mm512_cmpgt_epi16_mask (h[half], _mm512_set1_epi16 (INT8_MAX))
+        | _mm512_cmplt_epi16_mask (h[half], _mm512_set1_epi16 (INT8_MIN)))
+      return false;
+  }
+  *w8 = _mm512_inserti64x4 (_mm512_castsi256_si512 (_mm512_cvtepi16_epi8 (h[0])),
+                            _mm512_cvtepi16_epi8 (h[1]), 1);
+  return true;
+}
+
+/* The byte block of the nc channels from c0 (c0 a multiple of 64 or the
+ * layer's last block); false, b half written, if a weight does not fit in
+ * int8. */
+static bool
+prepare_block8 (dw_block8 *b, const mn_conv_geom *g, const void *packed, int c0, int nc,
+                int32_t in_zp, const mn_requant *rq)
+{
+  const int panels = (g->out_c + NR - 1) / NR, p0 = c0 / NR;
+  __m512i w8[9];
+  for (int t = 0; t < 9; t++)
+    if (!tap_bytes (packed, p0, panels, t, &w8[t]))
+      return false;
+  const __m512i zero = _mm512_setzero_si512 ();
+  interleave4 (w8[0], w8[1], w8[2], w8[3], b->w[0]);
+  interleave4 (w8[4], w8[5], w8[6], w8[7], b->w[1]);
+  interleave4 (w8[8], zero, zero, zero, b->w[2]);
+
+  /* biases in order, 16 channels (two panels) a vector; past nc zero */
+  __m512i v[4], t[4];
+  for (int i = 0; i < 4; i++) {
+    __m256i half[2];
+    for (int k = 0; k < 2; k++) {
+      const int p = 2 * i + k;
+      half[k] = p0 + p < panels && p * NR < nc
+                    ? _mm256_loadu_si256 ((const __m256i *) ((const uint8_t *) packed
+                                                             + (size_t) (p0 + p) * panel_bytes ()))
+                    : _mm256_setzero_si256 ();
+    }
+    v[i] = mn_q8_join (half[0], half[1]);
+  }
+  transpose_lanes (v, t);
+  for (int k = 0; k < 4; k++) {
+    __m512i sum = zero;
+    for (int q = 0; q < QUADS; q++)
+      sum = _mm512_dpbusd_epi32 (sum, _mm512_set1_epi8 (1), b->w[q][k]);
+    b->bias[k] = _mm512_sub_epi32 (t[k], _mm512_mullo_epi32 (sum, _mm512_set1_epi32 (in_zp)));
+  }
+
+  /* requantisation constants: 8 channels a set, missing ones copy the
+   * first (computed, never stored) */
+  mn_q8_rq8 q8[8];
+  mn_q8_rq16 in_order[4];
+  for (int k = 0; k < 8; k++) {
+    const int live = nc - k * NR;
+    if (live > 0)
+      mn_q8_rq8_load (&q8[k], rq, c0 + k * NR, live < NR ? live : NR);
+    else
+      q8[k] = q8[0];
+  }
+  for (int i = 0; i < 4; i++)
+    mn_q8_rq16_join (&in_order[i], &q8[2 * i], &q8[2 * i + 1]);
+  for (size_t f = 0; f < sizeof (mn_q8_rq16) / sizeof (__m512i); f++) {
+    for (int i = 0; i < 4; i++)
+      v[i] = ((const __m512i *) &in_order[i])[f];
+    transpose_lanes (v, t);
+    for (int k = 0; k < 4; k++)
+      ((__m512i *) &b->q[k])[f] = t[k];
+  }
+  return true;
+}
+
+/* 32 bytes of a tap, under mask m unless full. */
+static ALWAYS_INLINE __m512i
+load_tap (const bool full, __mmask64 m, const uint8_t *p)
+{
+  return _mm512_cvtepu8_epi16 (full ? _mm256_loadu_si256 ((const __m256i *) p)
+                                    : _mm256_maskz_loadu_epi8 ((__mmask32) m, p));
+}
+
+/* 64 bytes of a tap, under mask m unless full. */
+static ALWAYS_INLINE __m512i
+load_tap8 (const bool full, __mmask64 m, const uint8_t *p)
+{
+  return full ? _mm512_loadu_si512 (p) : _mm512_maskz_loadu_epi8 (m, p);
+}
+
+/* The requantised accumulators r[0..n) as bytes in channel order (16 a
+ * lane): int16 with saturation, then uint8 with saturation (negative to 0,
+ * above 255 to 255), clamped to [lo, hi]. */
+static ALWAYS_INLINE __m512i
+narrow (__m512i r0, __m512i r1, __m512i r2, __m512i r3, __m512i lo, __m512i hi)
+{
+  const __m512i u = _mm512_packus_epi16 (_mm512_packs_epi32 (r0, r1), _mm512_packs_epi32 (r2, r3));
+  return _mm512_min_epu8 (_mm512_max_epu8 (u, lo), hi);
+}
+
+/* One output pixel of one word block: tp[t] at tap t's first channel. */
 static ALWAYS_INLINE void
-dw_pixel (const mn_q8_rq_mode mode, const bool full, __mmask32 m, const uint8_t *const tp[9],
-          ptrdiff_t shift, const dw_block *b, uint8_t *o, __m512i zp, __m256i lo, __m256i hi)
+dw_pixel (const mn_q8_rq_mode mode, const bool full, __mmask64 m, const uint8_t *const tp[9],
+          ptrdiff_t shift, const dw_block *b, uint8_t *o, __m512i zp, __m512i lo, __m512i hi)
 {
   __m512i acc0 = b->bias[0], acc1 = b->bias[1];
 MN_UNROLL_ALL (5)
@@ -161,27 +315,66 @@ MN_UNROLL_ALL (5)
   /* lanes (0-3 | 4-7) as int16 in order, then bytes: negative to 0, above
    * 255 to 255, as the AVX2 twin's saturating packs */
   const __m512i w16 = _mm512_max_epi16 (_mm512_packs_epi32 (r0, r1), _mm512_setzero_si512 ());
-  const __m256i u = _mm256_min_epu8 (_mm256_max_epu8 (_mm512_cvtusepi16_epi8 (w16), lo), hi);
+  const __m256i u = _mm256_min_epu8 (
+      _mm256_max_epu8 (_mm512_cvtusepi16_epi8 (w16), _mm512_castsi512_si256 (lo)),
+      _mm512_castsi512_si256 (hi));
   if (full)
     _mm256_storeu_si256 ((__m256i *) o, u);
   else
-    _mm256_mask_storeu_epi8 (o, m, u);
+    _mm256_mask_storeu_epi8 (o, (__mmask32) m, u);
 }
 
-/* Output row oy of the chunk's nb blocks from channel c0 (the last one nc
- * channels), pixel by pixel.  zpv: nb * 32 bytes of the zero point, so a
- * padding tap advances with the blocks like any other. */
+/* One output pixel of one byte block: tp[t] at tap t's first channel. */
 static ALWAYS_INLINE void
-dw_row (const mn_q8_rq_mode mode, const mn_conv_geom *g, const uint8_t *in, int c0, int nb,
-        int last_nc, const uint8_t *zpv, const dw_block *blocks, uint8_t *out, int oy,
-        int ox_lo, int ox_hi, __m512i zp, __m256i lo, __m256i hi)
+dw_pixel8 (const mn_q8_rq_mode mode, const bool full, __mmask64 m, const uint8_t *const tp[9],
+           ptrdiff_t shift, const dw_block8 *b, uint8_t *o, __m512i zp, __m512i lo, __m512i hi)
+{
+  __m512i acc[4] = { b->bias[0], b->bias[1], b->bias[2], b->bias[3] };
+MN_UNROLL_ALL (3)
+  for (int q = 0; q < QUADS; q++) {
+    /* the last group is tap 8 four times, against weights (w8, 0, 0, 0) */
+    const int t0 = 4 * q, t1 = t0 + 1 < 9 ? t0 + 1 : 8, t2 = t0 + 2 < 9 ? t0 + 2 : 8,
+              t3 = t0 + 3 < 9 ? t0 + 3 : 8;
+    const __m512i xa = load_tap8 (full, m, tp[t0] + shift);
+    const __m512i xb = t1 == t0 ? xa : load_tap8 (full, m, tp[t1] + shift);
+    const __m512i xc = t2 == t0 ? xa : load_tap8 (full, m, tp[t2] + shift);
+    const __m512i xd = t3 == t0 ? xa : load_tap8 (full, m, tp[t3] + shift);
+    __m512i x[4];
+    interleave4 (xa, xb, xc, xd, x);
+MN_UNROLL_ALL (4)
+    for (int k = 0; k < 4; k++)
+      acc[k] = _mm512_dpbusd_epi32 (acc[k], x[k], b->w[q][k]);
+  }
+  __m512i r[4];
+MN_UNROLL_ALL (4)
+  for (int k = 0; k < 4; k++)
+    r[k] = mn_q8_requant16 (mode, acc[k], &b->q[k], zp);
+  const __m512i u = narrow (r[0], r[1], r[2], r[3], lo, hi);
+  if (full)
+    _mm512_storeu_si512 (o, u);
+  else
+    _mm512_mask_storeu_epi8 (o, m, u);
+}
+
+/* Output row oy of a chunk from channel c0: nb8 byte blocks, then nbw word
+ * blocks, the last of them all last_nc channels; has_bytes and has_words
+ * (constants) say which counts may be non-zero, so that each mix has its
+ * own code.  zpv: a chunk's bytes of the zero point, so a padding tap
+ * advances with the blocks like any other. */
+static ALWAYS_INLINE void
+dw_row (const mn_q8_rq_mode mode, const bool has_bytes, const bool has_words,
+        const mn_conv_geom *g, const uint8_t *in, int c0,
+        const dw_block8 *b8, int nb8, const dw_block *bw, int nbw, int last_nc,
+        const uint8_t *zpv, uint8_t *out, int oy, int ox_lo, int ox_hi, __m512i zp, __m512i lo,
+        __m512i hi)
 {
   /* g's fields in locals: the stores through orow might alias g */
   const int in_w = g->in_w, out_w = g->out_w, stride = g->stride_w, pad = g->pad_left;
   const int iy0 = oy * g->stride_h - g->pad_top;
   const ptrdiff_t c = g->in_c;
   const size_t oc = (size_t) g->out_c;
-  const __mmask32 m = last_nc >= BW ? ~(__mmask32) 0 : (((__mmask32) 1 << last_nc) - 1);
+  const __mmask64 m = last_nc >= BW8 ? ~(__mmask64) 0 : (((__mmask64) 1 << last_nc) - 1);
+  const bool last_full = last_nc == (nbw > 0 ? BW : BW8);
   uint8_t *orow = out + (size_t) oy * out_w * oc + c0;
   const uint8_t *rowp[3];
 
@@ -203,42 +396,91 @@ MN_UNROLL_ALL (3)
                               : zpv;
       }
     uint8_t *o = orow + (size_t) ox * oc;
-    for (int j = 0; j + 1 < nb; j++)
-      dw_pixel (mode, true, 0, tp, BW * j, &blocks[j], o + BW * j, zp, lo, hi);
-    if (last_nc == BW)
-      dw_pixel (mode, true, 0, tp, BW * (nb - 1), &blocks[nb - 1], o + BW * (nb - 1), zp, lo, hi);
-    else
-      dw_pixel (mode, false, m, tp, BW * (nb - 1), &blocks[nb - 1], o + BW * (nb - 1), zp, lo,
-                hi);
+    if (has_bytes) {
+      const int j = nb8 - 1;
+      for (int i = 0; i < j; i++)
+        dw_pixel8 (mode, true, 0, tp, BW8 * i, &b8[i], o + BW8 * i, zp, lo, hi);
+      if (has_words || last_full)
+        dw_pixel8 (mode, true, 0, tp, BW8 * j, &b8[j], o + BW8 * j, zp, lo, hi);
+      else
+        dw_pixel8 (mode, false, m, tp, BW8 * j, &b8[j], o + BW8 * j, zp, lo, hi);
+    }
+    if (has_words) {
+      const ptrdiff_t at0 = has_bytes ? (ptrdiff_t) BW8 * nb8 : 0;
+      const int j = nbw - 1;
+      for (int i = 0; i < j; i++)
+        dw_pixel (mode, true, 0, tp, at0 + BW * i, &bw[i], o + at0 + BW * i, zp, lo, hi);
+      if (last_full)
+        dw_pixel (mode, true, 0, tp, at0 + BW * j, &bw[j], o + at0 + BW * j, zp, lo, hi);
+      else
+        dw_pixel (mode, false, m, tp, at0 + BW * j, &bw[j], o + at0 + BW * j, zp, lo, hi);
+    }
   }
 }
 
-/* Rows [oy_begin, oy_end), channels in chunks of at most CHUNK_BLOCKS blocks. */
+/* Rows [oy_begin, oy_end) of the channels [cc, cend): those before the
+ * tail in byte blocks if they are more than a word block's and their
+ * weights fit in int8, the rest in word blocks. */
+static ALWAYS_INLINE void
+dw_chunk (const mn_q8_rq_mode mode, const mn_conv_geom *g, const uint8_t *in,
+          int32_t in_zero_point, const void *packed, uint8_t *out, int oy_begin, int oy_end,
+          const mn_requant *rq, const uint8_t *zpv, int ox_lo, int ox_hi, int cc, int cend,
+          int tail)
+{
+  /* byte blocks, or word blocks, then the tail's word block */
+  union {
+    dw_block8 bytes[CHUNK / BW8];
+    dw_block words[CHUNK / BW + 1];
+  } blocks;
+  dw_block tail_block;
+  const __m512i zp = _mm512_set1_epi32 (rq->out_zero_point);
+  const __m512i lo = _mm512_set1_epi8 ((char) rq->out_min);
+  const __m512i hi = _mm512_set1_epi8 ((char) rq->out_max);
+  const int words_from = cend - tail;
+
+  bool bytes = words_from - cc > BW;
+  for (int c0 = cc; bytes && c0 < words_from; c0 += BW8)
+    bytes = prepare_block8 (&blocks.bytes[(c0 - cc) / BW8], g, packed, c0,
+                            words_from - c0 < BW8 ? words_from - c0 : BW8, in_zero_point, rq);
+  const int nb8 = bytes ? (words_from - cc + BW8 - 1) / BW8 : 0;
+  const int w0 = bytes ? words_from : cc, nbw = (cend - w0 + BW - 1) / BW;
+  dw_block *words = bytes ? &tail_block : blocks.words;
+  for (int j = 0; j < nbw; j++) {
+    const int c0 = w0 + BW * j;
+    prepare_block (&words[j], g, packed, c0, cend - c0 < BW ? cend - c0 : BW, in_zero_point, rq);
+  }
+  const int last_nc = nbw > 0 ? cend - (w0 + BW * (nbw - 1)) : cend - (cc + BW8 * (nb8 - 1));
+#define MN_ROWS(HAS_BYTES, HAS_WORDS)                                                            \
+  for (int oy = oy_begin; oy < oy_end; oy++)                                                     \
+    dw_row (mode, HAS_BYTES, HAS_WORDS, g, in, cc, blocks.bytes, nb8, words, nbw, last_nc,        \
+            zpv, out, oy, ox_lo, ox_hi, zp, lo, hi)
+  if (nb8 > 0 && nbw > 0)
+    MN_ROWS (true, true);
+  else if (nb8 > 0)
+    MN_ROWS (true, false);
+  else
+    MN_ROWS (false, true);
+#undef MN_ROWS
+}
+
+/* Rows [oy_begin, oy_end): the channels in chunks of equal whole byte
+ * blocks (the last may be short), but a tail of up to 32 channels past the
+ * last whole byte block in a word block at the end of the last chunk
+ * (V2's 144 channels: 64 + 64 + 16, where a byte block for the 16 would
+ * cost as much as for 64). */
 static ALWAYS_INLINE void
 dw_body (const mn_q8_rq_mode mode, const mn_conv_geom *g, const uint8_t *in, int32_t in_zero_point,
          const void *packed, uint8_t *out, int oy_begin, int oy_end, const mn_requant *rq,
          const uint8_t *zpv, int ox_lo, int ox_hi)
 {
-  dw_block blocks[CHUNK_BLOCKS];
-  const __m512i zp = _mm512_set1_epi32 (rq->out_zero_point);
-  const __m256i lo = _mm256_set1_epi8 ((char) rq->out_min);
-  const __m256i hi = _mm256_set1_epi8 ((char) rq->out_max);
-
-  /* chunks of equal whole blocks (the last may be short) */
-  const int nblocks = (g->out_c + BW - 1) / BW;
-  const int nchunks = (nblocks + CHUNK_BLOCKS - 1) / CHUNK_BLOCKS;
-  const int chunk = (nblocks + nchunks - 1) / nchunks * BW;
-  for (int cc = 0; cc < g->out_c; cc += chunk) {
-    const int cend = g->out_c - cc < chunk ? g->out_c : cc + chunk;
-    const int nb = (cend - cc + BW - 1) / BW;
-    for (int j = 0; j < nb; j++) {
-      const int c0 = cc + BW * j;
-      prepare_block (&blocks[j], g, packed, c0, cend - c0 < BW ? cend - c0 : BW, in_zero_point,
-                     rq);
-    }
-    const int last_nc = cend - (cc + BW * (nb - 1));
-    for (int oy = oy_begin; oy < oy_end; oy++)
-      dw_row (mode, g, in, cc, nb, last_nc, zpv, blocks, out, oy, ox_lo, ox_hi, zp, lo, hi);
+  const int tail = g->out_c % BW8 <= BW ? g->out_c % BW8 : 0, head = g->out_c - tail;
+  const int nblocks = (head + BW8 - 1) / BW8;
+  const int nchunks = nblocks > 0 ? (nblocks + CHUNK / BW8 - 1) / (CHUNK / BW8) : 1;
+  const int chunk = nblocks > 0 ? (nblocks + nchunks - 1) / nchunks * BW8 : 0;
+  for (int k = 0; k < nchunks; k++) {
+    const int cc = k * chunk, last = k + 1 == nchunks;
+    dw_chunk (mode, g, in, in_zero_point, packed, out, oy_begin, oy_end, rq, zpv, ox_lo, ox_hi,
+              cc, last ? g->out_c : cc + chunk, last ? tail : 0);
   }
 }
 
@@ -247,7 +489,7 @@ mn_q8_dwconv_32c_avx512 (const mn_conv_geom *g, const uint8_t *in, int32_t in_ze
                          const void *packed, uint8_t *out, int oy_begin, int oy_end,
                          const mn_requant *rq)
 {
-  uint8_t zpv[BW * CHUNK_BLOCKS];
+  uint8_t zpv[CHUNK + BW];
 
   if (oy_begin >= oy_end)
     return;
