@@ -97,6 +97,24 @@ panel_row (const uint8_t *packed, int p, int panels, int t)
   return _mm_loadu_si128 ((const __m128i *) (panel + NR * sizeof (int32_t) + (size_t) t * NR * 2));
 }
 
+/* The requantisation constants of the nc channels from c0, in order, 16 a
+ * set, n sets (n <= 4); channels past nc copy the first 8 (computed,
+ * never stored). */
+static void
+load_requant (mn_q8_rq16 *in_order, int n, const mn_requant *rq, int c0, int nc)
+{
+  mn_q8_rq8 q8[8];
+  for (int k = 0; k < 2 * n; k++) {
+    const int live = nc - k * NR;
+    if (live > 0)
+      mn_q8_rq8_load (&q8[k], rq, c0 + k * NR, live < NR ? live : NR);
+    else
+      q8[k] = q8[0];
+  }
+  for (int i = 0; i < n; i++)
+    mn_q8_rq16_join (&in_order[i], &q8[2 * i], &q8[2 * i + 1]);
+}
+
 static void
 prepare_block (dw_block *b, const mn_conv_geom *g, const void *packed, int c0, int nc,
                int32_t in_zp, const mn_requant *rq)
@@ -129,19 +147,8 @@ prepare_block (dw_block *b, const mn_conv_geom *g, const void *packed, int c0, i
     b->bias[h] = _mm512_sub_epi32 (to_acc_order (blo, bhi, h),
                                    _mm512_mullo_epi32 (sum[h], _mm512_set1_epi32 (in_zp)));
 
-  /* requantisation constants: 8 channels a set, missing ones copy the
-   * first (computed, never stored) */
-  mn_q8_rq8 q8[4];
-  for (int k = 0; k < 4; k++) {
-    const int live = nc - k * NR;
-    if (live > 0)
-      mn_q8_rq8_load (&q8[k], rq, c0 + k * NR, live < NR ? live : NR);
-    else
-      q8[k] = q8[0];
-  }
   mn_q8_rq16 in_order[2];
-  mn_q8_rq16_join (&in_order[0], &q8[0], &q8[1]);
-  mn_q8_rq16_join (&in_order[1], &q8[2], &q8[3]);
+  load_requant (in_order, 2, rq, c0, nc);
   _Static_assert (sizeof (mn_q8_rq16) % sizeof (__m512i) == 0, "mn_q8_rq16 holds only vectors");
   const __m512i *vlo = (const __m512i *) &in_order[0], *vhi = (const __m512i *) &in_order[1];
   for (int h = 0; h < 2; h++) {
@@ -248,19 +255,8 @@ prepare_block8 (dw_block8 *b, const mn_conv_geom *g, const void *packed, int c0,
     b->bias[k] = _mm512_sub_epi32 (t[k], _mm512_mullo_epi32 (sum, _mm512_set1_epi32 (in_zp)));
   }
 
-  /* requantisation constants: 8 channels a set, missing ones copy the
-   * first (computed, never stored) */
-  mn_q8_rq8 q8[8];
   mn_q8_rq16 in_order[4];
-  for (int k = 0; k < 8; k++) {
-    const int live = nc - k * NR;
-    if (live > 0)
-      mn_q8_rq8_load (&q8[k], rq, c0 + k * NR, live < NR ? live : NR);
-    else
-      q8[k] = q8[0];
-  }
-  for (int i = 0; i < 4; i++)
-    mn_q8_rq16_join (&in_order[i], &q8[2 * i], &q8[2 * i + 1]);
+  load_requant (in_order, 4, rq, c0, nc);
   for (size_t f = 0; f < sizeof (mn_q8_rq16) / sizeof (__m512i); f++) {
     for (int i = 0; i < 4; i++)
       v[i] = ((const __m512i *) &in_order[i])[f];
