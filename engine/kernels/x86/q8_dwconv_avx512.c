@@ -282,9 +282,9 @@ load_tap8 (const bool full, __mmask64 m, const uint8_t *p)
   return full ? _mm512_loadu_si512 (p) : _mm512_maskz_loadu_epi8 (m, p);
 }
 
-/* The requantised accumulators r[0..n) as bytes in channel order (16 a
- * lane): int16 with saturation, then uint8 with saturation (negative to 0,
- * above 255 to 255), clamped to [lo, hi]. */
+/* A byte block's four requantised accumulators as bytes in channel order
+ * (16 a lane): int16 with saturation, then uint8 with saturation
+ * (negative to 0, above 255 to 255), clamped to [lo, hi]. */
 static ALWAYS_INLINE __m512i
 narrow (__m512i r0, __m512i r1, __m512i r2, __m512i r3, __m512i lo, __m512i hi)
 {
