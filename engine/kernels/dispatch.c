@@ -46,6 +46,8 @@ mn_kernels_init_c (mn_kernel_table *t)
   t->q8_gemv = mn_q8_gemv_c;
   t->q8_conv = mn_q8_conv_c;
   t->q8_dwconv = mn_q8_dwconv_c;
+  t->q8_dwconv_make_blocks = NULL;   /* the C twin reads the packed panels */
+  t->q8_dwconv_blocks = NULL;
   t->q8_add = mn_q8_add;
   t->q8_requant_prepare = NULL;   /* the C twins have no per-call scan */
   t->isa = "c";

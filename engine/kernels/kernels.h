@@ -222,6 +222,15 @@ typedef struct {
   mn_q8_gemv_fn q8_gemv;
   mn_q8_conv_fn q8_conv;
   mn_q8_conv_fn q8_dwconv;
+  /* NULL, or q8_dwconv's blocks made once at load, so that no call makes
+   * them again: q8_dwconv_make_blocks writes them at blocks (64-byte
+   * aligned; NULL: only counts) from a layer's packed panels, input zero
+   * point and requantisation, and returns their bytes (0: the layer keeps
+   * q8_dwconv); q8_dwconv_blocks runs on them, given as `packed`, with the
+   * same zero point and requantisation */
+  size_t (*q8_dwconv_make_blocks) (const mn_conv_geom *g, const void *packed,
+                                   int32_t in_zero_point, const mn_requant *rq, void *blocks);
+  mn_q8_conv_fn q8_dwconv_blocks;
   mn_q8_add_fn q8_add;
   /* NULL, or rq's classification for the SIMD twins into rq->prepared,
    * once its channels [0, channels) are set (the planner's steps) */

@@ -440,6 +440,13 @@ plan_conv_like (const mn_graph *g, const mn_node *nd, mn_step *s, const mn_kerne
   free (wq);
   if (!s->packed)
     return MN_ERR_NO_MEMORY;
+  if (dw && kt->q8_dwconv_make_blocks) {
+    /* without the memory, the layer makes them on every call instead */
+    const size_t nb = kt->q8_dwconv_make_blocks (&s->geom, s->packed, s->in_zero_point, &s->rq,
+                                                 NULL);
+    if (nb > 0 && (s->dw_blocks = mn_huge_alloc (weights, nb)) != NULL)
+      kt->q8_dwconv_make_blocks (&s->geom, s->packed, s->in_zero_point, &s->rq, s->dw_blocks);
+  }
   s->kind = gemv   ? MN_STEP_Q8_GEMV
             : gemm ? MN_STEP_Q8_GEMM
             : dw   ? MN_STEP_Q8_DWCONV
@@ -905,6 +912,7 @@ mn_plan_clear (mn_plan *p)
 {
   for (int i = 0; p->steps && i < p->num_steps; i++) {
     mn_huge_free (&p->weights, p->steps[i].packed);
+    mn_huge_free (&p->weights, p->steps[i].dw_blocks);
     free (p->steps[i].multiplier);
     free (p->steps[i].shift);
   }

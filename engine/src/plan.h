@@ -48,6 +48,9 @@ typedef struct {
   bool quads;             /* MN_STEP_Q8_GEMM packed for q8_gemm4 (NR 16) */
   bool sliced;            /* MN_STEP_F32_GEMM packed for f32_gemm_sliced (NR 16) */
   void *packed;           /* owned, 64-byte aligned */
+  /* MN_STEP_Q8_DWCONV: NULL, or the blocks q8_dwconv_blocks runs on (owned,
+   * kernels.h) */
+  void *dw_blocks;
   float f_min, f_max;
   int32_t in_zero_point;  /* uint8 domain */
   int32_t *multiplier;    /* owned, n entries */

@@ -494,9 +494,13 @@ test_q8_conv_case_weights (const mn_conv_geom *g, bool depthwise, q8_weights kin
   rq_params rp;
   gbuf gout;
   uint8_t *out = galloc (&gout, out_n);
-  const mn_q8_conv_fn fns[2] = { depthwise ? ktab->q8_dwconv : ktab->q8_conv,
-                                 depthwise ? mn_q8_dwconv_c : mn_q8_conv_c };
-  const char *names[2] = { ktab->isa, "c" };
+  /* the table's kernel and the C twin on packed, and for a depthwise
+   * layer the table's blocks kernel on the blocks it makes, if any */
+  mn_q8_conv_fn fns[3] = { depthwise ? ktab->q8_dwconv : ktab->q8_conv,
+                           depthwise ? mn_q8_dwconv_c : mn_q8_conv_c, ktab->q8_dwconv_blocks };
+  const char *names[3] = { ktab->isa, "c", "blocks" };
+  const void *weights[3] = { packed, packed, NULL };
+  void *blocks = NULL;
 
   fill_u8 (in, in_n);
   fill_u8 (w, w_n);
@@ -518,13 +522,24 @@ test_q8_conv_case_weights (const mn_conv_geom *g, bool depthwise, q8_weights kin
   else
     mn_q8_conv_pack (g, w, w_zp, bias, packed);
   naive_q8_conv (g, depthwise, in, in_zp, w, w_zp, bias, &rp.rq, ref);
+  int nf = 2;
+  if (depthwise && ktab->q8_dwconv_make_blocks) {
+    const size_t bytes = ktab->q8_dwconv_make_blocks (g, packed, in_zp, &rp.rq, NULL);
+    if (bytes > 0) {
+      blocks = aligned_alloc (64, (bytes + 63) / 64 * 64);
+      check (blocks != NULL, "out of memory");
+      check (ktab->q8_dwconv_make_blocks (g, packed, in_zp, &rp.rq, blocks) == bytes,
+             "%s %s: the blocks' size changed", what, geom_str (g));
+      weights[nf++] = blocks;
+    }
+  }
 
-  for (int f = 0; f < 2; f++) {
+  for (int f = 0; f < nf; f++) {
     const size_t row = (size_t) g->out_w * g->out_c;
     int split;
 
     greset (&gout);
-    fns[f] (g, in, in_zp, packed, out, 0, g->out_h, &rp.rq);
+    fns[f] (g, in, in_zp, weights[f], out, 0, g->out_h, &rp.rq);
     size_t bad = out_n;
     for (size_t i = 0; i < out_n; i++)
       if (out[i] != ref[i]) {
@@ -539,9 +554,9 @@ test_q8_conv_case_weights (const mn_conv_geom *g, bool depthwise, q8_weights kin
     /* Rows [0, split) then [split, out_h), each call writing only its rows. */
     split = rnd_range (0, g->out_h);
     greset (&gout);
-    fns[f] (g, in, in_zp, packed, out, split, g->out_h, &rp.rq);
+    fns[f] (g, in, in_zp, weights[f], out, split, g->out_h, &rp.rq);
     bool ok = gbody_untouched (&gout, 0, split * row);
-    fns[f] (g, in, in_zp, packed, out, 0, split, &rp.rq);
+    fns[f] (g, in, in_zp, weights[f], out, 0, split, &rp.rq);
     ok = ok && memcmp (out, ref, out_n) == 0 && gguards_ok (&gout);
     check (ok, "%s_%s %s: rows split at %d differ or write outside", what, names[f],
            geom_str (g), split);
@@ -549,7 +564,7 @@ test_q8_conv_case_weights (const mn_conv_geom *g, bool depthwise, q8_weights kin
 
   gfree (&gout);
   rq_free (&rp);
-  free (in), free (w), free (ref), free (bias), free (w_zp), free (packed);
+  free (in), free (w), free (ref), free (bias), free (w_zp), free (packed), free (blocks);
 }
 
 static void
@@ -1952,6 +1967,7 @@ test_dispatch (void)
   mn_kernels_init_c (&t);
   check (t.f32_gemm == mn_f32_gemm_c && t.f32_gemm_sliced == NULL && t.f32_dwconv == mn_f32_dwconv_c
              && t.q8_conv == mn_q8_conv_c && t.q8_dwconv == mn_q8_dwconv_c
+             && t.q8_dwconv_make_blocks == NULL && t.q8_dwconv_blocks == NULL
              && t.q8_add == mn_q8_add,
          "mn_kernels_init_c fills the C twins");
   if (saved) {

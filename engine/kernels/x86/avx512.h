@@ -7,4 +7,16 @@
 /* Overwrites the table entries with AVX-512 twins (after the AVX2 ones). */
 void mn_kernels_upgrade_avx512 (mn_kernel_table *t);
 
+/* The 8-bit depthwise twin (q8_dwconv_avx512.c): the table's q8_dwconv,
+ * q8_dwconv_make_blocks and q8_dwconv_blocks. */
+void mn_q8_dwconv_32c_avx512 (const mn_conv_geom *g, const uint8_t *in, int32_t in_zero_point,
+                              const void *packed, uint8_t *out, int oy_begin, int oy_end,
+                              const mn_requant *rq);
+size_t mn_q8_dwconv_make_blocks_avx512 (const mn_conv_geom *g, const void *packed,
+                                        int32_t in_zero_point, const mn_requant *rq,
+                                        void *blocks);
+void mn_q8_dwconv_blocks_avx512 (const mn_conv_geom *g, const uint8_t *in, int32_t in_zero_point,
+                                 const void *blocks, uint8_t *out, int oy_begin, int oy_end,
+                                 const mn_requant *rq);
+
 #endif

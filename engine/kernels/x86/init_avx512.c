@@ -16,9 +16,6 @@ void mn_f32_dwconv_minmax_16c_avx512 (const mn_conv_geom *g, const float *in, co
 void mn_q8_conv_avx512 (const mn_conv_geom *g, const uint8_t *in, int32_t in_zero_point,
                         const void *packed, uint8_t *out, int oy_begin, int oy_end,
                         const mn_requant *rq);
-void mn_q8_dwconv_32c_avx512 (const mn_conv_geom *g, const uint8_t *in, int32_t in_zero_point,
-                              const void *packed, uint8_t *out, int oy_begin, int oy_end,
-                              const mn_requant *rq);
 void mn_q8_add_avx512 (size_t n, const uint8_t *a, const uint8_t *b, uint8_t *out,
                        const mn_q8_add_params *p);
 void mn_q8_gemm4_avx512 (int m, int n, int k, int n_begin, int n_end, const uint8_t *a,
@@ -34,6 +31,8 @@ mn_kernels_upgrade_avx512 (mn_kernel_table *t)
   t->q8_gemm4 = mn_q8_gemm4_avx512;
   t->q8_conv = mn_q8_conv_avx512;
   t->q8_dwconv = mn_q8_dwconv_32c_avx512;
+  t->q8_dwconv_make_blocks = mn_q8_dwconv_make_blocks_avx512;
+  t->q8_dwconv_blocks = mn_q8_dwconv_blocks_avx512;
   t->q8_add = mn_q8_add_avx512;
   t->isa = "avx512";
 }

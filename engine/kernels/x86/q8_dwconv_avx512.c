@@ -2,10 +2,14 @@
  * AVX-512 VNNI twin of q8_dwconv_c.c, same packed layout (panels of 8
  * channels: 8 int32 biases, then 9 rows of 8 int16 (w - w_zp)).
  *
- * Channels go in chunks of up to 256, each prepared once a call in the
- * accumulators' order and then run pixel by pixel over the call's rows
- * (the tap pointers and border tests once a pixel for the whole chunk), in
- * one of two kinds of block:
+ * Channels go in chunks of up to 256, each prepared in the accumulators'
+ * order and then run pixel by pixel over the call's rows (the tap pointers
+ * and border tests once a pixel for the whole chunk).  The planner has the
+ * chunks prepared once, at load (mn_q8_dwconv_make_blocks_avx512 ()), and
+ * runs mn_q8_dwconv_blocks_avx512 () on them; mn_q8_dwconv_32c_avx512 ()
+ * prepares them on every call (1.5 % of TF2 int8's time at 1 thread and
+ * 2.4 % at 2, whose bands make twice the calls).  A chunk is in one of two
+ * kinds of block:
  *
  * - Byte blocks, 64 channels, where every (w - w_zp) of the chunk fits in
  *   int8 (always for TF2's int8 weights, whose zero point is 0; TF1's
@@ -43,6 +47,7 @@
 #include <string.h>
 
 #include "kernels.h"
+#include "x86/avx512.h"
 #include "x86/q8_avx2.h"
 #include "x86/q8_requant_avx512.h"
 #include "x86/unroll.h"
@@ -56,9 +61,6 @@
 
 #define ALWAYS_INLINE inline __attribute__ ((always_inline))
 
-void mn_q8_dwconv_32c_avx512 (const mn_conv_geom *g, const uint8_t *in, int32_t in_zero_point,
-                              const void *packed, uint8_t *out, int oy_begin, int oy_end,
-                              const mn_requant *rq);
 
 /* Everything one 32-channel word block needs, prepared once a call, in
  * the accumulators' channel order. */
@@ -414,42 +416,94 @@ MN_UNROLL_ALL (3)
   }
 }
 
-/* Rows [oy_begin, oy_end) of the channels [cc, cend): those before the
- * tail in byte blocks if they are more than a word block's and their
- * weights fit in int8, the rest in word blocks. */
-static ALWAYS_INLINE void
-dw_chunk (const mn_q8_rq_mode mode, const mn_conv_geom *g, const uint8_t *in,
-          int32_t in_zero_point, const void *packed, uint8_t *out, int oy_begin, int oy_end,
-          const mn_requant *rq, const uint8_t *zpv, int ox_lo, int ox_hi, int cc, int cend,
-          int tail)
+/* A chunk's blocks as prepared: this head, then nb8 byte blocks, then nbw
+ * word blocks, the last of them all last_nc channels.  A cache line, so
+ * that the blocks after it stay aligned. */
+typedef struct {
+  int32_t c0, cend, nb8, nbw, last_nc;
+  int32_t unused[11];
+} chunk_head;
+
+/* The most a chunk takes: 9 word blocks (4 byte blocks and a tail's word
+ * block take less). */
+#define CHUNK_BYTES (sizeof (chunk_head) + (CHUNK / BW + 1) * sizeof (dw_block))
+_Static_assert (sizeof (chunk_head) == 64, "a chunk head is a cache line");
+_Static_assert (CHUNK / BW8 * sizeof (dw_block8) + sizeof (dw_block)
+                    <= (CHUNK / BW + 1) * sizeof (dw_block),
+                "byte blocks fit where word blocks do");
+
+/* Chunk k of g's channels: [*cc, *cend), the last *tail of them to a word
+ * block; the number of chunks.  Chunks of equal whole byte blocks (the
+ * last may be short), but a tail of up to 32 channels past the last whole
+ * byte block goes in a word block at the end of the last chunk (V2's 144
+ * channels: 64 + 64 + 16, where a byte block for the 16 would cost as
+ * much as for 64). */
+static int
+chunk_at (const mn_conv_geom *g, int k, int *cc, int *cend, int *tail)
 {
-  /* byte blocks, or word blocks, then the tail's word block */
-  union {
-    dw_block8 bytes[CHUNK / BW8];
-    dw_block words[CHUNK / BW + 1];
-  } blocks;
-  dw_block tail_block;
-  const __m512i zp = _mm512_set1_epi32 (rq->out_zero_point);
-  const __m512i lo = _mm512_set1_epi8 ((char) rq->out_min);
-  const __m512i hi = _mm512_set1_epi8 ((char) rq->out_max);
+  const int t = g->out_c % BW8 <= BW ? g->out_c % BW8 : 0, head = g->out_c - t;
+  const int nblocks = (head + BW8 - 1) / BW8;
+  const int nchunks = nblocks > 0 ? (nblocks + CHUNK / BW8 - 1) / (CHUNK / BW8) : 1;
+  const int chunk = nblocks > 0 ? (nblocks + nchunks - 1) / nchunks * BW8 : 0;
+  const bool last = k + 1 == nchunks;
+  *cc = k * chunk;
+  *cend = last ? g->out_c : *cc + chunk;
+  *tail = last ? t : 0;
+  return nchunks;
+}
+
+static size_t
+chunk_bytes (const chunk_head *h)
+{
+  return sizeof *h + (size_t) h->nb8 * sizeof (dw_block8) + (size_t) h->nbw * sizeof (dw_block);
+}
+
+/* Prepares the channels [cc, cend) at rec (64-byte aligned, CHUNK_BYTES):
+ * those before the tail in byte blocks if they are more than a word
+ * block's and their weights fit in int8, the rest in word blocks; the
+ * bytes it took. */
+static size_t
+prepare_chunk (uint8_t *rec, const mn_conv_geom *g, const void *packed, int32_t in_zp,
+               const mn_requant *rq, int cc, int cend, int tail)
+{
+  chunk_head *h = (chunk_head *) rec;
+  dw_block8 *b8 = (dw_block8 *) (rec + sizeof *h);
   const int words_from = cend - tail;
 
   bool bytes = words_from - cc > BW;
   for (int c0 = cc; bytes && c0 < words_from; c0 += BW8)
-    bytes = prepare_block8 (&blocks.bytes[(c0 - cc) / BW8], g, packed, c0,
-                            words_from - c0 < BW8 ? words_from - c0 : BW8, in_zero_point, rq);
+    bytes = prepare_block8 (&b8[(c0 - cc) / BW8], g, packed, c0,
+                            words_from - c0 < BW8 ? words_from - c0 : BW8, in_zp, rq);
   const int nb8 = bytes ? (words_from - cc + BW8 - 1) / BW8 : 0;
   const int w0 = bytes ? words_from : cc, nbw = (cend - w0 + BW - 1) / BW;
-  dw_block *words = bytes ? &tail_block : blocks.words;
+  dw_block *bw = (dw_block *) (b8 + nb8);   /* over any half-made byte blocks */
   for (int j = 0; j < nbw; j++) {
     const int c0 = w0 + BW * j;
-    prepare_block (&words[j], g, packed, c0, cend - c0 < BW ? cend - c0 : BW, in_zero_point, rq);
+    prepare_block (&bw[j], g, packed, c0, cend - c0 < BW ? cend - c0 : BW, in_zp, rq);
   }
-  const int last_nc = nbw > 0 ? cend - (w0 + BW * (nbw - 1)) : cend - (cc + BW8 * (nb8 - 1));
+  memset (h, 0, sizeof *h);
+  h->c0 = cc;
+  h->cend = cend;
+  h->nb8 = nb8;
+  h->nbw = nbw;
+  h->last_nc = nbw > 0 ? cend - (w0 + BW * (nbw - 1)) : cend - (cc + BW8 * (nb8 - 1));
+  return chunk_bytes (h);
+}
+
+/* Rows [oy_begin, oy_end) of the prepared chunk at rec. */
+static ALWAYS_INLINE void
+run_chunk (const mn_q8_rq_mode mode, const mn_conv_geom *g, const uint8_t *in, const uint8_t *rec,
+           uint8_t *out, int oy_begin, int oy_end, const uint8_t *zpv, int ox_lo, int ox_hi,
+           __m512i zp, __m512i lo, __m512i hi)
+{
+  const chunk_head *h = (const chunk_head *) rec;
+  const dw_block8 *b8 = (const dw_block8 *) (rec + sizeof *h);
+  const dw_block *bw = (const dw_block *) (b8 + h->nb8);
+  const int cc = h->c0, nb8 = h->nb8, nbw = h->nbw, last_nc = h->last_nc;
 #define MN_ROWS(HAS_BYTES, HAS_WORDS)                                                            \
   for (int oy = oy_begin; oy < oy_end; oy++)                                                     \
-    dw_row (mode, HAS_BYTES, HAS_WORDS, g, in, cc, blocks.bytes, nb8, words, nbw, last_nc,        \
-            zpv, out, oy, ox_lo, ox_hi, zp, lo, hi)
+    dw_row (mode, HAS_BYTES, HAS_WORDS, g, in, cc, b8, nb8, bw, nbw, last_nc, zpv, out, oy,       \
+            ox_lo, ox_hi, zp, lo, hi)
   if (nb8 > 0 && nbw > 0)
     MN_ROWS (true, true);
   else if (nb8 > 0)
@@ -459,24 +513,63 @@ dw_chunk (const mn_q8_rq_mode mode, const mn_conv_geom *g, const uint8_t *in,
 #undef MN_ROWS
 }
 
-/* Rows [oy_begin, oy_end): the channels in chunks of equal whole byte
- * blocks (the last may be short), but a tail of up to 32 channels past the
- * last whole byte block in a word block at the end of the last chunk
- * (V2's 144 channels: 64 + 64 + 16, where a byte block for the 16 would
- * cost as much as for 64). */
+/* Rows [oy_begin, oy_end), chunk by chunk: from blocks (prepared at load,
+ * mn_q8_dwconv_make_blocks_avx512 ()) or, with blocks NULL, each chunk
+ * prepared from packed in turn. */
 static ALWAYS_INLINE void
 dw_body (const mn_q8_rq_mode mode, const mn_conv_geom *g, const uint8_t *in, int32_t in_zero_point,
-         const void *packed, uint8_t *out, int oy_begin, int oy_end, const mn_requant *rq,
-         const uint8_t *zpv, int ox_lo, int ox_hi)
+         const void *packed, const uint8_t *blocks, uint8_t *out, int oy_begin, int oy_end,
+         const mn_requant *rq, const uint8_t *zpv, int ox_lo, int ox_hi)
 {
-  const int tail = g->out_c % BW8 <= BW ? g->out_c % BW8 : 0, head = g->out_c - tail;
-  const int nblocks = (head + BW8 - 1) / BW8;
-  const int nchunks = nblocks > 0 ? (nblocks + CHUNK / BW8 - 1) / (CHUNK / BW8) : 1;
-  const int chunk = nblocks > 0 ? (nblocks + nchunks - 1) / nchunks * BW8 : 0;
-  for (int k = 0; k < nchunks; k++) {
-    const int cc = k * chunk, last = k + 1 == nchunks;
-    dw_chunk (mode, g, in, in_zero_point, packed, out, oy_begin, oy_end, rq, zpv, ox_lo, ox_hi,
-              cc, last ? g->out_c : cc + chunk, last ? tail : 0);
+  _Alignas (64) uint8_t rec[CHUNK_BYTES];
+  const __m512i zp = _mm512_set1_epi32 (rq->out_zero_point);
+  const __m512i lo = _mm512_set1_epi8 ((char) rq->out_min);
+  const __m512i hi = _mm512_set1_epi8 ((char) rq->out_max);
+
+  for (int k = 0, n = 1; k < n; k++) {
+    int cc, cend, tail;
+    n = chunk_at (g, k, &cc, &cend, &tail);
+    const uint8_t *r = blocks;
+    if (blocks)
+      blocks += chunk_bytes ((const chunk_head *) blocks);
+    else {
+      prepare_chunk (rec, g, packed, in_zero_point, rq, cc, cend, tail);
+      r = rec;
+    }
+    run_chunk (mode, g, in, r, out, oy_begin, oy_end, zpv, ox_lo, ox_hi, zp, lo, hi);
+  }
+}
+
+/* Layers this kernel runs (the rest go to the AVX2 twin). */
+static bool
+runs_here (const mn_conv_geom *g)
+{
+  return g->depth_multiplier <= 1 && g->in_c == g->out_c && g->k_h == 3 && g->k_w == 3
+         && g->out_c >= BW;
+}
+
+static void
+dw_run (const mn_conv_geom *g, const uint8_t *in, int32_t in_zero_point, const void *packed,
+        const uint8_t *blocks, uint8_t *out, int oy_begin, int oy_end, const mn_requant *rq)
+{
+  uint8_t zpv[CHUNK + BW];
+
+  memset (zpv, in_zero_point, sizeof zpv);
+  int ox_lo, ox_hi;
+  mn_conv_inside_columns (g, &ox_lo, &ox_hi);
+
+  switch (mn_q8_rq_mode_of (rq, 0, g->out_c)) {
+    case MN_Q8_RQ_GENERAL:
+      dw_body (MN_Q8_RQ_GENERAL, g, in, in_zero_point, packed, blocks, out, oy_begin, oy_end, rq,
+               zpv, ox_lo, ox_hi);
+      break;
+    case MN_Q8_RQ_CLAMPED:
+      dw_body (MN_Q8_RQ_CLAMPED, g, in, in_zero_point, packed, blocks, out, oy_begin, oy_end, rq,
+               zpv, ox_lo, ox_hi);
+      break;
+    default:
+      dw_body (MN_Q8_RQ_PLAIN, g, in, in_zero_point, packed, blocks, out, oy_begin, oy_end, rq,
+               zpv, ox_lo, ox_hi);
   }
 }
 
@@ -485,30 +578,38 @@ mn_q8_dwconv_32c_avx512 (const mn_conv_geom *g, const uint8_t *in, int32_t in_ze
                          const void *packed, uint8_t *out, int oy_begin, int oy_end,
                          const mn_requant *rq)
 {
-  uint8_t zpv[CHUNK + BW];
-
   if (oy_begin >= oy_end)
     return;
-  if (g->depth_multiplier > 1 || g->in_c != g->out_c || g->k_h != 3 || g->k_w != 3
-      || g->out_c < BW) {
+  if (!runs_here (g)) {
     mn_q8_dwconv_16c_avx2 (g, in, in_zero_point, packed, out, oy_begin, oy_end, rq);
     return;
   }
-  memset (zpv, in_zero_point, sizeof zpv);
-  int ox_lo, ox_hi;
-  mn_conv_inside_columns (g, &ox_lo, &ox_hi);
+  dw_run (g, in, in_zero_point, packed, NULL, out, oy_begin, oy_end, rq);
+}
 
-  switch (mn_q8_rq_mode_of (rq, 0, g->out_c)) {
-    case MN_Q8_RQ_GENERAL:
-      dw_body (MN_Q8_RQ_GENERAL, g, in, in_zero_point, packed, out, oy_begin, oy_end, rq, zpv,
-               ox_lo, ox_hi);
-      break;
-    case MN_Q8_RQ_CLAMPED:
-      dw_body (MN_Q8_RQ_CLAMPED, g, in, in_zero_point, packed, out, oy_begin, oy_end, rq, zpv,
-               ox_lo, ox_hi);
-      break;
-    default:
-      dw_body (MN_Q8_RQ_PLAIN, g, in, in_zero_point, packed, out, oy_begin, oy_end, rq, zpv,
-               ox_lo, ox_hi);
+size_t
+mn_q8_dwconv_make_blocks_avx512 (const mn_conv_geom *g, const void *packed, int32_t in_zero_point,
+                                 const mn_requant *rq, void *blocks)
+{
+  _Alignas (64) uint8_t scratch[CHUNK_BYTES];
+  size_t size = 0;
+
+  if (!runs_here (g))
+    return 0;
+  for (int k = 0, n = 1; k < n; k++) {
+    int cc, cend, tail;
+    n = chunk_at (g, k, &cc, &cend, &tail);
+    size += prepare_chunk (blocks ? (uint8_t *) blocks + size : scratch, g, packed, in_zero_point,
+                           rq, cc, cend, tail);
   }
+  return size;
+}
+
+void
+mn_q8_dwconv_blocks_avx512 (const mn_conv_geom *g, const uint8_t *in, int32_t in_zero_point,
+                            const void *blocks, uint8_t *out, int oy_begin, int oy_end,
+                            const mn_requant *rq)
+{
+  if (oy_begin < oy_end)
+    dw_run (g, in, in_zero_point, NULL, blocks, out, oy_begin, oy_end, rq);
 }
