@@ -221,10 +221,8 @@ depthwise (const mn_step *dw, const mn_kernel_table *k, const void *src, int fir
   const mn_conv_geom band = band_geom (&dw->geom, first, rows, y0, y1);
   if (dw->kind == MN_STEP_F32_DWCONV)
     k->f32_dwconv (&band, src, dw->packed, dst, 0, y1 - y0, dw->f_min, dw->f_max);
-  else if (dw->dw_blocks)
-    k->q8_dwconv_blocks (&band, src, dw->in_zero_point, dw->dw_blocks, dst, 0, y1 - y0, &dw->rq);
   else
-    k->q8_dwconv (&band, src, dw->in_zero_point, dw->packed, dst, 0, y1 - y0, &dw->rq);
+    mn_step_q8_dwconv (dw, k, &band, src, dst, 0, y1 - y0);
 }
 
 /* Projection (and ADD) of depthwise output rows [y0, y1), from src. */

@@ -93,6 +93,19 @@ mn_step_q8_gemm (const mn_step *st, const mn_kernel_table *kt, int m, int n_begi
                                             st->packed, c, c_stride, &st->rq);
 }
 
+/* An 8-bit depthwise step's output rows [oy_begin, oy_end) of geometry g
+ * (the step's own, or a band of it): on the blocks made at load where it
+ * has them, else on the packed panels. */
+static inline void
+mn_step_q8_dwconv (const mn_step *st, const mn_kernel_table *kt, const mn_conv_geom *g,
+                   const uint8_t *in, uint8_t *out, int oy_begin, int oy_end)
+{
+  if (st->dw_blocks)
+    kt->q8_dwconv_blocks (g, in, st->in_zero_point, st->dw_blocks, out, oy_begin, oy_end, &st->rq);
+  else
+    kt->q8_dwconv (g, in, st->in_zero_point, st->packed, out, oy_begin, oy_end, &st->rq);
+}
+
 /* Where each tensor's bytes live at run time. */
 typedef struct {
   int storage;            /* tensor index whose buffer holds this one (aliases) */

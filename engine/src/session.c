@@ -500,10 +500,8 @@ run_parallel_step (const mn_session *s, const mn_step *st, int part, int parts)
         k->f32_dwconv (&st->geom, in, st->packed, out, b, e, st->f_min, st->f_max);
       else if (st->kind == MN_STEP_Q8_CONV)
         k->q8_conv (&st->geom, in, st->in_zero_point, st->packed, out, b, e, &st->rq);
-      else if (st->dw_blocks)
-        k->q8_dwconv_blocks (&st->geom, in, st->in_zero_point, st->dw_blocks, out, b, e, &st->rq);
       else
-        k->q8_dwconv (&st->geom, in, st->in_zero_point, st->packed, out, b, e, &st->rq);
+        mn_step_q8_dwconv (st, k, &st->geom, in, out, b, e);
       return (double) (e - b) / st->geom.out_h;
     case MN_STEP_F32_GEMM:
     case MN_STEP_Q8_GEMM: {

@@ -474,7 +474,7 @@ test_kernel_layouts (void)
       if (!s)
         continue;
       const mn_kernel_table *kt = &m->kernels;
-      int unprepared = 0, wrong_layout = 0, sliced = 0;
+      int unprepared = 0, wrong_layout = 0, sliced = 0, dw = 0, dw_blocks = 0;
       for (int i = 0; i < m->plan.num_steps; i++) {
         const mn_step *st = &m->plan.steps[i];
         const bool q8 = st->kind == MN_STEP_Q8_CONV || st->kind == MN_STEP_Q8_DWCONV
@@ -484,7 +484,15 @@ test_kernel_layouts (void)
                            && mn_f32_gemm_sliced_suits (st->m, st->n, st->k);
         wrong_layout += st->sliced != suits;
         sliced += st->sliced;
+        dw += st->kind == MN_STEP_Q8_DWCONV;
+        dw_blocks += st->dw_blocks != NULL;
       }
+      /* every V2 depthwise layer has 32 channels or more: all on blocks
+       * made at load where the table makes them, none elsewhere */
+      const int expected_blocks = kt->q8_dwconv_make_blocks ? dw : 0;
+      CHECK (dw_blocks == expected_blocks, "%s on %s kernels: %d of %d 8-bit depthwise steps on "
+             "blocks made at load, expected %d", files[fi], kt->isa, dw_blocks, dw,
+             expected_blocks);
       CHECK (unprepared == 0 && wrong_layout == 0,
              "%s on %s kernels: %d 8-bit steps prepared otherwise than the table can, %d float "
              "steps on the wrong weight layout", files[fi], kt->isa, unprepared, wrong_layout);
@@ -496,6 +504,44 @@ test_kernel_layouts (void)
       mn_session_destroy (&s);
       mn_model_unref (&m);
     }
+}
+
+/* A depthwise step without its blocks (their memory refused at load) runs
+ * on the packed panels instead, with the same output: TF2 int8 on bird, 2
+ * threads, before and after freeing every step's blocks. */
+static void
+test_dw_blocks_optional (void)
+{
+  mn_model *m = NULL;
+  mn_session *s = open_session ("tf2_mobilenet_v2_1.0_224_ptq.tflite", 2, &m);
+  CHECK (s != NULL, "TF2 int8 loads");
+  if (!s)
+    return;
+  test_image img;
+  CHECK (input_for ("bird.rgb", 224, 224, &img) == 0, "bird.rgb reads");
+  mn_result r;
+  float *before = NULL;
+  int n = 0, freed = 0;
+  if (mn_session_run (s, img.rgb, 224 * 3, &r) == MN_OK) {
+    n = r.num_classes;
+    before = malloc (sizeof (float) * (size_t) n);
+    memcpy (before, r.scores, sizeof (float) * (size_t) n);
+  }
+  for (int i = 0; i < m->plan.num_steps; i++) {
+    mn_step *st = &m->plan.steps[i];
+    freed += st->dw_blocks != NULL;
+    mn_huge_free (&m->plan.weights, st->dw_blocks);
+    st->dw_blocks = NULL;
+  }
+  const bool same = before && mn_session_run (s, img.rgb, 224 * 3, &r) == MN_OK
+                    && r.num_classes == n && memcmp (before, r.scores, sizeof (float) * (size_t) n) == 0;
+  CHECK (same && (freed > 0) == (m->kernels.q8_dwconv_make_blocks != NULL),
+         "TF2 int8 on %s kernels: the same scores with %d depthwise steps' blocks freed",
+         m->kernels.isa, freed);
+  free (before);
+  test_image_free (&img);
+  mn_session_destroy (&s);
+  mn_model_unref (&m);
 }
 
 /* mean/std from the config replace the default (x - 127.5) / 127.5 of a
@@ -792,6 +838,7 @@ main (void)
     return tu_finish ();
   test_model_facts ();
   test_kernel_layouts ();
+  test_dw_blocks_optional ();
   test_sliced_layout_refuses_nonfinite ();
   test_raw_goldens ();
   test_photo_goldens ();

@@ -199,10 +199,25 @@ transpose_lanes (const __m512i v[4], __m512i t[4])
   t[3] = _mm512_shuffle_i32x4 (b, d, 0xdd);
 }
 
-/* Tap t's (w - w_zp) of the 64 channels from panel p0, in order, as int8
- * in *w8; false if one of them does not fit. */
+/* Whether every (w - w_zp) of the channels [c0, c1) fits in int8. */
 static bool
-tap_bytes (const uint8_t *packed, int p0, int panels, int t, __m512i *w8)
+weights_fit_bytes (const mn_conv_geom *g, const uint8_t *packed, int c0, int c1)
+{
+  const int panels = (g->out_c + NR - 1) / NR;
+  __m128i outside = _mm_setzero_si128 ();
+  for (int p = c0 / NR; p < (c1 + NR - 1) / NR; p++)
+    for (int t = 0; t < 9; t++) {
+      const __m128i r = panel_row (packed, p, panels, t);
+      outside = _mm_or_si128 (outside, _mm_or_si128 (_mm_cmpgt_epi16 (r, _mm_set1_epi16 (INT8_MAX)),
+                                                     _mm_cmplt_epi16 (r, _mm_set1_epi16 (INT8_MIN))));
+    }
+  return _mm_testz_si128 (outside, outside);
+}
+
+/* Tap t's (w - w_zp) of the 64 channels from panel p0, in order, as int8
+ * (weights_fit_bytes ()). */
+static __m512i
+tap_bytes (const uint8_t *packed, int p0, int panels, int t)
 {
   __m512i h[2];
   for (int half = 0; half < 2; half++) {
@@ -210,27 +225,21 @@ tap_bytes (const uint8_t *packed, int p0, int panels, int t, __m512i *w8)
     v = _mm512_inserti32x4 (v, panel_row (packed, p0 + 4 * half + 1, panels, t), 1);
     v = _mm512_inserti32x4 (v, panel_row (packed, p0 + 4 * half + 2, panels, t), 2);
     h[half] = _mm512_inserti32x4 (v, panel_row (packed, p0 + 4 * half + 3, panels, t), 3);
-    if (_mm512_cmpgt_epi16_mask (h[half], _mm512_set1_epi16 (INT8_MAX))
-        | _mm512_cmplt_epi16_mask (h[half], _mm512_set1_epi16 (INT8_MIN)))
-      return false;
   }
-  *w8 = _mm512_inserti64x4 (_mm512_castsi256_si512 (_mm512_cvtepi16_epi8 (h[0])),
-                            _mm512_cvtepi16_epi8 (h[1]), 1);
-  return true;
+  return _mm512_inserti64x4 (_mm512_castsi256_si512 (_mm512_cvtepi16_epi8 (h[0])),
+                             _mm512_cvtepi16_epi8 (h[1]), 1);
 }
 
 /* The byte block of the nc channels from c0 (c0 a multiple of 64 or the
- * layer's last block); false, b half written, if a weight does not fit in
- * int8. */
-static bool
+ * layer's last block), whose weights fit in int8. */
+static void
 prepare_block8 (dw_block8 *b, const mn_conv_geom *g, const void *packed, int c0, int nc,
                 int32_t in_zp, const mn_requant *rq)
 {
   const int panels = (g->out_c + NR - 1) / NR, p0 = c0 / NR;
   __m512i w8[9];
   for (int t = 0; t < 9; t++)
-    if (!tap_bytes (packed, p0, panels, t, &w8[t]))
-      return false;
+    w8[t] = tap_bytes (packed, p0, panels, t);
   const __m512i zero = _mm512_setzero_si512 ();
   interleave4 (w8[0], w8[1], w8[2], w8[3], b->w[0]);
   interleave4 (w8[4], w8[5], w8[6], w8[7], b->w[1]);
@@ -266,7 +275,6 @@ prepare_block8 (dw_block8 *b, const mn_conv_geom *g, const void *packed, int c0,
     for (int k = 0; k < 4; k++)
       ((__m512i *) &b->q[k])[f] = t[k];
   }
-  return true;
 }
 
 /* 32 bytes of a tap, under mask m unless full. */
@@ -282,16 +290,6 @@ static ALWAYS_INLINE __m512i
 load_tap8 (const bool full, __mmask64 m, const uint8_t *p)
 {
   return full ? _mm512_loadu_si512 (p) : _mm512_maskz_loadu_epi8 (m, p);
-}
-
-/* A byte block's four requantised accumulators as bytes in channel order
- * (16 a lane): int16 with saturation, then uint8 with saturation
- * (negative to 0, above 255 to 255), clamped to [lo, hi]. */
-static ALWAYS_INLINE __m512i
-narrow (__m512i r0, __m512i r1, __m512i r2, __m512i r3, __m512i lo, __m512i hi)
-{
-  const __m512i u = _mm512_packus_epi16 (_mm512_packs_epi32 (r0, r1), _mm512_packs_epi32 (r2, r3));
-  return _mm512_min_epu8 (_mm512_max_epu8 (u, lo), hi);
 }
 
 /* One output pixel of one word block: tp[t] at tap t's first channel. */
@@ -347,7 +345,8 @@ MN_UNROLL_ALL (4)
 MN_UNROLL_ALL (4)
   for (int k = 0; k < 4; k++)
     r[k] = mn_q8_requant16 (mode, acc[k], &b->q[k], zp);
-  const __m512i u = narrow (r[0], r[1], r[2], r[3], lo, hi);
+  /* the accumulators' order makes the packs' order the channels' */
+  const __m512i u = mn_q8_pack64 (r[0], r[1], r[2], r[3], lo, hi);
   if (full)
     _mm512_storeu_si512 (o, u);
   else
@@ -458,35 +457,45 @@ chunk_bytes (const chunk_head *h)
   return sizeof *h + (size_t) h->nb8 * sizeof (dw_block8) + (size_t) h->nbw * sizeof (dw_block);
 }
 
-/* Prepares the channels [cc, cend) at rec (64-byte aligned, CHUNK_BYTES):
- * those before the tail in byte blocks if they are more than a word
- * block's and their weights fit in int8, the rest in word blocks; the
- * bytes it took. */
-static size_t
-prepare_chunk (uint8_t *rec, const mn_conv_geom *g, const void *packed, int32_t in_zp,
-               const mn_requant *rq, int cc, int cend, int tail)
+/* The head of the chunk of channels [cc, cend): those before the tail in
+ * byte blocks if they are more than a word block's and their weights fit
+ * in int8, the rest in word blocks. */
+static chunk_head
+chunk_layout (const mn_conv_geom *g, const void *packed, int cc, int cend, int tail)
 {
-  chunk_head *h = (chunk_head *) rec;
-  dw_block8 *b8 = (dw_block8 *) (rec + sizeof *h);
   const int words_from = cend - tail;
-
-  bool bytes = words_from - cc > BW;
-  for (int c0 = cc; bytes && c0 < words_from; c0 += BW8)
-    bytes = prepare_block8 (&b8[(c0 - cc) / BW8], g, packed, c0,
-                            words_from - c0 < BW8 ? words_from - c0 : BW8, in_zp, rq);
+  const bool bytes = words_from - cc > BW && weights_fit_bytes (g, packed, cc, words_from);
   const int nb8 = bytes ? (words_from - cc + BW8 - 1) / BW8 : 0;
   const int w0 = bytes ? words_from : cc, nbw = (cend - w0 + BW - 1) / BW;
-  dw_block *bw = (dw_block *) (b8 + nb8);   /* over any half-made byte blocks */
-  for (int j = 0; j < nbw; j++) {
-    const int c0 = w0 + BW * j;
-    prepare_block (&bw[j], g, packed, c0, cend - c0 < BW ? cend - c0 : BW, in_zp, rq);
+  chunk_head h;
+  memset (&h, 0, sizeof h);
+  h.c0 = cc;
+  h.cend = cend;
+  h.nb8 = nb8;
+  h.nbw = nbw;
+  h.last_nc = nbw > 0 ? cend - (w0 + BW * (nbw - 1)) : cend - (cc + BW8 * (nb8 - 1));
+  return h;
+}
+
+/* The chunk of head h prepared at rec (64-byte aligned, CHUNK_BYTES); the
+ * bytes it took. */
+static size_t
+prepare_chunk (uint8_t *rec, const chunk_head *h, const mn_conv_geom *g, const void *packed,
+               int32_t in_zp, const mn_requant *rq)
+{
+  dw_block8 *b8 = (dw_block8 *) (rec + sizeof *h);
+  dw_block *bw = (dw_block *) (b8 + h->nb8);
+  for (int j = 0; j < h->nb8; j++) {
+    const int c0 = h->c0 + BW8 * j;
+    prepare_block8 (&b8[j], g, packed, c0, j + 1 < h->nb8 || h->nbw > 0 ? BW8 : h->last_nc,
+                    in_zp, rq);
   }
-  memset (h, 0, sizeof *h);
-  h->c0 = cc;
-  h->cend = cend;
-  h->nb8 = nb8;
-  h->nbw = nbw;
-  h->last_nc = nbw > 0 ? cend - (w0 + BW * (nbw - 1)) : cend - (cc + BW8 * (nb8 - 1));
+  const int w0 = h->c0 + BW8 * h->nb8;
+  for (int j = 0; j < h->nbw; j++) {
+    const int c0 = w0 + BW * j;
+    prepare_block (&bw[j], g, packed, c0, h->cend - c0 < BW ? h->cend - c0 : BW, in_zp, rq);
+  }
+  memcpy (rec, h, sizeof *h);
   return chunk_bytes (h);
 }
 
@@ -533,7 +542,8 @@ dw_body (const mn_q8_rq_mode mode, const mn_conv_geom *g, const uint8_t *in, int
     if (blocks)
       blocks += chunk_bytes ((const chunk_head *) blocks);
     else {
-      prepare_chunk (rec, g, packed, in_zero_point, rq, cc, cend, tail);
+      const chunk_head h = chunk_layout (g, packed, cc, cend, tail);
+      prepare_chunk (rec, &h, g, packed, in_zero_point, rq);
       r = rec;
     }
     run_chunk (mode, g, in, r, out, oy_begin, oy_end, zpv, ox_lo, ox_hi, zp, lo, hi);
@@ -591,7 +601,6 @@ size_t
 mn_q8_dwconv_make_blocks_avx512 (const mn_conv_geom *g, const void *packed, int32_t in_zero_point,
                                  const mn_requant *rq, void *blocks)
 {
-  _Alignas (64) uint8_t scratch[CHUNK_BYTES];
   size_t size = 0;
 
   if (!runs_here (g))
@@ -599,8 +608,10 @@ mn_q8_dwconv_make_blocks_avx512 (const mn_conv_geom *g, const void *packed, int3
   for (int k = 0, n = 1; k < n; k++) {
     int cc, cend, tail;
     n = chunk_at (g, k, &cc, &cend, &tail);
-    size += prepare_chunk (blocks ? (uint8_t *) blocks + size : scratch, g, packed, in_zero_point,
-                           rq, cc, cend, tail);
+    const chunk_head h = chunk_layout (g, packed, cc, cend, tail);
+    if (blocks)
+      prepare_chunk ((uint8_t *) blocks + size, &h, g, packed, in_zero_point, rq);
+    size += chunk_bytes (&h);
   }
   return size;
 }

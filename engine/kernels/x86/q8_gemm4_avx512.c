@@ -155,21 +155,19 @@ store_rows (const mn_q8_rq_mode mode, int rows, int np, const __m512i *acc, cons
 
   if (np == NP_MAX) {
     /* a row's 64 channels narrowed together: the packs leave dword 4 L + j
-     * holding panel j's channels 4 L .. 4 L + 3; one permutation puts them
-     * back in order */
+     * holding panel j's channels 4 L .. 4 L + 3 (mn_q8_pack64 ()); one
+     * permutation puts them back in order */
     const __m512i order = _mm512_setr_epi32 (0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
     const __m512i lo64 = _mm512_broadcast_i32x4 (lo), hi64 = _mm512_broadcast_i32x4 (hi);
     const __mmask64 mask = nc >= NP_MAX * NR ? ~(__mmask64) 0 : ((__mmask64) 1 << nc) - 1;
     for (int i = 0; i < rows; i++) {
       const __m512i *ai = acc + (size_t) i * NP_MAX;
-      /* int16, then uint8, with saturation: negative to 0, above 255 to 255 */
-      const __m512i p01 = _mm512_packs_epi32 (mn_q8_requant16 (mode, ai[0], &q[0], zp),
-                                              mn_q8_requant16 (mode, ai[1], &q[1], zp));
-      const __m512i p23 = _mm512_packs_epi32 (mn_q8_requant16 (mode, ai[2], &q[2], zp),
-                                              mn_q8_requant16 (mode, ai[3], &q[3], zp));
-      const __m512i u = _mm512_permutexvar_epi32 (order, _mm512_packus_epi16 (p01, p23));
+      const __m512i u = mn_q8_pack64 (
+          mn_q8_requant16 (mode, ai[0], &q[0], zp), mn_q8_requant16 (mode, ai[1], &q[1], zp),
+          mn_q8_requant16 (mode, ai[2], &q[2], zp), mn_q8_requant16 (mode, ai[3], &q[3], zp),
+          lo64, hi64);
       _mm512_mask_storeu_epi8 (c + (size_t) i * c_stride, mask,
-                               _mm512_min_epu8 (_mm512_max_epu8 (u, lo64), hi64));
+                               _mm512_permutexvar_epi32 (order, u));
     }
     return;
   }

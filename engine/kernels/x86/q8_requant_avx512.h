@@ -80,4 +80,15 @@ mn_q8_requant16 (const mn_q8_rq_mode mode, __m512i acc, const mn_q8_rq16 *p, __m
   return _mm512_add_epi32 (mn_q8_round_shift16 (r, p), zp);
 }
 
+/* Four vectors of requantised int32 lanes as 64 bytes: saturated to int16,
+ * then to uint8 (negative to 0, above 255 to 255), clamped to [lo, hi].
+ * The packs work within 128-bit lanes: byte 16 L + 4 j + i is lane
+ * 4 L + i of r<j>. */
+static inline __attribute__ ((always_inline)) __m512i
+mn_q8_pack64 (__m512i r0, __m512i r1, __m512i r2, __m512i r3, __m512i lo, __m512i hi)
+{
+  const __m512i u = _mm512_packus_epi16 (_mm512_packs_epi32 (r0, r1), _mm512_packs_epi32 (r2, r3));
+  return _mm512_min_epu8 (_mm512_max_epu8 (u, lo), hi);
+}
+
 #endif /* MN_Q8_REQUANT_AVX512_H */
