@@ -39,6 +39,7 @@ mn_kernels_init_c (mn_kernel_table *t)
 {
   t->f32_gemm = mn_f32_gemm_c;
   t->f32_gemm_sliced = NULL;   /* no faster than f32_gemm without AMX */
+  t->f32_gemm_sparse = NULL;   /* the C twin would be f32_gemm */
   t->f32_conv = mn_f32_conv_c;
   t->f32_dwconv = mn_f32_dwconv_c;
   t->q8_gemm = mn_q8_gemm_c;

@@ -7,6 +7,7 @@
  * panel are zero.  Every panel is (k + 1) * NR floats long. */
 #include "kernels.h"
 
+#include <math.h>
 #include <string.h>
 
 #define NR MN_F32_GEMM_NR
@@ -48,6 +49,22 @@ mn_f32_gemm_pack (int n, int k, const float *w, const float *bias, float *packed
           rows[(size_t) i * NR + j] = 0.0f;
     }
   }
+}
+
+bool
+mn_f32_gemm_sparse_suits (int n, int k, const float *packed)
+{
+  const size_t panel_floats = (size_t) NR * ((size_t) k + 1);
+  for (size_t p = 0; p < ((size_t) n + NR - 1) / NR; p++) {
+    const float *panel = packed + p * panel_floats;
+    for (int j = 0; j < NR; j++)
+      if (panel[j] == 0.0f && signbit (panel[j]))
+        return false;
+    for (size_t i = NR; i < panel_floats; i++)
+      if (!isfinite (panel[i]))
+        return false;
+  }
+  return true;
 }
 
 /* C[i][n] = clamp (bias[n] + sum_kk A[i][kk] * W[n][kk]) (+ R[i][n]), summed

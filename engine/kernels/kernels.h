@@ -74,6 +74,19 @@ typedef void (*mn_f32_gemm_fn) (int m, int n, int k, int n_begin, int n_end,
                                 float *c, size_t c_stride, const float *residual,
                                 float out_min, float out_max);
 
+/* The same GEMM for an A with many zeros (a ReLU's outputs), on the same
+ * packed layout, giving f32_gemm's results bit for bit: it leaves out
+ * products whose A value is zero.  A zero product leaves a sum as it is
+ * (x + 0 = x, and a sum that starts at the bias is -0 only while the bias
+ * is -0 and every product so far too), unless a weight is infinite or NaN
+ * (0 x inf is NaN) or the bias is -0 (-0 + 0 = +0).  Same arguments as
+ * mn_f32_gemm_fn; its C twin is mn_f32_gemm_c, whose results it gives
+ * within the float tolerance, as f32_gemm does. */
+typedef mn_f32_gemm_fn mn_f32_gemm_sparse_fn;
+/* Whether packed (mn_f32_gemm_pack ()'s layout) meets that condition:
+ * every weight finite and no bias -0. */
+bool mn_f32_gemm_sparse_suits (int n, int k, const float *packed);
+
 /* The same GEMM on int8-sliced weights, for AMX-INT8
  * (f32_gemm_sliced_amx.c), an Ozaki-style scheme.  Each channel's weights
  * are scaled by 127 over their largest magnitude and cut into three int8
@@ -214,6 +227,10 @@ typedef struct {
   /* on mn_f32_gemm_sliced_pack ()'s layout; NULL where the CPU has no
    * AMX: the planner packs the 1x1 layers it suits for it when set */
   mn_f32_gemm_sliced_fn f32_gemm_sliced;
+  /* NULL where no SIMD level has it (the C twin is f32_gemm's): the
+   * planner gives it the GEMMs whose input is a ReLU's output and whose
+   * weights mn_f32_gemm_sparse_suits () */
+  mn_f32_gemm_sparse_fn f32_gemm_sparse;
   mn_q8_gemm_fn q8_gemm;
   /* on mn_q8_gemm4_pack ()'s layout; NULL where no SIMD level has a kernel
    * for it (the C twin alone is no faster than q8_gemm's): the planner

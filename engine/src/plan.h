@@ -47,6 +47,7 @@ typedef struct {
   int m, n, k;
   bool quads;             /* MN_STEP_Q8_GEMM packed for q8_gemm4 (NR 16) */
   bool sliced;            /* MN_STEP_F32_GEMM packed for f32_gemm_sliced (NR 16) */
+  bool sparse;            /* MN_STEP_F32_GEMM run on f32_gemm_sparse (a ReLU's input) */
   void *packed;           /* owned, 64-byte aligned */
   /* MN_STEP_Q8_DWCONV: NULL, or the blocks q8_dwconv_blocks runs on (owned,
    * kernels.h) */
@@ -72,7 +73,8 @@ typedef struct {
 } mn_step;
 
 /* A GEMM step's rows [0, m) of a (k values a row), channels [n_begin,
- * n_end), into c: on the kernel its weights were packed for. */
+ * n_end), into c: on the kernel its weights were packed for, the sparse
+ * one where the planner chose it. */
 static inline void
 mn_step_f32_gemm (const mn_step *st, const mn_kernel_table *kt, int m, int n_begin, int n_end,
                   const float *a, float *c, size_t c_stride, const float *residual)
@@ -81,8 +83,9 @@ mn_step_f32_gemm (const mn_step *st, const mn_kernel_table *kt, int m, int n_beg
     kt->f32_gemm_sliced (m, st->n, st->k, n_begin, n_end, a, (size_t) st->k, st->packed, c,
                          c_stride, residual, st->f_min, st->f_max);
   else
-    kt->f32_gemm (m, st->n, st->k, n_begin, n_end, a, (size_t) st->k, st->packed, c, c_stride,
-                  residual, st->f_min, st->f_max);
+    (st->sparse ? kt->f32_gemm_sparse : kt->f32_gemm) (m, st->n, st->k, n_begin, n_end, a,
+                                                       (size_t) st->k, st->packed, c, c_stride,
+                                                       residual, st->f_min, st->f_max);
 }
 
 static inline void

@@ -475,6 +475,7 @@ test_kernel_layouts (void)
         continue;
       const mn_kernel_table *kt = &m->kernels;
       int unprepared = 0, wrong_layout = 0, sliced = 0, dw = 0, dw_blocks = 0;
+      int projections = 0, plain_projections = 0, sparse = 0;
       for (int i = 0; i < m->plan.num_steps; i++) {
         const mn_step *st = &m->plan.steps[i];
         const bool q8 = st->kind == MN_STEP_Q8_CONV || st->kind == MN_STEP_Q8_DWCONV
@@ -486,7 +487,20 @@ test_kernel_layouts (void)
         sliced += st->sliced;
         dw += st->kind == MN_STEP_Q8_DWCONV;
         dw_blocks += st->dw_blocks != NULL;
+        /* a float projection: the 1x1 layer after a depthwise one */
+        const bool projection = st->kind == MN_STEP_F32_GEMM && i > 0
+                                && m->plan.steps[i - 1].kind == MN_STEP_F32_DWCONV;
+        projections += projection;
+        plain_projections += projection && !st->sliced;
+        sparse += st->sparse;
       }
+      /* the inputs of V2's 17 projections are ReLU6 outputs, and no other
+       * 1x1 layer's: those not on sliced weights run on the sparse GEMM
+       * where the table has it */
+      const int expected_sparse = kt->f32_gemm_sparse ? plain_projections : 0;
+      CHECK (projections == (fi == 1 ? 17 : 0) && sparse == expected_sparse,
+             "%s on %s kernels: %d of %d float projections on the sparse GEMM, expected %d",
+             files[fi], kt->isa, sparse, projections, expected_sparse);
       /* every V2 depthwise layer has 32 channels or more: all on blocks
        * made at load where the table makes them, none elsewhere */
       const int expected_blocks = kt->q8_dwconv_make_blocks ? dw : 0;

@@ -1056,12 +1056,33 @@ sliced_bound (double a_largest, double a_abs_sum, double w_largest, double w_abs
   return 0x1p-20 * (a_largest * w_abs_sum + w_largest * a_abs_sum) + 0x1p-21 * mag + 1e-30;
 }
 
+/* Zeros in about share of a's values, in the patterns of a ReLU's
+ * outputs: scattered, whole rows, whole columns (channels dead on every
+ * pixel); share 1 makes all of them zero. */
+static void
+sprinkle_zeros (float *a, int m, int k, size_t a_stride, double share)
+{
+  const bool dead_columns = rnd () % 2 == 0, dead_row = rnd () % 3 == 0;
+  for (int kk = 0; kk < k; kk++) {
+    const bool dead = dead_columns && rnd_unit () < share / 2;
+    for (int i = 0; i < m; i++)
+      if (dead || rnd_unit () < share)
+        a[i * a_stride + kk] = 0.0f;
+  }
+  if (dead_row)
+    memset (a + (size_t) rnd_range (0, m - 1) * a_stride, 0, (size_t) k * 4);
+}
+
 /* with_res: a residual (C's shape and stride) added after the clamp.
  * sliced: the int8-sliced layout, its C twin and the table's kernel for
  * it, where it has one: each within sliced_bound () of the exact sum, and
- * the table's kernel the C twin's bits. */
+ * the table's kernel the C twin's bits.  Otherwise the plain layout: the
+ * table's kernel, its sparse one where it has one (which must give the
+ * other's bits) and the C twin, on an A with about zeros of its values
+ * zero (sprinkle_zeros ()). */
 static void
-test_f32_gemm_case (int m, int n, int k, size_t extra_a, size_t extra_c, bool with_res, bool sliced)
+test_f32_gemm_case (int m, int n, int k, size_t extra_a, size_t extra_c, bool with_res, bool sliced,
+                    double zeros)
 {
   const size_t a_stride = (size_t) k + extra_a, c_stride = (size_t) n + extra_c;
   float *a = xmalloc (m * a_stride * 4), *w = xmalloc ((size_t) n * k * 4);
@@ -1072,11 +1093,16 @@ test_f32_gemm_case (int m, int n, int k, size_t extra_a, size_t extra_c, bool wi
   double *bound = xmalloc ((size_t) m * n * 8);
   gbuf gout;
   const size_t out_n = (m - 1) * c_stride + n;
-  float *c = galloc (&gout, out_n * 4), *twin = sliced ? xmalloc (out_n * 4) : NULL;
-  f32_gemm_kernel kernels[2];
+  float *c = galloc (&gout, out_n * 4), *twin = xmalloc (out_n * 4);
+  f32_gemm_kernel kernels[3];
+  char sparse_name[32];
   int num = 0;
   if (!sliced) {
+    /* the table's kernel first: the sparse one must give its bits */
     kernels[num++] = (f32_gemm_kernel) { ktab->isa, ktab->f32_gemm, NULL };
+    snprintf (sparse_name, sizeof sparse_name, "%s_sparse", ktab->isa);
+    if (ktab->f32_gemm_sparse)
+      kernels[num++] = (f32_gemm_kernel) { sparse_name, ktab->f32_gemm_sparse, NULL };
     kernels[num++] = (f32_gemm_kernel) { "c", mn_f32_gemm_c, NULL };
   } else {
     /* the C twin first: the table's kernel must give its bits */
@@ -1086,6 +1112,8 @@ test_f32_gemm_case (int m, int n, int k, size_t extra_a, size_t extra_c, bool wi
   }
 
   fill_f32 (a, m * a_stride, 1.0f);
+  if (zeros > 0)
+    sprinkle_zeros (a, m, k, a_stride, zeros);
   fill_f32 (w, (size_t) n * k, 1.0f);
   fill_f32 (bias, n, 1.0f);
   rnd_f32_clamp (&lo, &hi);
@@ -1094,6 +1122,9 @@ test_f32_gemm_case (int m, int n, int k, size_t extra_a, size_t extra_c, bool wi
     fill_f32 (res, out_n, 4.0f);
   }
   mn_f32_gemm_pack (n, k, w, bias, packed);
+  if (!sliced)
+    check (mn_f32_gemm_sparse_suits (n, k, packed),
+           "f32_gemm_sparse_suits m %d n %d k %d refused finite weights and biases", m, n, k);
   if (sliced)
     check (mn_f32_gemm_sliced_pack (n, k, w, bias, sliced_packed),
            "f32_gemm_sliced_pack m %d n %d k %d refused finite weights", m, n, k);
@@ -1147,17 +1178,19 @@ test_f32_gemm_case (int m, int n, int k, size_t extra_a, size_t extra_c, bool wi
         if (i + 1 < m && !gbody_untouched (&gout, (i * c_stride + n) * 4, (i + 1) * c_stride * 4))
           ok = false;
       }
-      if (sliced && kn->sliced_fn == mn_f32_gemm_sliced_c)
+      /* the first kernel's output is the one the next (not the C twin
+       * of the plain layout) must give bit for bit */
+      if (f == 0)
         for (int i = 0; i < m; i++)
           memcpy (twin + i * c_stride, c + i * c_stride, (size_t) n * 4);
-      else if (sliced)
+      else if (sliced || kn->fn == ktab->f32_gemm_sparse)
         for (int i = 0; i < m; i++)
           same &= memcmp (c + i * c_stride, twin + i * c_stride, (size_t) n * 4) == 0;
       check (ok && same && bi < 0 && gguards_ok (&gout),
              "f32_gemm%s_%s m %d n %d k %d%s pass %d split %d: %s%s%s%s [%d][%d]",
              sliced ? "_sliced" : "", kn->name, m, n, k, res ? " residual" : "", pass, nb,
              bi >= 0 ? "outside tolerance " : "", ok ? "" : "wrote outside ",
-             same ? "" : "not the C twin's bits ",
+             same ? "" : sliced ? "not the C twin's bits " : "not the dense kernel's bits ",
              gguards_ok (&gout) ? "" : "guard bytes written", bi, bj);
     }
   }
@@ -1175,16 +1208,82 @@ test_f32_gemm (void)
   for (int t = 0; t < 200; t++)
     test_f32_gemm_case (rnd_range (1, 12), pick (ns, 8), pick (ks, 7),
                         rnd () % 3 == 0 ? rnd_range (1, 5) : 0, rnd () % 3 == 0 ? rnd_range (1, 5) : 0,
-                        rnd () % 2 == 0, false);
+                        rnd () % 2 == 0, false, rnd () % 2 ? 0.0 : rnd_unit ());
   /* one row across several whole panels (the fully connected path) */
   for (int t = 0; t < 20; t++)
     test_f32_gemm_case (1, pick ((const int[]) { 64, 65, 72, 79, 80, 128, 136, 150 }, 8),
                         pick (ks, 7), rnd () % 3 == 0 ? rnd_range (1, 5) : 0, 0, rnd () % 2 == 0,
-                        false);
-  test_f32_gemm_case (1, 1001, 1280, 0, 0, false, false);
-  test_f32_gemm_case (49, 1280, 320, 0, 0, false, false);
-  test_f32_gemm_case (3136, 24, 144, 0, 0, false, false);
-  test_f32_gemm_case (3136, 24, 144, 0, 0, true, false);   /* V2's first residual block */
+                        false, 0.5);
+  test_f32_gemm_case (1, 1001, 1280, 0, 0, false, false, 0.0);
+  test_f32_gemm_case (49, 1280, 320, 0, 0, false, false, 0.0);
+  test_f32_gemm_case (3136, 24, 144, 0, 0, false, false, 0.0);
+  test_f32_gemm_case (3136, 24, 144, 0, 0, true, false, 0.0);   /* V2's first residual block */
+}
+
+/* The sparse GEMM: rows around its 4-row tiles and row blocks (48 rows
+ * at k 960, 8 near its k limit of 6128, past which the dense kernel
+ * runs), channels around its groups of up to 6 panels, zeros from none to
+ * all (blocks go to the dense kernel below about 15-30 % zeros). */
+static void
+test_f32_gemm_sparse (void)
+{
+  static const int ms[] = { 2, 3, 4, 5, 7, 8, 9, 13, 42, 49, 50, 97 };
+  static const int ns[] = { 17, 24, 31, 32, 33, 48, 64, 80, 96, 97, 100, 112, 160, 200, 320 };
+  static const int ks[] = { 1, 2, 15, 16, 17, 33, 96, 144, 192, 384, 576, 960 };
+  static const double zeros[] = { 0.0, 0.2, 0.45, 0.65, 0.8, 0.95, 1.0 };
+  for (int t = 0; t < 150; t++)
+    test_f32_gemm_case (pick (ms, 12), pick (ns, 15), pick (ks, 12),
+                        rnd () % 3 == 0 ? rnd_range (1, 5) : 0, rnd () % 3 == 0 ? rnd_range (1, 5) : 0,
+                        rnd () % 2 == 0, false, zeros[rnd () % 7]);
+  test_f32_gemm_case (49, 160, 960, 0, 0, true, false, 0.7);  /* V2's 7x7 projection */
+  test_f32_gemm_case (70, 64, 384, 0, 0, true, false, 0.6);   /* and a 14x14 one */
+  test_f32_gemm_case (100, 48, 960, 0, 0, false, false, 0.6); /* three row blocks */
+  test_f32_gemm_case (20, 40, 6128, 0, 0, false, false, 0.6); /* at the k limit */
+  test_f32_gemm_case (9, 40, 6129, 0, 0, false, false, 0.6);  /* past it */
+}
+
+/* Values the sparse GEMM must treat as the dense one does: NaN and
+ * infinities in A are not zeros, -0 is; its results are the dense
+ * kernel's bits, NaN included.  mn_f32_gemm_sparse_suits () refuses an
+ * infinite or NaN weight and a -0 bias, and takes a +0 one. */
+static void
+test_f32_gemm_sparse_edges (void)
+{
+  const int m = 21, n = 40, k = 70;
+  float *a = xmalloc ((size_t) m * k * 4), *w = xmalloc ((size_t) n * k * 4);
+  float *bias = xmalloc (n * 4), *c = xmalloc ((size_t) m * n * 4);
+  float *dense = xmalloc ((size_t) m * n * 4);
+  float *packed = xmalloc (mn_f32_gemm_packed_size (n, k) * 4);
+  fill_f32 (a, (size_t) m * k, 1.0f);
+  sprinkle_zeros (a, m, k, k, 0.7);
+  fill_f32 (w, (size_t) n * k, 1.0f);
+  fill_f32 (bias, n, 1.0f);
+  bias[5] = 0.0f;
+  a[3 * k + 5] = NAN;
+  a[9 * k + 69] = INFINITY;
+  a[9 * k + 68] = -INFINITY;
+  a[12 * k] = -0.0f;
+  a[13 * k + 1] = 1e-40f; /* subnormal: not zero */
+  mn_f32_gemm_pack (n, k, w, bias, packed);
+  check (mn_f32_gemm_sparse_suits (n, k, packed), "f32_gemm_sparse_suits refused a +0 bias");
+  if (ktab->f32_gemm_sparse) {
+    ktab->f32_gemm (m, n, k, 0, n, a, k, packed, dense, n, NULL, -INFINITY, INFINITY);
+    ktab->f32_gemm_sparse (m, n, k, 0, n, a, k, packed, c, n, NULL, -INFINITY, INFINITY);
+    check (isnan (c[3 * n]) && memcmp (c, dense, (size_t) m * n * 4) == 0,
+           "f32_gemm_%s_sparse: not the dense kernel's bits with NaN, infinities, -0 and "
+           "subnormals in A", ktab->isa);
+  }
+  bias[5] = -0.0f;
+  mn_f32_gemm_pack (n, k, w, bias, packed);
+  check (!mn_f32_gemm_sparse_suits (n, k, packed), "f32_gemm_sparse_suits took a -0 bias");
+  bias[5] = 0.0f;
+  w[7 * k + 3] = INFINITY;
+  mn_f32_gemm_pack (n, k, w, bias, packed);
+  check (!mn_f32_gemm_sparse_suits (n, k, packed), "f32_gemm_sparse_suits took an infinite weight");
+  w[7 * k + 3] = NAN;
+  mn_f32_gemm_pack (n, k, w, bias, packed);
+  check (!mn_f32_gemm_sparse_suits (n, k, packed), "f32_gemm_sparse_suits took a NaN weight");
+  free (a), free (w), free (bias), free (c), free (dense), free (packed);
 }
 
 /* The int8-sliced layout: rows around the 16-row tiles, 32-row blocks and
@@ -1200,14 +1299,14 @@ test_f32_gemm_sliced (void)
     const size_t extra_a = rnd () % 3 == 0 ? rnd_range (1, 5) : 0;
     const size_t extra_c = rnd () % 3 == 0 ? rnd_range (1, 5) : 0;
     test_f32_gemm_case (pick (ms, 13), pick (ns, 10), pick (ks, 13), extra_a, extra_c,
-                        rnd () % 2 == 0, true);
+                        rnd () % 2 == 0, true, 0.0);
   }
-  test_f32_gemm_case (196, 576, 96, 0, 0, true, true);   /* V2's 14x14 expansion */
-  test_f32_gemm_case (49, 320, 960, 0, 0, false, true);  /* and a 7x7 projection */
-  test_f32_gemm_case (49, 1280, 320, 0, 0, false, true); /* V2's last 1x1 layer */
+  test_f32_gemm_case (196, 576, 96, 0, 0, true, true, 0.0);   /* V2's 14x14 expansion */
+  test_f32_gemm_case (49, 320, 960, 0, 0, false, true, 0.0);  /* and a 7x7 projection */
+  test_f32_gemm_case (49, 1280, 320, 0, 0, false, true, 0.0); /* V2's last 1x1 layer */
   /* groups of rows: 64, 64, 64 and 8 at k 1000; 192 and 8 at k 320 */
-  test_f32_gemm_case (200, 70, 1000, 3, 2, true, true);
-  test_f32_gemm_case (200, 40, 320, 0, 1, false, true);
+  test_f32_gemm_case (200, 70, 1000, 3, 2, true, true, 0.0);
+  test_f32_gemm_case (200, 40, 320, 0, 1, false, true, 0.0);
 }
 
 /* Rows the slicing treats apart (kernels.h): one with a NaN and one with
@@ -2068,6 +2167,8 @@ main (int argc, char **argv)
   test_q8_dwconv ();
   test_q8_conv ();
   test_f32_gemm ();
+  test_f32_gemm_sparse ();
+  test_f32_gemm_sparse_edges ();
   test_f32_gemm_sliced ();
   test_f32_gemm_sliced_edges ();
   test_f32_convs ();

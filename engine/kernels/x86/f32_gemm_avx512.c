@@ -31,11 +31,6 @@
 #define ALWAYS_INLINE inline __attribute__ ((always_inline))
 #define UNROLL MN_UNROLL_ALL (12)
 
-void mn_f32_gemm_minmax_12x32_avx512 (int m, int n, int k, int n_begin, int n_end,
-                                      const float *a, size_t a_stride, const float *packed,
-                                      float *c, size_t c_stride, const float *residual,
-                                      float out_min, float out_max);
-
 /* clamp (acc) plus the residual's live lanes at r, if any, stored under
  * mask (all ones for a full panel). */
 static ALWAYS_INLINE void

@@ -3,10 +3,6 @@
 #include "x86/avx512.h"
 
 /* Same signatures as their C twins (kernels.h). */
-void mn_f32_gemm_minmax_12x32_avx512 (int m, int n, int k, int n_begin, int n_end,
-                                      const float *a, size_t a_stride, const float *packed,
-                                      float *c, size_t c_stride, const float *residual,
-                                      float out_min, float out_max);
 void mn_f32_conv_minmax_12x32_avx512 (const mn_conv_geom *g, const float *in, const float *packed,
                                       float *out, int oy_begin, int oy_end, float out_min,
                                       float out_max);
@@ -26,6 +22,7 @@ void
 mn_kernels_upgrade_avx512 (mn_kernel_table *t)
 {
   t->f32_gemm = mn_f32_gemm_minmax_12x32_avx512;
+  t->f32_gemm_sparse = mn_f32_gemm_sparse_avx512;
   t->f32_conv = mn_f32_conv_minmax_12x32_avx512;
   t->f32_dwconv = mn_f32_dwconv_minmax_16c_avx512;
   t->q8_gemm4 = mn_q8_gemm4_avx512;
