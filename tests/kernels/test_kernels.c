@@ -1220,10 +1220,11 @@ test_f32_gemm (void)
   test_f32_gemm_case (3136, 24, 144, 0, 0, true, false, 0.0);   /* V2's first residual block */
 }
 
-/* The sparse GEMM: rows around its 4-row tiles and row blocks (48 rows
- * at k 960, 8 near its k limit of 6128, past which the dense kernel
- * runs), channels around its groups of up to 6 panels, zeros from none to
- * all (blocks go to the dense kernel below about 15-30 % zeros). */
+/* The sparse GEMM: rows around its tiles (4 rows on AVX-512, 6 on AVX2)
+ * and row blocks (48 rows at k 960 on AVX-512, 8 near its k limit of
+ * 6128, past which the dense kernel runs), channels around its groups of
+ * up to 6 panels, zeros from none to all (blocks go to the dense kernel
+ * below about 10-30 % zeros). */
 static void
 test_f32_gemm_sparse (void)
 {

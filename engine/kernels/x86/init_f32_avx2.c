@@ -6,6 +6,9 @@ void mn_f32_gemm_minmax_6x16_avx2 (int m, int n, int k, int n_begin, int n_end,
                                    const float *a, size_t a_stride, const float *packed,
                                    float *c, size_t c_stride, const float *residual,
                                    float out_min, float out_max);
+void mn_f32_gemm_sparse_avx2 (int m, int n, int k, int n_begin, int n_end, const float *a,
+                              size_t a_stride, const float *packed, float *c, size_t c_stride,
+                              const float *residual, float out_min, float out_max);
 void mn_f32_dwconv_minmax_8c_avx2 (const mn_conv_geom *g, const float *in, const float *packed,
                                    float *out, int oy_begin, int oy_end, float out_min,
                                    float out_max);
@@ -17,6 +20,7 @@ void
 mn_kernels_upgrade_f32_avx2 (mn_kernel_table *t)
 {
   t->f32_gemm = mn_f32_gemm_minmax_6x16_avx2;
+  t->f32_gemm_sparse = mn_f32_gemm_sparse_avx2;
   t->f32_dwconv = mn_f32_dwconv_minmax_8c_avx2;
   t->f32_conv = mn_f32_conv_minmax_3x32_avx2;
 }
