@@ -36,11 +36,6 @@
  * live in registers. */
 #define UNROLL_MR MN_UNROLL_ALL (8)
 
-void mn_f32_gemm_minmax_6x16_avx2 (int m, int n, int k, int n_begin, int n_end,
-                                   const float *a, size_t a_stride, const float *packed,
-                                   float *c, size_t c_stride, const float *residual,
-                                   float out_min, float out_max);
-
 /* The residual n floats further on, or NULL without one (no arithmetic
  * on a NULL pointer). */
 static ALWAYS_INLINE const float *

@@ -1,16 +1,18 @@
 /* f32_gemm_sparse_avx2.c: the float GEMM for inputs with many zeros (a
- * ReLU's outputs), AVX2 + FMA twin of f32_gemm_sparse_avx512.c: the same
- * tiles of 4 rows walking only the k where one of their rows is not zero,
- * here over one panel of 16 channels at a time (8 ymm accumulators), and
- * with the dense AVX2 kernel's results bit for bit (kernels.h).
+ * ReLU's outputs), AVX2 + FMA twin of f32_gemm_sparse_avx512.c: tiles of
+ * rows that walk only the k where one of their rows is not zero, here 6
+ * rows by one panel of 16 channels (12 ymm accumulators, the dense AVX2
+ * kernel's tile: with 4 rows, 8 FMA chains, the FMAs' latency held it back
+ * and it took 1.07 times the dense kernel's time on V2's projections), and
+ * with the dense kernel's results bit for bit (kernels.h).
  *
  * AVX2 has no compress instruction: a tile's nonzero k are listed 8 at a
  * time through a table of the set bits' positions for each of the 256
- * masks.  A row block whose first
- * tiles list more than DENSE_SHARE of k goes to the dense kernel, whose
- * 6-row tiles reuse each weight load half as often again. */
+ * masks.  A row block whose first tiles list more than DENSE_SHARE of k
+ * goes to the dense kernel (x86/sparse_lists.h). */
 #include "kernels.h"
 #include "x86/f32_avx2.h"
+#include "x86/sparse_lists.h"
 #include "x86/unroll.h"
 
 #include <immintrin.h>
@@ -19,20 +21,9 @@
 
 #define NR MN_F32_GEMM_NR
 #define MR 6
-#define LIST_CAP (12 * 1024)
-#define K_MAX (LIST_CAP / 2 - 16)
 #define DENSE_SHARE 0.9
-#define SAMPLE_TILES 4
 
 #define UNROLL MN_UNROLL_ALL (6)
-
-void mn_f32_gemm_minmax_6x16_avx2 (int m, int n, int k, int n_begin, int n_end,
-                                   const float *a, size_t a_stride, const float *packed,
-                                   float *c, size_t c_stride, const float *residual,
-                                   float out_min, float out_max);
-void mn_f32_gemm_sparse_avx2 (int m, int n, int k, int n_begin, int n_end, const float *a,
-                              size_t a_stride, const float *packed, float *c, size_t c_stride,
-                              const float *residual, float out_min, float out_max);
 
 /* For each 8-bit mask, the positions of its set bits, lowest first, a
  * byte each (written by a script: entry m's byte j is the j-th set bit's
@@ -200,36 +191,24 @@ mn_f32_gemm_sparse_avx2 (int m, int n, int k, int n_begin, int n_end, const floa
 {
   if (n_end > n)
     n_end = n;
-  if (m < 2 || k < 1 || k > K_MAX) {
+  if (m < 2 || k < 1 || k > MN_SPARSE_K_MAX) {
     mn_f32_gemm_minmax_6x16_avx2 (m, n, k, n_begin, n_end, a, a_stride, packed, c, c_stride,
                                   residual, out_min, out_max);
     return;
   }
-  uint16_t lists[LIST_CAP + 8];
-  int counts[LIST_CAP / 16];
+  uint16_t lists[MN_SPARSE_LIST_CAP];
+  int counts[MN_SPARSE_LIST_CAP / MN_SPARSE_LIST_PAD];
   const __m256 vmin = _mm256_set1_ps (out_min), vmax = _mm256_set1_ps (out_max);
   const size_t panel_floats = (size_t) NR * ((size_t) k + 1);
-  const size_t list_stride = (size_t) k + 16;
-  const int block = (int) (LIST_CAP / list_stride) * MR;
+  const size_t list_stride = (size_t) k + MN_SPARSE_LIST_PAD;
+  const int block = mn_sparse_block_rows (k, MR);
 
   for (int i0 = 0; i0 < m; i0 += block) {
     const int rows = m - i0 < block ? m - i0 : block;
     const float *ab = a + (size_t) i0 * a_stride;
     float *cb = c + (size_t) i0 * c_stride;
     const float *rb = residual ? residual + (size_t) i0 * c_stride : NULL;
-    /* the first tiles (a quarter, at most SAMPLE_TILES) decide */
-    const int tiles = (rows + MR - 1) / MR;
-    const int sample = (tiles + 3) / 4 < SAMPLE_TILES ? (tiles + 3) / 4 : SAMPLE_TILES;
-    size_t listed = 0;
-    bool dense = false;
-    for (int t = 0; t < tiles && !dense; t++) {
-      const int i = t * MR;
-      counts[t] = list_tile (rows - i < MR ? rows - i : MR, k, ab + (size_t) i * a_stride,
-                             a_stride, lists + (size_t) t * list_stride);
-      listed += (size_t) counts[t];
-      dense = t + 1 == sample && (double) listed > DENSE_SHARE * sample * k;
-    }
-    if (dense) {
+    if (!mn_sparse_list_block (rows, MR, k, ab, a_stride, DENSE_SHARE, list_tile, lists, counts)) {
       mn_f32_gemm_minmax_6x16_avx2 (rows, n, k, n_begin, n_end, ab, a_stride, packed, cb,
                                     c_stride, rb, out_min, out_max);
       continue;

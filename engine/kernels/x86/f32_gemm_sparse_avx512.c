@@ -18,6 +18,7 @@
  * reuse each weight load three times as often. */
 #include "kernels.h"
 #include "x86/avx512.h"
+#include "x86/sparse_lists.h"
 #include "x86/unroll.h"
 
 #include <immintrin.h>
@@ -27,14 +28,10 @@
 #define NR MN_F32_GEMM_NR
 #define MR 4
 #define P_MAX 6
-/* listed k a row block may hold: its rows / MR lists of up to k + 16 */
-#define LIST_CAP (12 * 1024)
-#define K_MAX (LIST_CAP / 2 - 16) /* a block holds two tiles' lists or more */
 /* share of k listed above which a block goes to the dense kernel: tiles of
  * 2 panels reuse each broadcast less */
 #define DENSE_SHARE 0.85
 #define DENSE_SHARE_2 0.7
-#define SAMPLE_TILES 4
 
 #define ALWAYS_INLINE inline __attribute__ ((always_inline))
 #define UNROLL MN_UNROLL_ALL (6)
@@ -140,18 +137,18 @@ mn_f32_gemm_sparse_avx512 (int m, int n, int k, int n_begin, int n_end, const fl
   if (n_end > n)
     n_end = n;
   const int panels_begin = n_begin / NR, panels = (n_end + NR - 1) / NR - panels_begin;
-  if (m < 2 || k < 1 || k > K_MAX || panels < 2) {
+  if (m < 2 || k < 1 || k > MN_SPARSE_K_MAX || panels < 2) {
     mn_f32_gemm_minmax_12x32_avx512 (m, n, k, n_begin, n_end, a, a_stride, packed, c, c_stride,
                                      residual, out_min, out_max);
     return;
   }
-  uint16_t lists[LIST_CAP + 16];
-  int counts[LIST_CAP / 16];
+  uint16_t lists[MN_SPARSE_LIST_CAP];
+  int counts[MN_SPARSE_LIST_CAP / MN_SPARSE_LIST_PAD];
   const __m512 vmin = _mm512_set1_ps (out_min), vmax = _mm512_set1_ps (out_max);
   const size_t panel_floats = (size_t) NR * ((size_t) k + 1);
-  const size_t list_stride = (size_t) k + 16;
+  const size_t list_stride = (size_t) k + MN_SPARSE_LIST_PAD;
   const int groups = (panels + P_MAX - 1) / P_MAX;
-  const int block = (int) (LIST_CAP / list_stride) * MR;
+  const int block = mn_sparse_block_rows (k, MR);
   const double dense_share = panels / groups >= 3 ? DENSE_SHARE : DENSE_SHARE_2;
 
   for (int i0 = 0; i0 < m; i0 += block) {
@@ -159,19 +156,7 @@ mn_f32_gemm_sparse_avx512 (int m, int n, int k, int n_begin, int n_end, const fl
     const float *ab = a + (size_t) i0 * a_stride;
     float *cb = c + (size_t) i0 * c_stride;
     const float *rb = residual ? residual + (size_t) i0 * c_stride : NULL;
-    /* the first tiles (a quarter, at most SAMPLE_TILES) decide */
-    const int tiles = (rows + MR - 1) / MR;
-    const int sample = (tiles + 3) / 4 < SAMPLE_TILES ? (tiles + 3) / 4 : SAMPLE_TILES;
-    size_t listed = 0;
-    bool dense = false;
-    for (int t = 0; t < tiles && !dense; t++) {
-      const int i = t * MR;
-      counts[t] = list_tile (rows - i < MR ? rows - i : MR, k, ab + (size_t) i * a_stride, a_stride,
-                             lists + (size_t) t * list_stride);
-      listed += (size_t) counts[t];
-      dense = t + 1 == sample && (double) listed > dense_share * sample * k;
-    }
-    if (dense) {
+    if (!mn_sparse_list_block (rows, MR, k, ab, a_stride, dense_share, list_tile, lists, counts)) {
       mn_f32_gemm_minmax_12x32_avx512 (rows, n, k, n_begin, n_end, ab, a_stride, packed, cb,
                                        c_stride, rb, out_min, out_max);
       continue;

@@ -1,14 +1,8 @@
 /* init_f32_avx2.c: the float AVX2 twins in the dispatch table. */
 #include "x86/avx2.h"
+#include "x86/f32_avx2.h"
 
 /* Defined in f32_*_avx2.c, same signatures as their C twins. */
-void mn_f32_gemm_minmax_6x16_avx2 (int m, int n, int k, int n_begin, int n_end,
-                                   const float *a, size_t a_stride, const float *packed,
-                                   float *c, size_t c_stride, const float *residual,
-                                   float out_min, float out_max);
-void mn_f32_gemm_sparse_avx2 (int m, int n, int k, int n_begin, int n_end, const float *a,
-                              size_t a_stride, const float *packed, float *c, size_t c_stride,
-                              const float *residual, float out_min, float out_max);
 void mn_f32_dwconv_minmax_8c_avx2 (const mn_conv_geom *g, const float *in, const float *packed,
                                    float *out, int oy_begin, int oy_end, float out_min,
                                    float out_max);
