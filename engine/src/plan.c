@@ -830,27 +830,31 @@ fuse_residual_adds (const mn_graph *g, mn_plan *p)
 /* Float GEMMs whose input is a ReLU's output (written by a float step
  * that clamps at 0 or above) run on kt's f32_gemm_sparse where it has one
  * and their weights suit it: 30-70 % of V2's projection inputs are zero.
- * The kernel itself hands row blocks with few zeros to the dense one. */
-static void
-mark_sparse_inputs (mn_plan *p, const mn_kernel_table *kt)
+ * The kernel itself hands row blocks with few zeros to the dense one.
+ * One pass, each storage's last writer at hand.  False: out of memory. */
+static bool
+mark_sparse_inputs (const mn_graph *g, mn_plan *p, const mn_kernel_table *kt)
 {
   if (!kt->f32_gemm_sparse)
-    return;
+    return true;
+  int *writer = malloc (sizeof (int) * (size_t) (g->num_tensors ? g->num_tensors : 1));
+  if (!writer)
+    return false;
+  for (int t = 0; t < g->num_tensors; t++)
+    writer[t] = -1;
   for (int i = 0; i < p->num_steps; i++) {
     mn_step *s = &p->steps[i];
-    if (s->kind != MN_STEP_F32_GEMM || s->sliced || s->m < 2)
-      continue;
-    const int storage = p->tensors[s->in0].storage;
-    for (int j = i - 1; j >= 0; j--) {
-      const mn_step *w = &p->steps[j];
-      if (p->tensors[w->out].storage != storage)
-        continue;
-      s->sparse = (w->kind == MN_STEP_F32_GEMM || w->kind == MN_STEP_F32_CONV ||
-                   w->kind == MN_STEP_F32_DWCONV) &&
-                  w->f_min >= 0.0f && mn_f32_gemm_sparse_suits (s->n, s->k, s->packed);
-      break;
+    const int w = writer[p->tensors[s->in0].storage];
+    if (s->kind == MN_STEP_F32_GEMM && !s->sliced && s->m >= 2 && w >= 0) {
+      const mn_step *ws = &p->steps[w];
+      s->sparse = (ws->kind == MN_STEP_F32_GEMM || ws->kind == MN_STEP_F32_CONV ||
+                   ws->kind == MN_STEP_F32_DWCONV) &&
+                  ws->f_min >= 0.0f && mn_f32_gemm_sparse_suits (s->n, s->k, s->packed);
     }
+    writer[p->tensors[s->out].storage] = i;
   }
+  free (writer);
+  return true;
 }
 
 mn_status
@@ -926,7 +930,8 @@ mn_plan_build (const mn_graph *g, mn_plan *p, const mn_kernel_table *kt, const m
     p->total_macs += p->node_macs[i];
   }
   fuse_residual_adds (g, p);
-  mark_sparse_inputs (p, kt);
+  if (!mark_sparse_inputs (g, p, kt))
+    goto no_memory;
   mn_huge_region_trim (&p->weights);
   return MN_OK;
 
