@@ -82,7 +82,6 @@ typedef void (*mn_f32_gemm_fn) (int m, int n, int k, int n_begin, int n_end,
  * (0 x inf is NaN) or the bias is -0 (-0 + 0 = +0).  Same arguments as
  * mn_f32_gemm_fn; its C twin is mn_f32_gemm_c, whose results it gives
  * within the float tolerance, as f32_gemm does. */
-typedef mn_f32_gemm_fn mn_f32_gemm_sparse_fn;
 /* Whether packed (mn_f32_gemm_pack ()'s layout) meets that condition:
  * every weight finite and no bias -0. */
 bool mn_f32_gemm_sparse_suits (int n, int k, const float *packed);
@@ -230,7 +229,7 @@ typedef struct {
   /* NULL where no SIMD level has it (the C twin is f32_gemm's): the
    * planner gives it the GEMMs whose input is a ReLU's output and whose
    * weights mn_f32_gemm_sparse_suits () */
-  mn_f32_gemm_sparse_fn f32_gemm_sparse;
+  mn_f32_gemm_fn f32_gemm_sparse;
   mn_q8_gemm_fn q8_gemm;
   /* on mn_q8_gemm4_pack ()'s layout; NULL where no SIMD level has a kernel
    * for it (the C twin alone is no faster than q8_gemm's): the planner

@@ -139,7 +139,8 @@ tile (const bool wide, const int mr, const uint16_t *list, int count, const floa
   }
 }
 
-/* A block's tiles times one panel. */
+/* A block's tiles times one panel, all 16 channels (wide) or its first 8;
+ * wide is a constant after inlining. */
 static ALWAYS_INLINE void
 panel_tiles (const bool wide, int rows, const uint16_t *lists, const int *counts,
              size_t list_stride, const float *a, size_t a_stride, const float *panel,
@@ -166,24 +167,6 @@ panel_tiles (const bool wide, int rows, const uint16_t *lists, const int *counts
   }
 }
 
-static void
-panel_16 (int rows, const uint16_t *lists, const int *counts, size_t list_stride, const float *a,
-          size_t a_stride, const float *panel, __m256i mask, bool full, float *c,
-          size_t c_stride, const float *res, __m256 vmin, __m256 vmax)
-{
-  panel_tiles (true, rows, lists, counts, list_stride, a, a_stride, panel, mask, full, c,
-               c_stride, res, vmin, vmax);
-}
-
-static void
-panel_8 (int rows, const uint16_t *lists, const int *counts, size_t list_stride, const float *a,
-         size_t a_stride, const float *panel, __m256i mask, bool full, float *c, size_t c_stride,
-         const float *res, __m256 vmin, __m256 vmax)
-{
-  panel_tiles (false, rows, lists, counts, list_stride, a, a_stride, panel, mask, full, c,
-               c_stride, res, vmin, vmax);
-}
-
 void
 mn_f32_gemm_sparse_avx2 (int m, int n, int k, int n_begin, int n_end, const float *a,
                          size_t a_stride, const float *packed, float *c, size_t c_stride,
@@ -197,10 +180,10 @@ mn_f32_gemm_sparse_avx2 (int m, int n, int k, int n_begin, int n_end, const floa
     return;
   }
   uint16_t lists[MN_SPARSE_LIST_CAP];
-  int counts[MN_SPARSE_LIST_CAP / MN_SPARSE_LIST_PAD];
+  int counts[MN_SPARSE_TILES_MAX];
   const __m256 vmin = _mm256_set1_ps (out_min), vmax = _mm256_set1_ps (out_max);
   const size_t panel_floats = (size_t) NR * ((size_t) k + 1);
-  const size_t list_stride = (size_t) k + MN_SPARSE_LIST_PAD;
+  const size_t list_stride = mn_sparse_list_stride (k);
   const int block = mn_sparse_block_rows (k, MR);
 
   for (int i0 = 0; i0 < m; i0 += block) {
@@ -220,11 +203,11 @@ mn_f32_gemm_sparse_avx2 (int m, int n, int k, int n_begin, int n_end, const floa
       const __m256i mask = mn_f32_lane_mask (last);
       const float *rp = rb ? rb + n0 : NULL;
       if (nr > 8)
-        panel_16 (rows, lists, counts, list_stride, ab, a_stride, panel, mask, last == 8,
-                  cb + n0, c_stride, rp, vmin, vmax);
+        panel_tiles (true, rows, lists, counts, list_stride, ab, a_stride, panel, mask,
+                     last == 8, cb + n0, c_stride, rp, vmin, vmax);
       else
-        panel_8 (rows, lists, counts, list_stride, ab, a_stride, panel, mask, last == 8,
-                 cb + n0, c_stride, rp, vmin, vmax);
+        panel_tiles (false, rows, lists, counts, list_stride, ab, a_stride, panel, mask,
+                     last == 8, cb + n0, c_stride, rp, vmin, vmax);
     }
   }
 }

@@ -143,10 +143,10 @@ mn_f32_gemm_sparse_avx512 (int m, int n, int k, int n_begin, int n_end, const fl
     return;
   }
   uint16_t lists[MN_SPARSE_LIST_CAP];
-  int counts[MN_SPARSE_LIST_CAP / MN_SPARSE_LIST_PAD];
+  int counts[MN_SPARSE_TILES_MAX];
   const __m512 vmin = _mm512_set1_ps (out_min), vmax = _mm512_set1_ps (out_max);
   const size_t panel_floats = (size_t) NR * ((size_t) k + 1);
-  const size_t list_stride = (size_t) k + MN_SPARSE_LIST_PAD;
+  const size_t list_stride = mn_sparse_list_stride (k);
   const int groups = (panels + P_MAX - 1) / P_MAX;
   const int block = mn_sparse_block_rows (k, MR);
   const double dense_share = panels / groups >= 3 ? DENSE_SHARE : DENSE_SHARE_2;
