@@ -1016,6 +1016,20 @@ test_f32_convs (void)
                    s, rnd () % 4 != 0, 1))
       test_f32_conv_case (&g, false, "f32_conv");
   }
+  /* 3x3 depthwise over whole 16-channel groups, which the AVX-512 twin
+   * takes 3 or 2 rows at a time: every height up to 10 rows, strips cut
+   * short by the row's end, groups with a masked one after them, and the
+   * first input row moved up or down (as the fused blocks' bands have it) */
+  for (int t = 0; t < 80; t++) {
+    static const int groups[] = { 16, 32, 48, 17, 33 };
+    const int c = pick (groups, 5), s = rnd_range (1, 2);
+    if (!make_geom (&g, rnd_range (1, 10) * s + rnd_range (0, 2), rnd_range (1, 21), c, c, 3, s,
+                    rnd () % 4 != 0, 1))
+      continue;
+    if (rnd () % 3 == 0)
+      g.pad_top = rnd_range (-2, 2);
+    test_f32_conv_case (&g, true, "f32_dwconv");
+  }
   make_geom (&g, 112, 112, 32, 32, 3, 1, true, 1);
   test_f32_conv_case (&g, true, "f32_dwconv");
   make_geom (&g, 112, 112, 96, 96, 3, 2, true, 1);
