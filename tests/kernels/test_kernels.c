@@ -1237,21 +1237,24 @@ test_f32_gemm (void)
 /* The sparse GEMM: rows around its tiles (4 rows on AVX-512, 6 on AVX2)
  * and row blocks (48 rows at k 960 on AVX-512, 8 near its k limit of
  * 6128, past which the dense kernel runs), channels around its groups of
- * up to 6 panels, zeros from none to all (blocks go to the dense kernel
- * below about 10-30 % zeros). */
+ * up to 6 panels and a single panel (the dense kernel's on AVX-512),
+ * zeros from none to all (blocks go to the dense kernel below about 10-30
+ * % zeros). */
 static void
 test_f32_gemm_sparse (void)
 {
-  static const int ms[] = { 2, 3, 4, 5, 7, 8, 9, 13, 42, 49, 50, 97 };
-  static const int ns[] = { 17, 24, 31, 32, 33, 48, 64, 80, 96, 97, 100, 112, 160, 200, 320 };
+  static const int ms[] = { 2, 3, 4, 5, 7, 8, 9, 12, 13, 25, 42, 49, 50, 97 };
+  static const int ns[] = { 1,  5,  16, 17, 24,  31,  32,  33,  48,
+                            64, 80, 96, 97, 100, 112, 160, 200, 320 };
   static const int ks[] = { 1, 2, 15, 16, 17, 33, 96, 144, 192, 384, 576, 960 };
   static const double zeros[] = { 0.0, 0.2, 0.45, 0.65, 0.8, 0.95, 1.0 };
-  for (int t = 0; t < 150; t++)
-    test_f32_gemm_case (pick (ms, 12), pick (ns, 15), pick (ks, 12),
+  for (int t = 0; t < 200; t++)
+    test_f32_gemm_case (pick (ms, 14), pick (ns, 18), pick (ks, 12),
                         rnd () % 3 == 0 ? rnd_range (1, 5) : 0, rnd () % 3 == 0 ? rnd_range (1, 5) : 0,
                         rnd () % 2 == 0, false, zeros[rnd () % 7]);
   test_f32_gemm_case (49, 160, 960, 0, 0, true, false, 0.7);  /* V2's 7x7 projection */
   test_f32_gemm_case (70, 64, 384, 0, 0, true, false, 0.6);   /* and a 14x14 one */
+  test_f32_gemm_case (448, 16, 32, 0, 0, false, false, 0.45); /* a 112x112 one's band */
   test_f32_gemm_case (100, 48, 960, 0, 0, false, false, 0.6); /* three row blocks */
   test_f32_gemm_case (20, 40, 6128, 0, 0, false, false, 0.6); /* at the k limit */
   test_f32_gemm_case (9, 40, 6129, 0, 0, false, false, 0.6);  /* past it */
