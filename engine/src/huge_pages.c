@@ -38,25 +38,65 @@ monotonic_ns (void)
   return (uint64_t) t.tv_sec * 1000000000u + (uint64_t) t.tv_nsec;
 }
 
+/* The time to make 2 MiB of small pages, from 64 of them made in a
+ * scratch mapping (advised against huge pages, which THP "always" would
+ * otherwise make where it merges with a neighbour) and unmapped again. */
+static uint64_t
+small_pages_ns (void)
+{
+  enum { PAGES = 64, SMALL = 4096 };
+  uint8_t *scratch = mmap (NULL, PAGES * SMALL, PROT_READ | PROT_WRITE,
+                           MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (scratch == MAP_FAILED)
+    return UINT64_MAX;
+  (void) madvise (scratch, PAGES * SMALL, MADV_NOHUGEPAGE);
+  const uint64_t start = monotonic_ns ();
+  for (size_t i = 0; i < PAGES; i++)
+    *(volatile uint8_t *) (scratch + i * SMALL) = 0;
+  const uint64_t ns = monotonic_ns () - start;
+  munmap (scratch, PAGES * SMALL);
+  return ns * (MN_HUGE_PAGE / (PAGES * SMALL));
+}
+
+static bool
+small_pages_faster (const mn_huge_region *r, uint64_t huge_ns)
+{
+  switch (r->probe) {
+  case MN_SMALL_PROBE_FASTER:
+    return true;
+  case MN_SMALL_PROBE_SLOWER:
+    return false;
+  default:
+    return small_pages_ns () < huge_ns;
+  }
+}
+
 /* Makes r's pages up to byte end, timing each page's first write, until
  * one is slow.  A virtual machine may hand free memory back to its host
  * (free page reporting): a huge page made from such memory has the host
  * back it again, 4.5-5 ms a page on the Zen 5 virtual machine of the
  * performance log against 30-100 us for one the system recycled, which
- * put V2 float's load at 19-34 ms instead of 5-6.  Small pages come from
- * memory the guest still holds, so after a slow page the rest of the
- * region takes small pages: runs up to 7 % slower on the Xeon of the log
- * (none on the Zen 5), rather than a load several times as long. */
+ * put V2 float's load at 19-34 ms instead of 5-6.  Small pages there came
+ * from memory the guest still held, so the rest of the region took them:
+ * runs up to 7 % slower on the Xeon of the log (none on the Zen 5),
+ * rather than a load several times as long.  But on a later virtual
+ * machine of the same kind a slow huge page took 1.4 ms and every small
+ * page 10-14 us, 5-7 ms for 2 MiB of them, so small pages put V2 float's
+ * load at 36 ms instead of 13-20: after a slow page the two are timed
+ * once, and the faster makes the rest. */
 static void
 make_pages (mn_huge_region *r, size_t end)
 {
-  while (!r->small_pages && r->made < end) {
+  while (!r->settled && r->made < end) {
     const uint64_t start = monotonic_ns ();
     *(volatile uint8_t *) (r->base + r->made) = 0;
+    const uint64_t huge_ns = monotonic_ns () - start;
     r->made += MN_HUGE_PAGE;
-    if (monotonic_ns () - start >= r->slow_ns && r->made < r->reserved) {
-      (void) madvise (r->base + r->made, r->reserved - r->made, MADV_NOHUGEPAGE);
-      r->small_pages = true;
+    if (huge_ns >= r->slow_ns && r->made < r->reserved) {
+      r->settled = true;
+      r->small_pages = small_pages_faster (r, huge_ns);
+      if (r->small_pages)
+        (void) madvise (r->base + r->made, r->reserved - r->made, MADV_NOHUGEPAGE);
     }
   }
 }
@@ -75,11 +115,12 @@ mn_huge_regions_built (void)
 void
 mn_huge_region_reserve (mn_huge_region *r, size_t bytes)
 {
-  mn_huge_region_reserve_probed (r, bytes, MN_HUGE_FAULT_SLOW_NS);
+  mn_huge_region_reserve_probed (r, bytes, MN_HUGE_FAULT_SLOW_NS, MN_SMALL_PROBE_MEASURE);
 }
 
 void
-mn_huge_region_reserve_probed (mn_huge_region *r, size_t bytes, uint64_t slow_ns)
+mn_huge_region_reserve_probed (mn_huge_region *r, size_t bytes, uint64_t slow_ns,
+                               mn_small_probe small_probe)
 {
   memset (r, 0, sizeof *r);
 #ifndef NO_REGIONS
@@ -102,9 +143,11 @@ mn_huge_region_reserve_probed (mn_huge_region *r, size_t bytes, uint64_t slow_ns
   r->base = base;
   r->reserved = size;
   r->slow_ns = slow_ns;
+  r->probe = small_probe;
 #else
   (void) bytes;
   (void) slow_ns;
+  (void) small_probe;
 #endif
 }
 

@@ -29,6 +29,10 @@
 
 #define MN_HUGE_PAGE ((size_t) 2 << 20)
 
+/* How small pages are timed after a slow huge page: measured, or (the
+ * tests) taken as faster or as slower than the huge page. */
+typedef enum { MN_SMALL_PROBE_MEASURE, MN_SMALL_PROBE_FASTER, MN_SMALL_PROBE_SLOWER } mn_small_probe;
+
 typedef struct {
   uint8_t *base;          /* 2 MiB aligned; NULL: no region (the heap serves) */
   size_t reserved;        /* bytes of address space from base */
@@ -36,12 +40,14 @@ typedef struct {
   size_t last;            /* offset of the last piece handed out */
   size_t made;            /* bytes of pages made so far (whole pages) */
   uint64_t slow_ns;       /* a page slower than this to make ... */
-  bool small_pages;       /* ... sent the rest of the region to small pages */
+  mn_small_probe probe;   /* ... has small pages timed ... */
+  bool settled;           /* ... once, and then no page is timed ... */
+  bool small_pages;       /* ... and the rest took small pages, being faster */
 } mn_huge_region;
 
 /* A huge page slower than this to make (a virtual machine's host backing
- * it again) sends the rest of its region to small pages; a recycled page
- * takes 30-100 us, one the host backs again 4.5-5 ms. */
+ * it again) has small pages timed against it; a recycled page takes
+ * 30-100 us, one the host backs again 1.4-5 ms. */
 #define MN_HUGE_FAULT_SLOW_NS ((uint64_t) 1000000)
 
 /* Whether this build makes regions at all (Linux, not AddressSanitizer,
@@ -52,13 +58,14 @@ bool mn_huge_regions_built (void);
  * MiB (most of a huge page would be empty memory), on failure, or where
  * regions are unavailable, an unavailable one, which is not an error:
  * everything then comes from the heap.  Once a page of it takes
- * MN_HUGE_FAULT_SLOW_NS or more to make, the rest takes small pages
- * (huge_pages.c says why). */
+ * MN_HUGE_FAULT_SLOW_NS or more to make, the rest takes small pages if
+ * they are faster to make (huge_pages.c says why). */
 void mn_huge_region_reserve (mn_huge_region *r, size_t bytes);
 
-/* The same with the slowness threshold given (the tests: 0 takes every
- * page as slow, UINT64_MAX none). */
-void mn_huge_region_reserve_probed (mn_huge_region *r, size_t bytes, uint64_t slow_ns);
+/* The same with the slowness threshold and the small pages' timing given
+ * (the tests: 0 takes every page as slow, UINT64_MAX none). */
+void mn_huge_region_reserve_probed (mn_huge_region *r, size_t bytes, uint64_t slow_ns,
+                                    mn_small_probe small_probe);
 
 /* bytes (> 0) from r, 64-byte aligned, else from the heap; NULL when both
  * fail.  Makes the region's pages the piece reaches first. */

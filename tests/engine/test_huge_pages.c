@@ -185,11 +185,13 @@ has_flag (const char *flags, const char *flag)
   return false;
 }
 
+/* want_small: 1 or 0, or -1 where the machine's timing chooses (then the
+ * advice must follow the choice) */
 static void
-check_probed (uint64_t slow_ns, bool want_small, const char *what)
+check_probed (uint64_t slow_ns, mn_small_probe probe, int want, const char *what)
 {
   mn_huge_region r;
-  mn_huge_region_reserve_probed (&r, 5 * MIB, slow_ns);
+  mn_huge_region_reserve_probed (&r, 5 * MIB, slow_ns, probe);
   if (!r.base) {
     CHECK (!mn_huge_regions_built (), "%s: no region only where the build makes none", what);
     return;
@@ -198,9 +200,13 @@ check_probed (uint64_t slow_ns, bool want_small, const char *what)
   uint8_t *p = mn_huge_alloc (&r, 2 * MIB + 123);
   CHECK (p && mn_huge_region_owns (&r, p), "%s: a piece across two pages comes from the region",
          what);
+  const bool want_small = want < 0 ? r.small_pages : want;
+  const bool slow = slow_ns == 0;
   CHECK (r.small_pages == want_small, "%s: the rest of the region takes %s pages", what,
          r.small_pages ? "small" : "huge");
-  CHECK (r.made == (want_small ? MN_HUGE_PAGE : 2 * MN_HUGE_PAGE),
+  CHECK (r.settled == slow, "%s: %s", what,
+         r.settled ? "the pages' kind settled" : "the pages' kind still open");
+  CHECK (r.made == (slow ? MN_HUGE_PAGE : 2 * MN_HUGE_PAGE),
          "%s: pages made until the first slow one (%zu bytes)", what, r.made);
   char first[512] = "", rest[512] = "";
   const bool read = vm_flags_of (r.base, first, sizeof first)
@@ -228,8 +234,10 @@ check_probed (uint64_t slow_ns, bool want_small, const char *what)
 static void
 test_first_page_probe (void)
 {
-  check_probed (0, true, "every page taken as slow");
-  check_probed (UINT64_MAX, false, "no page taken as slow");
+  check_probed (0, MN_SMALL_PROBE_FASTER, 1, "every page slow, small pages faster");
+  check_probed (0, MN_SMALL_PROBE_SLOWER, 0, "every page slow, small pages slower");
+  check_probed (0, MN_SMALL_PROBE_MEASURE, -1, "every page slow, small pages timed");
+  check_probed (UINT64_MAX, MN_SMALL_PROBE_FASTER, 0, "no page taken as slow");
 }
 
 static void
