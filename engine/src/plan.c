@@ -88,17 +88,26 @@ same_quant (const mn_tensor *a, const mn_tensor *b)
          a->scales[0] == b->scales[0] && a->zero_points[0] == b->zero_points[0];
 }
 
-/* Data of a constant tensor converted to the uint8 domain (int8 + 128). */
-static uint8_t *
-const_u8_domain (const mn_tensor *t)
+/* A constant tensor's data in the uint8 domain (int8 + 128): a uint8
+ * tensor's own bytes, an int8 one's converted into *made, a piece of r
+ * that the caller takes after the packed weights and frees right after
+ * packing, so that the next piece reuses its memory.  A fresh heap buffer
+ * a layer cost more than the packing on a virtual machine whose new
+ * pages are slow to make (the performance log). */
+static const uint8_t *
+const_u8_domain (mn_huge_region *r, const mn_tensor *t, uint8_t **made)
 {
-  size_t n = mn_tensor_elements (t);
-  uint8_t *w = malloc (n ? n : 1);
+  *made = NULL;
+  if (t->type != MN_DTYPE_INT8)
+    return t->data;
+  const size_t n = mn_tensor_elements (t);
+  uint8_t *w = mn_huge_alloc (r, n ? n : 1);
   if (!w)
     return NULL;
   const uint8_t *src = t->data;
   for (size_t i = 0; i < n; i++)
-    w[i] = t->type == MN_DTYPE_INT8 ? (uint8_t) (src[i] ^ 0x80) : src[i];
+    w[i] = (uint8_t) (src[i] ^ 0x80);
+  *made = w;
   return w;
 }
 
@@ -405,12 +414,10 @@ plan_conv_like (const mn_graph *g, const mn_node *nd, mn_step *s, const mn_kerne
   if (kt->q8_requant_prepare)
     kt->q8_requant_prepare (&s->rq, channels);
   int32_t *bias = NULL, *wzp = weight_zero_points (w, channels);
-  uint8_t *wq = const_u8_domain (w);
   bias_i32 (g, nd, channels, &bias);
-  if (!bias || !wzp || !wq) {
+  if (!bias || !wzp) {
     free (bias);
     free (wzp);
-    free (wq);
     return MN_ERR_NO_MEMORY;
   }
   /* One row (the classifier) reuses no weight: its kernel reads them as
@@ -423,7 +430,9 @@ plan_conv_like (const mn_graph *g, const mn_node *nd, mn_step *s, const mn_kerne
                  : dw       ? mn_q8_dwconv_packed_size (&s->geom)
                             : mn_q8_conv_packed_size (&s->geom);
   s->packed = mn_huge_alloc (weights, bytes);
-  if (s->packed) {
+  uint8_t *converted = NULL;
+  const uint8_t *wq = s->packed ? const_u8_domain (weights, w, &converted) : NULL;
+  if (wq) {
     if (gemv)
       mn_q8_gemv_pack (s->n, s->k, wq, wzp, bias, s->in_zero_point, s->packed);
     else if (s->quads)
@@ -435,11 +444,14 @@ plan_conv_like (const mn_graph *g, const mn_node *nd, mn_step *s, const mn_kerne
     else
       mn_q8_conv_pack (&s->geom, wq, wzp, bias, s->packed);
   }
+  mn_huge_free (weights, converted);
   free (bias);
   free (wzp);
-  free (wq);
-  if (!s->packed)
+  if (!wq) {
+    mn_huge_free (weights, s->packed);
+    s->packed = NULL;
     return MN_ERR_NO_MEMORY;
+  }
   if (dw && kt->q8_dwconv_make_blocks) {
     /* without the memory, the layer makes them on every call instead */
     const size_t nb = kt->q8_dwconv_make_blocks (&s->geom, s->packed, s->in_zero_point, &s->rq,
