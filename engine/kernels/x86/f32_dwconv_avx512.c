@@ -267,19 +267,22 @@ dw3x3_group_rows (const mn_conv_geom *g, const float *in, const float *packed, f
     const int inside = iy0 < 0 || iy0 + 3 > g->in_h ? 0 : (g->in_h - 3 - iy0) / stride + 1;
     int n = left < inside ? left : inside;
     n = n == 4 ? 2 : n > ROWS_MAX ? ROWS_MAX : n;
-    float *o = out + (size_t) oy * orow_floats + c0;
-    const float *rows[(ROWS_MAX - 1) * 2 + 3];
-    for (int i = 0; i < (n - 1) * stride + 3; i++)
-      rows[i] = in + (size_t) (iy0 + i) * row_floats + c0;
-    if (n == 3 && stride == 1)
-      dw3x3_rows (g, 3, 1, rows, &t, o, ox_lo, ox_hi, vmin, vmax);
-    else if (n == 3)
-      dw3x3_rows (g, 3, 2, rows, &t, o, ox_lo, ox_hi, vmin, vmax);
-    else if (n == 2 && stride == 1)
-      dw3x3_rows (g, 2, 1, rows, &t, o, ox_lo, ox_hi, vmin, vmax);
-    else if (n == 2)
-      dw3x3_rows (g, 2, 2, rows, &t, o, ox_lo, ox_hi, vmin, vmax);
-    else {
+    if (n >= 2) {
+      /* only here are all the rows inside the image: no pointer to a row
+       * outside it is formed */
+      float *o = out + (size_t) oy * orow_floats + c0;
+      const float *rows[(ROWS_MAX - 1) * 2 + 3];
+      for (int i = 0; i < (n - 1) * stride + 3; i++)
+        rows[i] = in + (size_t) (iy0 + i) * row_floats + c0;
+      if (n == 3 && stride == 1)
+        dw3x3_rows (g, 3, 1, rows, &t, o, ox_lo, ox_hi, vmin, vmax);
+      else if (n == 3)
+        dw3x3_rows (g, 3, 2, rows, &t, o, ox_lo, ox_hi, vmin, vmax);
+      else if (stride == 1)
+        dw3x3_rows (g, 2, 1, rows, &t, o, ox_lo, ox_hi, vmin, vmax);
+      else
+        dw3x3_rows (g, 2, 2, rows, &t, o, ox_lo, ox_hi, vmin, vmax);
+    } else {
       const float *r[3];
       int kys[3];
       const int nv = mn_f32_dw3x3_rows (g, in, oy, r, kys);
