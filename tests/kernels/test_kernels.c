@@ -1217,10 +1217,12 @@ test_f32_gemm_case (int m, int n, int k, size_t extra_a, size_t extra_c, bool wi
 static void
 test_f32_gemm (void)
 {
-  static const int ns[] = { 1, 3, 7, 15, 16, 17, 31, 33 };
+  /* last panels of 1-8 live channels too (AVX-512: pairs of rows share
+   * their accumulators) */
+  static const int ns[] = { 1, 3, 7, 8, 15, 16, 17, 24, 31, 33, 40, 56 };
   static const int ks[] = { 1, 2, 3, 7, 16, 17, 33 };
-  for (int t = 0; t < 200; t++)
-    test_f32_gemm_case (rnd_range (1, 12), pick (ns, 8), pick (ks, 7),
+  for (int t = 0; t < 300; t++)
+    test_f32_gemm_case (rnd_range (1, 30), pick (ns, 12), pick (ks, 7),
                         rnd () % 3 == 0 ? rnd_range (1, 5) : 0, rnd () % 3 == 0 ? rnd_range (1, 5) : 0,
                         rnd () % 2 == 0, false, rnd () % 2 ? 0.0 : rnd_unit ());
   /* one row across several whole panels (the fully connected path) */
@@ -1232,6 +1234,8 @@ test_f32_gemm (void)
   test_f32_gemm_case (49, 1280, 320, 0, 0, false, false, 0.0);
   test_f32_gemm_case (3136, 24, 144, 0, 0, false, false, 0.0);
   test_f32_gemm_case (3136, 24, 144, 0, 0, true, false, 0.0);   /* V2's first residual block */
+  test_f32_gemm_case (112, 24, 96, 0, 0, false, false, 0.0);    /* a 112 -> 56 band */
+  test_f32_gemm_case (25, 8, 40, 3, 2, true, false, 0.0);       /* one half panel, odd rows */
 }
 
 /* The sparse GEMM: rows around its tiles (4 rows on AVX-512, 6 on AVX2)

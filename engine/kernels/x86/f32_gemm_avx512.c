@@ -5,9 +5,10 @@
  * Micro-kernel: up to 12 rows of A times 2 panels (32 channels), 24 zmm
  * accumulators of the 32 registers; per k step two loads of weights, one
  * broadcast a row and two FMAs a row.  Rows are cut into tiles of equal
- * height (x86/row_tiles.h).  A last panel with fewer than 16 live channels
- * stores (and reads its residual) under a mask.  A single row (fully
- * connected) takes 4 panels at a time.
+ * height (x86/row_tiles.h).  A last panel with 9-15 live channels stores
+ * (and reads its residual) under a mask; one with 1-8 gives each pair of
+ * rows one accumulator (tile_half ()).  A single row (fully connected)
+ * takes 4 panels at a time.
  *
  * Cache blocking as the AVX2 twin: rows in blocks whose slice of A fits in
  * L2, and within a block each pair of panels is reused by every row tile;
@@ -86,6 +87,87 @@ tile (const int mr, const int np, int k, const float *a, size_t a_stride, const 
   }
 }
 
+/* The live lanes (at most 8, under mask8) of a half panel's 8 floats at p,
+ * as both halves of a vector. */
+static ALWAYS_INLINE __m512
+half_twice (const float *p)
+{
+  return _mm512_broadcast_f32x8 (_mm256_loadu_ps (p));
+}
+
+/* As tile (), where the last of the np panels has at most 8 live channels
+ * (mask8): rows 2i and 2i + 1 share one accumulator for it, row 2i in
+ * lanes 0-7 and row 2i + 1 in lanes 8-15, each lane its channel's bias and
+ * weights, so that the 8 dead lanes do no FMAs.  V2's 24-channel
+ * projections (56x56, 112 -> 56) take 18 FMAs a k step for 12 rows, not
+ * 24.  Each pair's broadcast is a blend of its rows' two, which Zen 5 runs
+ * beside the FMAs (a loop of 24 FMAs and 8 blends runs as fast as the 24
+ * FMAs alone).  The stores of the second row's lanes go through the upper
+ * half, so no address left of a row is formed. */
+static ALWAYS_INLINE void
+tile_half (const int mr, const int np, int k, const float *a, size_t a_stride,
+           const float *panel, size_t panel_floats, __mmask8 mask8, float *c, size_t c_stride,
+           const float *res, const float *const *next, __m512 vmin, __m512 vmax)
+{
+  __m512 acc[MR_MAX], pair[(MR_MAX + 1) / 2];
+  const int pairs = (mr + 1) / 2;
+  const float *half = panel + (size_t) (np - 1) * panel_floats;
+  const __m512 bias = _mm512_loadu_ps (panel), bias_half = half_twice (half);
+
+  UNROLL
+  for (int r = 0; r < mr; r++)
+    acc[r] = bias;
+  UNROLL
+  for (int q = 0; q < pairs; q++)
+    pair[q] = bias_half;
+  for (int kk = 0; kk < k; kk++) {
+    const __m512 x = _mm512_loadu_ps (panel + NR + (size_t) kk * NR);
+    const __m512 xh = half_twice (half + NR + (size_t) kk * NR);
+    if (next) {
+      _mm_prefetch ((const char *) (next[0] + (size_t) kk * NR), _MM_HINT_T0);
+      _mm_prefetch ((const char *) (next[1] + (size_t) kk * NR), _MM_HINT_T0);
+    }
+    UNROLL
+    for (int q = 0; q < pairs; q++) {
+      const int r = 2 * q;
+      const __m512 b0 = _mm512_set1_ps (a[(size_t) r * a_stride + kk]);
+      __m512 both = b0;
+      if (np > 1)
+        acc[r] = _mm512_fmadd_ps (b0, x, acc[r]);
+      if (r + 1 < mr) {
+        const __m512 b1 = _mm512_set1_ps (a[(size_t) (r + 1) * a_stride + kk]);
+        if (np > 1)
+          acc[r + 1] = _mm512_fmadd_ps (b1, x, acc[r + 1]);
+        both = _mm512_mask_blend_ps (0xff00, b0, b1);
+      }
+      pair[q] = _mm512_fmadd_ps (both, xh, pair[q]);
+    }
+  }
+  const size_t off = (size_t) (np - 1) * NR; /* the half panel's first channel */
+  UNROLL
+  for (int r = 0; r < mr; r++)
+    if (np > 1)
+      finish_store (c + (size_t) r * c_stride, acc[r], res ? res + (size_t) r * c_stride : NULL,
+                    0xffff, vmin, vmax);
+  UNROLL
+  for (int q = 0; q < pairs; q++) {
+    const int r = 2 * q;
+    const bool second = r + 1 < mr;
+    float *c0 = c + (size_t) r * c_stride + off;
+    __m512 v = _mm512_min_ps (vmax, _mm512_max_ps (vmin, pair[q]));
+    if (res) {
+      const float *r0 = res + (size_t) r * c_stride + off;
+      __m512 rv = _mm512_zextps256_ps512 (_mm256_maskz_loadu_ps (mask8, r0));
+      if (second)
+        rv = _mm512_insertf32x8 (rv, _mm256_maskz_loadu_ps (mask8, r0 + c_stride), 1);
+      v = _mm512_add_ps (v, rv);
+    }
+    _mm256_mask_storeu_ps (c0, mask8, _mm512_castps512_ps256 (v));
+    if (second)
+      _mm256_mask_storeu_ps (c0 + c_stride, mask8, _mm512_extractf32x8_ps (v, 1));
+  }
+}
+
 /* Rows [0, m) of np panels in tiles of equal height, at most MR_MAX.
  * next: NULL, or the weights of the two panels after these (the same one
  * twice if there is one), which the second tile (the first, if it is the
@@ -118,6 +200,52 @@ panel_rows (const int np, int m, int k, const float *a, size_t a_stride, const f
 #undef MN_TILE_PF
     i += mr;
   }
+}
+
+/* panel_rows () where the last panel is half (tile_half ()). */
+static ALWAYS_INLINE void
+panel_rows_half (const int np, int m, int k, const float *a, size_t a_stride, const float *panel,
+                 size_t panel_floats, __mmask8 mask8, float *c, size_t c_stride, const float *res,
+                 const float *const *next, __m512 vmin, __m512 vmax)
+{
+  const int tiles = mn_row_tile_count (m, MR_MAX);
+  for (int t = 0, i = 0; t < tiles; t++) {
+    const int mr = mn_row_tile_height (m, tiles, t);
+    const float *at = a + (size_t) i * a_stride;
+    float *ct = c + (size_t) i * c_stride;
+    const float *rt = res ? res + (size_t) i * c_stride : NULL;
+#define MN_TILE(MR) \
+  tile_half (MR, np, k, at, a_stride, panel, panel_floats, mask8, ct, c_stride, rt, NULL, vmin, \
+             vmax)
+#define MN_TILE_PF(MR) \
+  tile_half (MR, np, k, at, a_stride, panel, panel_floats, mask8, ct, c_stride, rt, next, vmin, \
+             vmax)
+    if (next && t == (tiles > 1))
+      MN_SWITCH_ROWS_1_TO_12 (mr, MN_TILE_PF)
+    else
+      MN_SWITCH_ROWS_1_TO_12 (mr, MN_TILE)
+#undef MN_TILE
+#undef MN_TILE_PF
+    i += mr;
+  }
+}
+
+static void
+panels_2_half (int m, int k, const float *a, size_t a_stride, const float *panel,
+               size_t panel_floats, __mmask8 mask8, float *c, size_t c_stride, const float *res,
+               const float *const *next, __m512 vmin, __m512 vmax)
+{
+  panel_rows_half (2, m, k, a, a_stride, panel, panel_floats, mask8, c, c_stride, res, next, vmin,
+                   vmax);
+}
+
+static void
+panels_1_half (int m, int k, const float *a, size_t a_stride, const float *panel,
+               size_t panel_floats, __mmask8 mask8, float *c, size_t c_stride, const float *res,
+               __m512 vmin, __m512 vmax)
+{
+  panel_rows_half (1, m, k, a, a_stride, panel, panel_floats, mask8, c, c_stride, res, NULL, vmin,
+                   vmax);
 }
 
 static void
@@ -196,7 +324,13 @@ mn_f32_gemm_minmax_12x32_avx512 (int m, int n, int k, int n_begin, int n_end, co
         next[0] = panel + 2 * panel_floats + NR;
         next[1] = n0 + 3 * NR < n_end ? next[0] + panel_floats : next[0];
       }
-      if (nc > NR)
+      if (live <= NR / 2 && nc > NR)
+        panels_2_half (rows, k, ab, a_stride, panel, panel_floats, (__mmask8) last_mask, cb + n0,
+                       c_stride, rp, more ? next : NULL, vmin, vmax);
+      else if (live <= NR / 2)
+        panels_1_half (rows, k, ab, a_stride, panel, panel_floats, (__mmask8) last_mask, cb + n0,
+                       c_stride, rp, vmin, vmax);
+      else if (nc > NR)
         panels_2 (rows, k, ab, a_stride, panel, panel_floats, last_mask, cb + n0, c_stride, rp,
                   more ? next : NULL, vmin, vmax);
       else
