@@ -50,6 +50,7 @@ mn_kernels_init_c (mn_kernel_table *t)
   t->q8_dwconv_make_blocks = NULL;   /* the C twin reads the packed panels */
   t->q8_dwconv_blocks = NULL;
   t->q8_add = mn_q8_add;
+  t->f32_from_u8 = mn_f32_from_u8;
   t->q8_requant_prepare = NULL;   /* the C twins have no per-call scan */
   t->isa = "c";
 }

@@ -248,6 +248,8 @@ typedef struct {
                                    int32_t in_zero_point, const mn_requant *rq, void *blocks);
   mn_q8_conv_fn q8_dwconv_blocks;
   mn_q8_add_fn q8_add;
+  /* a float model's input from an image's bytes (mn_f32_from_u8 ()) */
+  void (*f32_from_u8) (size_t n, const uint8_t *src, float *dst, float mean, float inv_std);
   /* NULL, or rq's classification for the SIMD twins into rq->prepared,
    * once its channels [0, channels) are set (the planner's steps) */
   void (*q8_requant_prepare) (mn_requant *rq, int channels);

@@ -30,6 +30,15 @@ clampf (float v, float lo, float hi)
   return v > hi ? hi : v;
 }
 
+/* ---- input ------------------------------------------------------------- */
+
+void
+mn_f32_from_u8 (size_t n, const uint8_t *src, float *dst, float mean, float inv_std)
+{
+  for (size_t i = 0; i < n; i++)
+    dst[i] = ((float) src[i] - mean) * inv_std;
+}
+
 /* ---- ADD ---------------------------------------------------------------- */
 
 void

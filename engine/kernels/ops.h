@@ -10,6 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Bytes to floats, (v - mean) * inv_std each, in that order (a float
+ * model's input from an image's pixels). */
+void mn_f32_from_u8 (size_t n, const uint8_t *src, float *dst, float mean, float inv_std);
+
 /* Elementwise ADD. */
 void mn_f32_add (size_t n, const float *a, const float *b, float *out, float out_min,
                  float out_max);

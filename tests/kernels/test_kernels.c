@@ -2063,6 +2063,39 @@ test_f32_ops (void)
   free (x);
 }
 
+/* A float model's input from bytes: the C twin against the formula, the
+ * table's twin against the C twin bit for bit, on sizes around the AVX-512
+ * twin's 16- and 64-byte steps, odd offsets, guard bytes around the
+ * output. */
+static void
+test_f32_from_u8 (void)
+{
+  enum { N = 4096 };
+  uint8_t src[N];
+  float ref[N];
+  static const size_t sizes[] = { 0, 1, 15, 16, 17, 63, 64, 65, 127, 672, 4096 - 3, 4096 };
+  for (int t = 0; t < 20; t++) {
+    const float mean = t == 0 ? 127.5f : (float) rnd_range (-300, 300) * 0.5f;
+    const float inv_std = t == 0 ? 1.0f / 127.5f : (float) (pow (10.0, -3 + 4 * rnd_unit ()));
+    fill_u8 (src, N);
+    mn_f32_from_u8 (N, src, ref, mean, inv_std);
+    bool ok = true;
+    for (int i = 0; i < N; i++)
+      ok = ok && ref[i] == ((float) src[i] - mean) * inv_std;
+    check (ok, "f32_from_u8_c case %d: not (v - mean) * inv_std", t);
+    for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+      const size_t n = sizes[si], off = rnd () % (N - n + 1);
+      gbuf g;
+      float *o = galloc (&g, n * 4);
+      ktab->f32_from_u8 (n, src + off, o, mean, inv_std);
+      const bool same = n == 0 || memcmp (o, ref + off, n * 4) == 0;
+      check (same && gguards_ok (&g), "f32_from_u8_%s case %d n %zu: %s", ktab->isa, t, n,
+             !same ? "differs from the C twin" : "guard bytes overwritten");
+      gfree (&g);
+    }
+  }
+}
+
 static void
 test_dispatch (void)
 {
@@ -2201,6 +2234,7 @@ main (int argc, char **argv)
   test_conversions ();
   test_pad ();
   test_f32_ops ();
+  test_f32_from_u8 ();
   if (do_bench)
     bench ();
 

@@ -18,6 +18,10 @@ void mn_f32_gemm_sparse_avx512 (int m, int n, int k, int n_begin, int n_end, con
                                 size_t a_stride, const float *packed, float *c, size_t c_stride,
                                 const float *residual, float out_min, float out_max);
 
+/* A float model's input from an image's bytes (f32_from_u8_avx512.c):
+ * the table's f32_from_u8. */
+void mn_f32_from_u8_avx512 (size_t n, const uint8_t *src, float *dst, float mean, float inv_std);
+
 /* The 8-bit depthwise twin (q8_dwconv_avx512.c): the table's q8_dwconv,
  * q8_dwconv_make_blocks and q8_dwconv_blocks. */
 void mn_q8_dwconv_32c_avx512 (const mn_conv_geom *g, const uint8_t *in, int32_t in_zero_point,

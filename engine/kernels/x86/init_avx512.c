@@ -31,5 +31,6 @@ mn_kernels_upgrade_avx512 (mn_kernel_table *t)
   t->q8_dwconv_make_blocks = mn_q8_dwconv_make_blocks_avx512;
   t->q8_dwconv_blocks = mn_q8_dwconv_blocks_avx512;
   t->q8_add = mn_q8_add_avx512;
+  t->f32_from_u8 = mn_f32_from_u8_avx512;
   t->isa = "avx512";
 }
