@@ -168,7 +168,8 @@ tile_half (const int mr, const int np, int k, const float *a, size_t a_stride,
   }
 }
 
-/* Rows [0, m) of np panels in tiles of equal height, at most MR_MAX.
+/* Rows [0, m) of np panels in tiles of equal height, at most MR_MAX; half:
+ * the last panel's live channels, at most 8, in tile_half ().
  * next: NULL, or the weights of the two panels after these (the same one
  * twice if there is one), which the second tile (the first, if it is the
  * only one) prefetches a row a k step.  The first tile over a pair of
@@ -178,9 +179,10 @@ tile_half (const int mr, const int np, int k, const float *a, size_t a_stride,
  * the last 1x1 layer 0.80-0.85x; the fused bands' GEMMs, whose weights
  * stay in L2 after the first band, the same within noise. */
 static ALWAYS_INLINE void
-panel_rows (const int np, int m, int k, const float *a, size_t a_stride, const float *panel,
-            size_t panel_floats, __mmask16 last_mask, float *c, size_t c_stride,
-            const float *res, const float *const *next, __m512 vmin, __m512 vmax)
+panel_rows (const int np, const bool half, int m, int k, const float *a, size_t a_stride,
+            const float *panel, size_t panel_floats, __mmask16 last_mask, float *c,
+            size_t c_stride, const float *res, const float *const *next, __m512 vmin,
+            __m512 vmax)
 {
   const int tiles = mn_row_tile_count (m, MR_MAX);
   for (int t = 0, i = 0; t < tiles; t++) {
@@ -188,64 +190,44 @@ panel_rows (const int np, int m, int k, const float *a, size_t a_stride, const f
     const float *at = a + (size_t) i * a_stride;
     float *ct = c + (size_t) i * c_stride;
     const float *rt = res ? res + (size_t) i * c_stride : NULL;
-#define MN_TILE(MR) \
-  tile (MR, np, k, at, a_stride, panel, panel_floats, last_mask, ct, c_stride, rt, NULL, vmin, vmax)
-#define MN_TILE_PF(MR) \
-  tile (MR, np, k, at, a_stride, panel, panel_floats, last_mask, ct, c_stride, rt, next, vmin, vmax)
+#define MN_TILE_NEXT(MR, NEXT)                                                                  \
+  do {                                                                                          \
+    if (half)                                                                                   \
+      tile_half (MR, np, k, at, a_stride, panel, panel_floats, (__mmask8) last_mask, ct,        \
+                 c_stride, rt, NEXT, vmin, vmax);                                               \
+    else                                                                                        \
+      tile (MR, np, k, at, a_stride, panel, panel_floats, last_mask, ct, c_stride, rt, NEXT,    \
+            vmin, vmax);                                                                        \
+  } while (0)
+#define MN_TILE(MR) MN_TILE_NEXT (MR, NULL)
+#define MN_TILE_PF(MR) MN_TILE_NEXT (MR, next)
     if (next && t == (tiles > 1))
       MN_SWITCH_ROWS_1_TO_12 (mr, MN_TILE_PF)
     else
       MN_SWITCH_ROWS_1_TO_12 (mr, MN_TILE)
 #undef MN_TILE
 #undef MN_TILE_PF
-    i += mr;
-  }
-}
-
-/* panel_rows () where the last panel is half (tile_half ()). */
-static ALWAYS_INLINE void
-panel_rows_half (const int np, int m, int k, const float *a, size_t a_stride, const float *panel,
-                 size_t panel_floats, __mmask8 mask8, float *c, size_t c_stride, const float *res,
-                 const float *const *next, __m512 vmin, __m512 vmax)
-{
-  const int tiles = mn_row_tile_count (m, MR_MAX);
-  for (int t = 0, i = 0; t < tiles; t++) {
-    const int mr = mn_row_tile_height (m, tiles, t);
-    const float *at = a + (size_t) i * a_stride;
-    float *ct = c + (size_t) i * c_stride;
-    const float *rt = res ? res + (size_t) i * c_stride : NULL;
-#define MN_TILE(MR) \
-  tile_half (MR, np, k, at, a_stride, panel, panel_floats, mask8, ct, c_stride, rt, NULL, vmin, \
-             vmax)
-#define MN_TILE_PF(MR) \
-  tile_half (MR, np, k, at, a_stride, panel, panel_floats, mask8, ct, c_stride, rt, next, vmin, \
-             vmax)
-    if (next && t == (tiles > 1))
-      MN_SWITCH_ROWS_1_TO_12 (mr, MN_TILE_PF)
-    else
-      MN_SWITCH_ROWS_1_TO_12 (mr, MN_TILE)
-#undef MN_TILE
-#undef MN_TILE_PF
+#undef MN_TILE_NEXT
     i += mr;
   }
 }
 
 static void
 panels_2_half (int m, int k, const float *a, size_t a_stride, const float *panel,
-               size_t panel_floats, __mmask8 mask8, float *c, size_t c_stride, const float *res,
+               size_t panel_floats, __mmask16 last_mask, float *c, size_t c_stride, const float *res,
                const float *const *next, __m512 vmin, __m512 vmax)
 {
-  panel_rows_half (2, m, k, a, a_stride, panel, panel_floats, mask8, c, c_stride, res, next, vmin,
-                   vmax);
+  panel_rows (2, true, m, k, a, a_stride, panel, panel_floats, last_mask, c, c_stride, res, next,
+              vmin, vmax);
 }
 
 static void
 panels_1_half (int m, int k, const float *a, size_t a_stride, const float *panel,
-               size_t panel_floats, __mmask8 mask8, float *c, size_t c_stride, const float *res,
+               size_t panel_floats, __mmask16 last_mask, float *c, size_t c_stride, const float *res,
                __m512 vmin, __m512 vmax)
 {
-  panel_rows_half (1, m, k, a, a_stride, panel, panel_floats, mask8, c, c_stride, res, NULL, vmin,
-                   vmax);
+  panel_rows (1, true, m, k, a, a_stride, panel, panel_floats, last_mask, c, c_stride, res, NULL,
+              vmin, vmax);
 }
 
 static void
@@ -253,8 +235,8 @@ panels_2 (int m, int k, const float *a, size_t a_stride, const float *panel, siz
           __mmask16 last_mask, float *c, size_t c_stride, const float *res,
           const float *const *next, __m512 vmin, __m512 vmax)
 {
-  panel_rows (2, m, k, a, a_stride, panel, panel_floats, last_mask, c, c_stride, res, next, vmin,
-              vmax);
+  panel_rows (2, false, m, k, a, a_stride, panel, panel_floats, last_mask, c, c_stride, res, next,
+              vmin, vmax);
 }
 
 static void
@@ -262,8 +244,8 @@ panels_1 (int m, int k, const float *a, size_t a_stride, const float *panel, siz
           __mmask16 last_mask, float *c, size_t c_stride, const float *res, __m512 vmin,
           __m512 vmax)
 {
-  panel_rows (1, m, k, a, a_stride, panel, panel_floats, last_mask, c, c_stride, res, NULL, vmin,
-              vmax);
+  panel_rows (1, false, m, k, a, a_stride, panel, panel_floats, last_mask, c, c_stride, res, NULL,
+              vmin, vmax);
 }
 
 /* One row by PANELS1 full panels (fully connected layers, m == 1): 4
@@ -325,10 +307,10 @@ mn_f32_gemm_minmax_12x32_avx512 (int m, int n, int k, int n_begin, int n_end, co
         next[1] = n0 + 3 * NR < n_end ? next[0] + panel_floats : next[0];
       }
       if (live <= NR / 2 && nc > NR)
-        panels_2_half (rows, k, ab, a_stride, panel, panel_floats, (__mmask8) last_mask, cb + n0,
+        panels_2_half (rows, k, ab, a_stride, panel, panel_floats, last_mask, cb + n0,
                        c_stride, rp, more ? next : NULL, vmin, vmax);
       else if (live <= NR / 2)
-        panels_1_half (rows, k, ab, a_stride, panel, panel_floats, (__mmask8) last_mask, cb + n0,
+        panels_1_half (rows, k, ab, a_stride, panel, panel_floats, last_mask, cb + n0,
                        c_stride, rp, vmin, vmax);
       else if (nc > NR)
         panels_2 (rows, k, ab, a_stride, panel, panel_floats, last_mask, cb + n0, c_stride, rp,
