@@ -87,8 +87,8 @@ tile (const int mr, const int np, int k, const float *a, size_t a_stride, const 
   }
 }
 
-/* The live lanes (at most 8, under mask8) of a half panel's 8 floats at p,
- * as both halves of a vector. */
+/* The first 8 floats of a half panel's row at p (its live channels, then
+ * the packing's zeros), as both halves of a vector. */
 static ALWAYS_INLINE __m512
 half_twice (const float *p)
 {
