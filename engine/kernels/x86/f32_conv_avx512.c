@@ -7,8 +7,8 @@
  * pixels of 32 channels at a time: 24 of the 32 registers accumulate, one
  * broadcast per input value and pixel feeds two FMAs.  Pixels whose taps
  * are all inside the image walk each kernel row's k_w * in_c inputs as
- * one contiguous run; border pixels go one at a time and skip padding
- * taps.  Channels past out_c are computed from zero weights (a missing
+ * one contiguous run; tiles touching the border skip each pixel's
+ * padding taps.  Channels past out_c are computed from zero weights (a missing
  * panel reads as zeros) and not stored.
  *
  * Every output element is bias + taps in (ky, kx, ic) order, one FMA each,
@@ -32,7 +32,7 @@ void mn_f32_conv_minmax_12x32_avx512 (const mn_conv_geom *g, const float *in, co
                                       float out_max);
 
 /* npx pixels from ox of row oy by nv vectors of channels from panel p0;
- * check: skip taps outside the image (then npx == 1). */
+ * check: skip each pixel's taps outside the image. */
 static ALWAYS_INLINE void
 conv_tile (const mn_conv_geom *g, const float *in, const float *packed, size_t panel_floats,
            int panels, int p0, const int nv, const int npx, bool check, int oy, int ox, float *out,
@@ -76,22 +76,30 @@ conv_tile (const mn_conv_geom *g, const float *in, const float *packed, size_t p
       }
     }
   } else {
+    /* each pixel skips its own taps outside the image; the weights of a
+     * tap are joined once for all the pixels */
     for (int ky = 0; ky < g->k_h; ky++) {
       const int iy = iy0 + ky;
       if (iy < 0 || iy >= g->in_h)
         continue;
+      const float *row = in + (size_t) iy * g->in_w * cin;
       for (int kx = 0; kx < g->k_w; kx++) {
-        const int ix = ix0 + kx;
-        if (ix < 0 || ix >= g->in_w)
-          continue;
-        const float *x0 = in + ((size_t) iy * g->in_w + ix) * cin;
         const size_t r0 = NR + ((size_t) ky * g->k_w + kx) * cin * NR;
         for (size_t ic = 0; ic < cin; ic++) {
-          const __m512 a = _mm512_set1_ps (x0[ic]);
+          __m512 w[VECS];
           UNROLL
           for (int v = 0; v < nv; v++)
-            acc[0][v] =
-                _mm512_fmadd_ps (a, mn_f32_panel_pair (pa[v], pb[v], r0 + ic * NR), acc[0][v]);
+            w[v] = mn_f32_panel_pair (pa[v], pb[v], r0 + ic * NR);
+          UNROLL
+          for (int px = 0; px < npx; px++) {
+            const int ix = ix0 + px * g->stride_w + kx;
+            if (ix < 0 || ix >= g->in_w)
+              continue;
+            const __m512 a = _mm512_set1_ps (row[(size_t) ix * cin + ic]);
+            UNROLL
+            for (int v = 0; v < nv; v++)
+              acc[px][v] = _mm512_fmadd_ps (a, w[v], acc[px][v]);
+          }
         }
       }
     }
@@ -111,29 +119,28 @@ conv_tile (const mn_conv_geom *g, const float *in, const float *packed, size_t p
   }
 }
 
-/* Row oy, nv vectors of channels from panel p0: 12 pixels at a time
- * inside the image (24 accumulators with 2 vectors, 12 with 1). */
+/* Row oy, nv vectors of channels from panel p0: 12 pixels at a time (24
+ * accumulators with 2 vectors, 12 with 1), then 4, then 1; tiles with a
+ * tap outside the image (the borders, a last row that reaches into the
+ * padding) check each pixel's taps. */
 static ALWAYS_INLINE void
 conv_row (const mn_conv_geom *g, const float *in, const float *packed, size_t panel_floats,
           int panels, int p0, const int nv, int oy, bool row_inside, int ox_lo, int ox_hi,
           float *out, __m512 vmin, __m512 vmax)
 {
-  int ox = 0;
-  while (ox < g->out_w) {
-    if (row_inside && ox >= ox_lo && ox + PIXELS <= ox_hi) {
-      conv_tile (g, in, packed, panel_floats, panels, p0, nv, PIXELS, false, oy, ox, out, vmin,
-                 vmax);
-      ox += PIXELS;
-    } else if (row_inside && ox >= ox_lo && ox + 4 <= ox_hi) {
-      conv_tile (g, in, packed, panel_floats, panels, p0, nv, 4, false, oy, ox, out, vmin, vmax);
-      ox += 4;
-    } else if (row_inside && ox >= ox_lo && ox < ox_hi) {
-      conv_tile (g, in, packed, panel_floats, panels, p0, nv, 1, false, oy, ox, out, vmin, vmax);
-      ox += 1;
-    } else {
-      conv_tile (g, in, packed, panel_floats, panels, p0, nv, 1, true, oy, ox, out, vmin, vmax);
-      ox += 1;
-    }
+  for (int ox = 0; ox < g->out_w;) {
+    const int npx = ox + PIXELS <= g->out_w ? PIXELS : ox + 4 <= g->out_w ? 4 : 1;
+    const bool check = !row_inside || ox < ox_lo || ox + npx > ox_hi;
+#define MN_TILE(NPX)                                                                             \
+  if (npx == NPX && check)                                                                       \
+    conv_tile (g, in, packed, panel_floats, panels, p0, nv, NPX, true, oy, ox, out, vmin, vmax); \
+  else if (npx == NPX)                                                                           \
+    conv_tile (g, in, packed, panel_floats, panels, p0, nv, NPX, false, oy, ox, out, vmin, vmax);
+    MN_TILE (PIXELS)
+    MN_TILE (4)
+    MN_TILE (1)
+#undef MN_TILE
+    ox += npx;
   }
 }
 
