@@ -1030,6 +1030,13 @@ test_f32_convs (void)
       g.pad_top = rnd_range (-2, 2);
     test_f32_conv_case (&g, true, "f32_dwconv");
   }
+  /* RGB first layers (3x3, stride 2, 3 channels), which the AVX-512 twin
+   * takes with constant shapes: odd and even sizes, both paddings */
+  for (int t = 0; t < 20; t++) {
+    if (make_geom (&g, rnd_range (1, 30), rnd_range (1, 60), 3, 16 * rnd_range (1, 3), 3, 2,
+                   rnd () % 2 != 0, 1))
+      test_f32_conv_case (&g, false, "f32_conv");
+  }
   make_geom (&g, 112, 112, 32, 32, 3, 1, true, 1);
   test_f32_conv_case (&g, true, "f32_dwconv");
   make_geom (&g, 112, 112, 96, 96, 3, 2, true, 1);
