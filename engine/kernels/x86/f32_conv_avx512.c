@@ -137,9 +137,9 @@ conv_tile (const mn_conv_geom *g, const bool rgb, const float *in, const float *
  * tap outside the image (the borders, a last row that reaches into the
  * padding) check each pixel's taps. */
 static ALWAYS_INLINE void
-conv_row (const mn_conv_geom *g, const bool rgb, const float *in, const float *packed, size_t panel_floats,
-          int panels, int p0, const int nv, int oy, bool row_inside, int ox_lo, int ox_hi,
-          float *out, __m512 vmin, __m512 vmax)
+conv_row (const mn_conv_geom *g, const bool rgb, const float *in, const float *packed,
+          size_t panel_floats, int panels, int p0, const int nv, int oy, bool row_inside,
+          int ox_lo, int ox_hi, float *out, __m512 vmin, __m512 vmax)
 {
   for (int ox = 0; ox < g->out_w;) {
     const int npx = ox + PIXELS <= g->out_w ? PIXELS : ox + 4 <= g->out_w ? 4 : 1;
