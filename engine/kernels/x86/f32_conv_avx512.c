@@ -45,12 +45,14 @@ is_rgb_3x3s2 (const mn_conv_geom *g)
 }
 
 /* npx pixels from ox of row oy by nv vectors of channels from panel p0;
- * check: skip each pixel's taps outside the image; rgb: g is_rgb_3x3s2 (). */
+ * check: skip each pixel's taps outside the image; rgb: is_rgb_3x3s2 (g),
+ * whose sizes are then taken as constants. */
 static ALWAYS_INLINE void
 conv_tile (const mn_conv_geom *g, const bool rgb, const float *in, const float *packed,
            size_t panel_floats, int panels, int p0, const int nv, const int npx, bool check,
            int oy, int ox, float *out, __m512 vmin, __m512 vmax)
 {
+  const int k_h = rgb ? 3 : g->k_h, k_w = rgb ? 3 : g->k_w, stride = rgb ? 2 : g->stride_w;
   const size_t cin = rgb ? 3 : (size_t) g->in_c;
   const float *pa[VECS], *pb[VECS];
   __m512 acc[PIXELS][VECS];
@@ -65,13 +67,12 @@ conv_tile (const mn_conv_geom *g, const bool rgb, const float *in, const float *
       acc[px][v] = acc[0][v];
   }
   const int iy0 = oy * g->stride_h - g->pad_top;
-  const int ix0 = ox * g->stride_w - g->pad_left;
+  const int ix0 = ox * stride - g->pad_left;
   if (!check) {
     /* All taps inside: the k_w * in_c inputs of a kernel row are
      * contiguous, in the packed row order. */
-    const size_t row_len = rgb ? 9 : (size_t) g->k_w * cin;
-    const size_t xs = rgb ? 6 : (size_t) g->stride_w * cin;
-    for (int ky = 0; ky < (rgb ? 3 : g->k_h); ky++) {
+    const size_t row_len = (size_t) k_w * cin, xs = (size_t) stride * cin;
+    for (int ky = 0; ky < k_h; ky++) {
       const float *x0 = in + ((size_t) (iy0 + ky) * g->in_w + ix0) * cin;
       const size_t r0 = NR + (size_t) ky * row_len * NR;
       for (size_t j = 0; j < row_len; j++) {
@@ -91,13 +92,13 @@ conv_tile (const mn_conv_geom *g, const bool rgb, const float *in, const float *
   } else {
     /* each pixel skips its own taps outside the image; the weights of a
      * tap are joined once for all the pixels */
-    for (int ky = 0; ky < g->k_h; ky++) {
+    for (int ky = 0; ky < k_h; ky++) {
       const int iy = iy0 + ky;
       if (iy < 0 || iy >= g->in_h)
         continue;
       const float *row = in + (size_t) iy * g->in_w * cin;
-      for (int kx = 0; kx < g->k_w; kx++) {
-        const size_t r0 = NR + ((size_t) ky * g->k_w + kx) * cin * NR;
+      for (int kx = 0; kx < k_w; kx++) {
+        const size_t r0 = NR + ((size_t) ky * k_w + kx) * cin * NR;
         for (size_t ic = 0; ic < cin; ic++) {
           __m512 w[VECS];
           UNROLL
@@ -105,7 +106,7 @@ conv_tile (const mn_conv_geom *g, const bool rgb, const float *in, const float *
             w[v] = mn_f32_panel_pair (pa[v], pb[v], r0 + ic * NR);
           UNROLL
           for (int px = 0; px < npx; px++) {
-            const int ix = ix0 + px * g->stride_w + kx;
+            const int ix = ix0 + px * stride + kx;
             if (ix < 0 || ix >= g->in_w)
               continue;
             const __m512 a = _mm512_set1_ps (row[(size_t) ix * cin + ic]);
