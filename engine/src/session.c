@@ -506,45 +506,45 @@ run_parallel_step (const mn_session *s, const mn_step *st, int part, int parts)
                                                   : MN_Q8_GEMM_NR;
       int n0 = 0, n1 = st->n, m0 = 0, m1 = st->m;
       const int panels = (st->n + nr - 1) / nr;
-      /* Split the bigger operand.  Rows (pixels) when the activations,
-       * in and out and counted twice (six times without AMX, below),
-       * outweigh the weights: each thread reads its rows of A once and
-       * all of the weights, and the steps before and after, split by rows
-       * too, find their rows in the thread's own cache (twice: split by
-       * panels, a thread fetches half of its input from the other core
-       * and leaves half of its output there for the next step).  Channel
-       * panels otherwise (the smallest maps' layers, fully connected):
-       * the weights (up to 1.6 MB a layer in V2, read from L3)
-       * are the big operand, and each thread then streams only its share
-       * of them.  At 2 threads, in one process, this rule against
-       * activations counted once: V1 0.5/160 and 0.75/192 float 6 % faster
-       * (their 10x10 and 12x12 layers), V2 the same; against rows only
-       * where m >= n: V2 float 3 % faster (the 14x14 expansions).  Cutting
-       * rows at multiples of 16 instead, so that no AMX tile tail is cut
-       * in two (alone, 98 + 98 rows cost 3.5 us more than one call, 96 +
-       * 100 only 1.3), left V2 8-bit unchanged.  Measured with the float
-       * AMX kernel of the time (bfloat16 parts, now int8 slices, whose
-       * cut of the rows costs alike): its steps by channel panels made
-       * V2 float 7 % slower (each thread cuts every activation row), their
-       * rows at multiples of 16 changed nothing.  The 7x7 projections on
-       * sliced weights (n < k) go by rows whatever the weights weigh: by
-       * panels each thread cut all 49 rows of a k-wide input and took 5
-       * panels of 16, 1.3x the work of half a step; by rows V2 float ran
-       * 2 % faster at 2 threads, V1 the same (the 8-bit AMX projections
-       * by rows: 1-2 % slower).  Without AMX the activations count six
-       * times: on the twentieth session's Xeon (no AMX, its cores 136-222
-       * ns apart) that sends V2's 7x7 1x1 layers (weights 2.6-5.2 times
-       * their activations) by rows, so that each expansion leaves a
-       * thread the rows its depthwise step reads (by panels, a 7x7x960
-       * depthwise step took as long a thread at 2 threads as all 7 rows
-       * at 1: half its input sat in the other core's L2).  At 2 threads,
-       * one process, alternating: V2 float 0.979-0.987 of the time, TF2
-       * float 0.982-0.989, the 8-bit V2s 0.993-0.996.  V1's last layers
-       * (weights 5-11 times) stay by panels, but for V1 0.25/128's 4x4
-       * one (the same time within 0.3 %); all of them by rows made V1
-       * 0.75/192 float 1.8 % slower.  Each output element is computed by
-       * the same code either way. */
-      const uint64_t activation_weight = k->f32_gemm_sliced ? 2 : 6;
+      /* Split the bigger operand.  Rows (pixels) when the activations, in
+       * and out and counted twice (six times at 2 threads without AMX,
+       * below), outweigh the weights: each thread reads its rows of A once
+       * and all of the weights, and the steps before and after, split by
+       * rows too, find their rows in the thread's own cache (twice: split by
+       * panels, a thread fetches half of its input from the other core and
+       * leaves half of its output there for the next step).  Channel panels
+       * otherwise (the smallest maps' layers, fully connected): the weights
+       * (up to 1.6 MB a layer in V2, read from L3) are the big operand, and
+       * each thread then streams only its share of them.  At 2 threads, in
+       * one process, this rule against activations counted once: V1 0.5/160
+       * and 0.75/192 float 6 % faster (their 10x10 and 12x12 layers), V2 the
+       * same; against rows only where m >= n: V2 float 3 % faster (the 14x14
+       * expansions).  Cutting rows at multiples of 16 instead, so that no
+       * AMX tile tail is cut in two (alone, 98 + 98 rows cost 3.5 us more
+       * than one call, 96 + 100 only 1.3), left V2 8-bit unchanged.
+       * Measured with the float AMX kernel of the time (bfloat16 parts, now
+       * int8 slices, whose cut of the rows costs alike): its steps by
+       * channel panels made V2 float 7 % slower (each thread cuts every
+       * activation row), their rows at multiples of 16 changed nothing.  The
+       * 7x7 projections on sliced weights (n < k) go by rows whatever the
+       * weights weigh: by panels each thread cut all 49 rows of a k-wide
+       * input and took 5 panels of 16, 1.3x the work of half a step; by rows
+       * V2 float ran 2 % faster at 2 threads, V1 the same (the 8-bit AMX
+       * projections by rows: 1-2 % slower).  At 2 threads without AMX the
+       * activations count six times: on the twentieth session's Xeon (no
+       * AMX, its cores 136-222 ns apart) that sends V2's 7x7 1x1 layers
+       * (weights 2.6-5.2 times their activations) by rows, so that each
+       * expansion leaves a thread the rows its depthwise step reads (by
+       * panels, a 7x7x960 depthwise step took as long a thread at 2 threads
+       * as all 7 rows at 1: half its input sat in the other core's L2).  At
+       * 2 threads, one process, alternating: V2 float 0.979-0.987 of the
+       * time, TF2 float 0.982-0.989, the 8-bit V2s 0.993-0.996.  V1's last
+       * layers (weights 5-11 times) stay by panels, but for V1 0.25/128's
+       * 4x4 one (the same time within 0.3 %); all of them by rows made V1
+       * 0.75/192 float 1.8 % slower.  More threads keep twice (not measured:
+       * by rows, each of them would stream all the weights).  Each output
+       * element is computed by the same code either way. */
+      const uint64_t activation_weight = parts == 2 && !k->f32_gemm_sliced ? 6 : 2;
       const uint64_t activations = (uint64_t) st->m * (uint64_t) (st->k + st->n);
       const bool by_rows =
           st->m >= parts && (activation_weight * activations >= (uint64_t) st->n * (uint64_t) st->k
