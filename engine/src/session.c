@@ -531,20 +531,17 @@ run_parallel_step (const mn_session *s, const mn_step *st, int part, int parts)
        * input and took 5 panels of 16, 1.3x the work of half a step; by rows
        * V2 float ran 2 % faster at 2 threads, V1 the same (the 8-bit AMX
        * projections by rows: 1-2 % slower).  At 2 threads without AMX the
-       * activations count six times: on the twentieth session's Xeon (no
-       * AMX, its cores 136-222 ns apart) that sends V2's 7x7 1x1 layers
-       * (weights 2.6-5.2 times their activations) by rows, so that each
-       * expansion leaves a thread the rows its depthwise step reads (by
-       * panels, a 7x7x960 depthwise step took as long a thread at 2 threads
-       * as all 7 rows at 1: half its input sat in the other core's L2).  At
-       * 2 threads, one process, alternating: V2 float 0.979-0.987 of the
-       * time, TF2 float 0.982-0.989, the 8-bit V2s 0.993-0.996.  V1's last
-       * layers (weights 5-11 times) stay by panels, but for V1 0.25/128's
-       * 4x4 one (the same time within 0.3 %); all of them by rows made V1
-       * 0.75/192 float 1.8 % slower.  More threads keep twice (not measured:
-       * by rows, each of them would stream all the weights).  Each output
-       * element is computed by the same code either way. */
-      const uint64_t activation_weight = parts == 2 && !k->f32_gemm_sliced ? 6 : 2;
+       * activations count six times: V2's 7x7 1x1 layers then go by rows,
+       * so each expansion leaves a thread the rows its depthwise step reads
+       * instead of half of them in the other core's L2 (V2 float 0.98-0.99
+       * of the time at 2 threads on a Xeon without AMX, 8-bit 0.99-1.00,
+       * V1 unchanged; all small layers by rows made V1 0.75/192 1.8 %
+       * slower; bench/PERFORMANCE-LOG.md, twentieth session).  More threads
+       * keep twice (not measured: by rows each would stream all the
+       * weights).  Each output element is computed by the same code either
+       * way. */
+      const bool amx = k->f32_gemm_sliced != NULL;   /* set only on AMX tables */
+      const uint64_t activation_weight = parts == 2 && !amx ? 6 : 2;
       const uint64_t activations = (uint64_t) st->m * (uint64_t) (st->k + st->n);
       const bool by_rows =
           st->m >= parts && (activation_weight * activations >= (uint64_t) st->n * (uint64_t) st->k
